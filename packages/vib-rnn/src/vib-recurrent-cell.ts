@@ -1,0 +1,405 @@
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import type { LayerArgs } from '@tensorflow/tfjs-layers/dist/engine/topology.js';
+import type { Initializer } from '@tensorflow/tfjs-layers/dist/initializers.js';
+import type { Regularizer } from '@tensorflow/tfjs-layers/dist/regularizers.js';
+import type { Constraint } from '@tensorflow/tfjs-layers/dist/constraints.js';
+import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types.js';
+import {
+  InvalidArgumentError,
+  NoiseStream,
+  VIBGate,
+  assertBoolean,
+  assertNonNegative,
+  assertPositiveInteger,
+  assertRate,
+  defaultLogDInitializer,
+  defaultMuInitializer,
+  gateConfig,
+  offsetSeed,
+  resolveConstraint,
+  resolveGateSettings,
+  resolveInitializer,
+  resolveRegularizer,
+  serializeObject,
+  type ConstraintSpec,
+  type InitializerSpec,
+  type RegularizerSpec,
+  type VIBGateArgs,
+  type VIBGateSettings,
+} from '@tfjs-compress/vib';
+import { resolveActivation } from './activations.js';
+import { createProjection, serializeProjection, type InputProjection, type ProjectionSpec } from './projection.js';
+import './dense-projection.js';
+
+export const DEFAULT_ACTIVATION = 'tanh';
+/** Porting note: tfjs defaults to hardSigmoid; the paper (PyTorch) and Keras 2 use sigmoid. */
+export const DEFAULT_RECURRENT_ACTIVATION = 'sigmoid';
+export const DEFAULT_KERNEL_INITIALIZER = 'glorotUniform';
+/**
+ * Porting note: tfjs defaults to 'orthogonal', whose QR takes over 80 s for a
+ * 256 x 1024 kernel on the cpu backend (PLATFORM_NOTES); pass 'orthogonal'
+ * explicitly to get it.
+ */
+export const DEFAULT_RECURRENT_INITIALIZER = 'glorotUniform';
+export const DEFAULT_BIAS_INITIALIZER = 'zeros';
+export const DEFAULT_PROJECTION = 'dense';
+
+export interface VIBRecurrentCellArgs extends LayerArgs, VIBGateArgs {
+  /** Hidden units H, a positive integer. Required. */
+  units: number;
+  /** Activation of the candidate and the output. Default: 'tanh'. */
+  activation?: string;
+  /** Activation of the sigmoid-like gates. Default: 'sigmoid' (tfjs's own layers default to 'hardSigmoid'). */
+  recurrentActivation?: string;
+  /** Whether the cell has a bias vector. Default: true. */
+  useBias?: boolean;
+  /** Initializer of the dense input kernel. Default: 'glorotUniform' (seeded from `seed` when given). */
+  kernelInitializer?: InitializerSpec;
+  /** Initializer of the recurrent kernel. Default: 'glorotUniform' (see DEFAULT_RECURRENT_INITIALIZER). */
+  recurrentInitializer?: InitializerSpec;
+  /** Initializer of the bias. Default: 'zeros'. */
+  biasInitializer?: InitializerSpec;
+  kernelRegularizer?: RegularizerSpec;
+  recurrentRegularizer?: RegularizerSpec;
+  biasRegularizer?: RegularizerSpec;
+  kernelConstraint?: ConstraintSpec;
+  recurrentConstraint?: ConstraintSpec;
+  biasConstraint?: ConstraintSpec;
+  /** Fraction of input features dropped while training, in [0, 1). One mask per sequence, shared by all gates. Default: 0. */
+  dropout?: number;
+  /** Fraction of the recurrent state dropped while training, in [0, 1). One mask per gate and sequence. Default: 0. */
+  recurrentDropout?: number;
+  /** A VIB gate on the input features (prunes W_ih columns). Default: false. */
+  inputBottleneck?: boolean;
+  /** VIB gates on the gates listed (names as in `gateNames`), or all (true) or none (false). Default: true. */
+  gateBottleneck?: boolean | string[];
+  /** The input-to-hidden map: a registered name, `{className, config}` or an instance. Default: 'dense'. */
+  projection?: ProjectionSpec;
+  /** Seed of the gate noise, dropout masks and default initializers. Default: unseeded. */
+  seed?: number;
+}
+
+/** Per-call randomness and factors, drawn once and reused by every time step. */
+export interface StepContext {
+  training: boolean;
+  /** [B, F] while training, [F] at inference, null without an input bottleneck. */
+  inputFactor: tf.Tensor | null;
+  /** One per gate (in `gateNames` order): [B, H], [H] or null when that gate has no bottleneck. */
+  gateFactors: Array<tf.Tensor | null>;
+  /** [B, F] inverted-dropout mask of the inputs, or null. */
+  inputDropMask: tf.Tensor | null;
+  /** One [B, H] mask per gate on the recurrent state, or null. */
+  recurrentDropMasks: tf.Tensor[] | null;
+}
+
+/**
+ * What LSTM and GRU cells share: options, the input projection, the recurrent
+ * kernel and bias, the VIB gates and the dropout masks. Subclasses supply the
+ * per-step math on an already projected input (`stepProjected`) and the rule
+ * for which hidden units the masks remove.
+ *
+ * Weights are created in `build` in a fixed order: the projection's (for the
+ * dense default, `kernel` [F, G*H]), `recurrent_kernel` [H, G*H], `bias`
+ * [G*H], then the gates' `*vib_mu` / `*vib_log_d`. The first three match the
+ * tfjs built-in cells, so `getWeights()` starts with their weights.
+ */
+export abstract class VIBRecurrentCell extends tfl.layers.RNNCell {
+  /** Gate names in kernel-block order. */
+  abstract readonly gateNames: readonly string[];
+  abstract override readonly stateSize: number | number[];
+
+  readonly units: number;
+  readonly activationName: string;
+  readonly recurrentActivationName: string;
+  readonly useBias: boolean;
+  readonly dropout: number;
+  readonly recurrentDropout: number;
+  readonly inputBottleneck: boolean;
+  readonly bottleneckGates: string[];
+  readonly settings: VIBGateSettings;
+  readonly seed: number | undefined;
+  readonly projection: InputProjection;
+
+  protected readonly activationFn: (x: tf.Tensor) => tf.Tensor;
+  protected readonly recurrentActivationFn: (x: tf.Tensor) => tf.Tensor;
+  private readonly kernelInitializer: Initializer;
+  private readonly recurrentInitializer: Initializer;
+  private readonly biasInitializer: Initializer;
+  private readonly kernelRegularizer?: Regularizer;
+  private readonly recurrentRegularizer?: Regularizer;
+  private readonly biasRegularizer?: Regularizer;
+  private readonly kernelConstraint?: Constraint;
+  private readonly recurrentConstraint?: Constraint;
+  private readonly biasConstraint?: Constraint;
+  private readonly muInitializer: Initializer;
+  private readonly logDInitializer: Initializer;
+  private readonly noise: NoiseStream;
+  private readonly dropoutNoise: NoiseStream;
+
+  inputDim = 0;
+  recurrentKernel: tfl.LayerVariable | null = null;
+  bias: tfl.LayerVariable | null = null;
+  inputGate: VIBGate | null = null;
+  /** Gate bottlenecks by gate name (null where switched off). */
+  gates: Record<string, VIBGate | null> = {};
+
+  constructor(args: VIBRecurrentCellArgs, gateNames: readonly string[]) {
+    super(args);
+    assertPositiveInteger(args.units, 'units');
+    this.units = args.units;
+    this.activationName = args.activation ?? DEFAULT_ACTIVATION;
+    this.recurrentActivationName = args.recurrentActivation ?? DEFAULT_RECURRENT_ACTIVATION;
+    this.activationFn = resolveActivation(this.activationName, 'activation');
+    this.recurrentActivationFn = resolveActivation(this.recurrentActivationName, 'recurrentActivation');
+    this.useBias = args.useBias ?? true;
+    assertBoolean(this.useBias, 'useBias');
+    this.dropout = args.dropout ?? 0;
+    this.recurrentDropout = args.recurrentDropout ?? 0;
+    assertRate(this.dropout, 'dropout');
+    assertRate(this.recurrentDropout, 'recurrentDropout');
+    this.inputBottleneck = args.inputBottleneck ?? false;
+    assertBoolean(this.inputBottleneck, 'inputBottleneck');
+    this.bottleneckGates = resolveBottleneckGates(args.gateBottleneck ?? true, gateNames);
+    this.settings = resolveGateSettings(args);
+    this.seed = args.seed ?? undefined;
+
+    const seeded = (offset: number) => offsetSeed(this.seed, offset);
+    this.kernelInitializer =
+      resolveInitializer(args.kernelInitializer, 'kernelInitializer') ?? tfl.initializers.glorotUniform({ seed: seeded(1) });
+    this.recurrentInitializer =
+      resolveInitializer(args.recurrentInitializer, 'recurrentInitializer') ??
+      tfl.initializers.glorotUniform({ seed: seeded(2) });
+    this.biasInitializer = resolveInitializer(args.biasInitializer ?? DEFAULT_BIAS_INITIALIZER, 'biasInitializer')!;
+    this.kernelRegularizer = resolveRegularizer(args.kernelRegularizer, 'kernelRegularizer');
+    this.recurrentRegularizer = resolveRegularizer(args.recurrentRegularizer, 'recurrentRegularizer');
+    this.biasRegularizer = resolveRegularizer(args.biasRegularizer, 'biasRegularizer');
+    this.kernelConstraint = resolveConstraint(args.kernelConstraint, 'kernelConstraint');
+    this.recurrentConstraint = resolveConstraint(args.recurrentConstraint, 'recurrentConstraint');
+    this.biasConstraint = resolveConstraint(args.biasConstraint, 'biasConstraint');
+    this.muInitializer = resolveInitializer(args.muInitializer, 'muInitializer') ?? defaultMuInitializer(seeded(3));
+    this.logDInitializer = resolveInitializer(args.logDInitializer, 'logDInitializer') ?? defaultLogDInitializer(seeded(4));
+    this.noise = new NoiseStream(seeded(5));
+    this.dropoutNoise = new NoiseStream(seeded(6));
+    this.projection = createProjection(args.projection ?? DEFAULT_PROJECTION);
+  }
+
+  /** Number of gate blocks in the kernels (4 for LSTM, 3 for GRU). */
+  get gateCount(): number {
+    return this.gateNames.length;
+  }
+
+  override build(inputShape: tfl.Shape | tfl.Shape[]): void {
+    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tfl.Shape;
+    const inputDim = shape[shape.length - 1];
+    if (inputDim == null) {
+      throw new InvalidArgumentError('input shape', shape, 'a defined feature size in the last axis');
+    }
+    this.inputDim = inputDim;
+    const width = this.gateCount * this.units;
+    this.projection.build(inputDim, width, {
+      addWeight: (name, weightShape, initializer, regularizer, constraint) =>
+        this.addWeight(name, weightShape, 'float32', initializer, regularizer, true, constraint),
+      kernelInitializer: this.kernelInitializer,
+      kernelRegularizer: this.kernelRegularizer,
+      kernelConstraint: this.kernelConstraint,
+      gates: this.gateCount,
+      units: this.units,
+    });
+    this.recurrentKernel = this.addWeight(
+      'recurrent_kernel',
+      [this.units, width],
+      'float32',
+      this.recurrentInitializer,
+      this.recurrentRegularizer,
+      true,
+      this.recurrentConstraint,
+    );
+    this.bias = this.useBias
+      ? this.addWeight('bias', [width], 'float32', this.biasInitializer, this.biasRegularizer, true, this.biasConstraint)
+      : null;
+    const addGateWeight = (name: string, weightShape: number[], initializer: Initializer, trainable: boolean) =>
+      this.addWeight(name, weightShape, 'float32', initializer, undefined, trainable);
+    const makeGate = (size: number, prefix: string) =>
+      new VIBGate(size, prefix, addGateWeight, this.muInitializer, this.logDInitializer, this.settings, this.noise);
+    this.inputGate = this.inputBottleneck ? makeGate(inputDim, 'input_') : null;
+    this.gates = {};
+    for (const name of this.gateNames) {
+      this.gates[name] = this.bottleneckGates.includes(name) ? makeGate(this.units, `${name}_gate_`) : null;
+    }
+    this.addLoss(() => this.gateLoss());
+    this.built = true;
+  }
+
+  /** Every VIB gate of the cell, input gate first. */
+  get vibGates(): VIBGate[] {
+    const gates = this.gateNames.map((name) => this.gates[name]).filter((g): g is VIBGate => g != null);
+    return this.inputGate ? [this.inputGate, ...gates] : gates;
+  }
+
+  /** klFac * KL summed over the cell's gates. */
+  gateLoss(): tf.Scalar {
+    return tf.tidy(() => this.vibGates.reduce<tf.Scalar>((sum, gate) => tf.add(sum, gate.loss()), tf.scalar(0)));
+  }
+
+  setFrozenMask(frozen: boolean): void {
+    for (const gate of this.vibGates) gate.setFrozenMask(frozen);
+    this.settings.frozenMask = frozen;
+  }
+
+  setKlFac(klFac: number): void {
+    assertNonNegative(klFac, 'klFac');
+    this.settings.klFac = klFac;
+  }
+
+  /** Restarts the seeded gate-noise and dropout streams (reproducible calls, gradient checks). */
+  resetNoise(): void {
+    this.noise.reset();
+    this.dropoutNoise.reset();
+  }
+
+  /** Draws the per-call gate factors and dropout masks. Caller disposes. */
+  prepare(batch: number, training: boolean): StepContext {
+    const dropMask = (rate: number, shape: number[]) =>
+      tf.tidy(() => {
+        const uniform = this.dropoutNoise.uniform(shape);
+        return tf.div(tf.cast(tf.greaterEqual(uniform, rate), 'float32'), 1 - rate);
+      });
+    const useInputDropout = training && this.dropout > 0;
+    const useRecurrentDropout = training && this.recurrentDropout > 0;
+    return {
+      training,
+      inputFactor: this.inputGate ? this.inputGate.factor(training, batch) : null,
+      gateFactors: this.gateNames.map((name) => this.gates[name]?.factor(training, batch) ?? null),
+      inputDropMask: useInputDropout ? dropMask(this.dropout, [batch, this.inputDim]) : null,
+      recurrentDropMasks: useRecurrentDropout
+        ? this.gateNames.map(() => dropMask(this.recurrentDropout, [batch, this.units]))
+        : null,
+    };
+  }
+
+  /** Input gate and input dropout applied to x [B, F] or [B, T, F]. */
+  gateInputs(x: tf.Tensor, context: StepContext): tf.Tensor {
+    return tf.tidy(() => {
+      let gated = x;
+      const broadcast = (factor: tf.Tensor) =>
+        x.rank === 3 && factor.rank === 2 ? tf.expandDims(factor, 1) : factor;
+      if (context.inputFactor) gated = tf.mul(gated, broadcast(context.inputFactor));
+      if (context.inputDropMask) gated = tf.mul(gated, broadcast(context.inputDropMask));
+      return gated;
+    });
+  }
+
+  /** Projection plus bias for rows of gated inputs: [N, F] -> [N, G*H]. */
+  projectRows(rows: tf.Tensor2D): tf.Tensor2D {
+    return tf.tidy(() => {
+      const projected = this.projection.apply(rows);
+      return this.bias ? tf.add(projected, this.bias.read()) : projected;
+    });
+  }
+
+  /**
+   * One time step from the projected input `xp` [B, G*H] (bias included) and
+   * the states. Returns `[output, ...newStates]`.
+   */
+  abstract stepProjected(xp: tf.Tensor2D, states: tf.Tensor2D[], context: StepContext): tf.Tensor2D[];
+
+  /** Whether hidden unit k is removed, given the gates' 0/1 masks by gate name (absent gate: all ones). */
+  protected abstract unitRemoved(masks: Record<string, Float32Array | null>, k: number): boolean;
+
+  /**
+   * Standalone step, as `tf.layers.rnn` calls a cell: inputs `[x_t, ...states]`.
+   * Gate noise and dropout masks are drawn per call here; the `VIBLSTM` /
+   * `VIBGRU` layers draw them once per sequence and project all steps at once.
+   */
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor[] {
+    return tf.tidy(() => {
+      const list = Array.isArray(inputs) ? inputs : [inputs];
+      const [x, ...states] = list;
+      if (x.rank !== 2) throw new InvalidArgumentError('inputs', x.shape, 'a [batch, features] step input');
+      const context = this.prepare(x.shape[0], kwargs?.training === true);
+      const xp = this.projectRows(this.gateInputs(x, context) as tf.Tensor2D);
+      return this.stepProjected(xp, states as tf.Tensor2D[], context);
+    });
+  }
+
+  /** The recurrent contribution h U for each gate block, honouring recurrent dropout. */
+  protected recurrentBlocks(h: tf.Tensor2D, context: StepContext, gateIndices: number[]): tf.Tensor2D[] {
+    const kernel = this.requireBuilt().recurrentKernel;
+    const H = this.units;
+    if (!context.recurrentDropMasks) {
+      const first = gateIndices[0];
+      const slice = tf.slice(kernel, [0, first * H], [H, gateIndices.length * H]) as tf.Tensor2D;
+      const product = tf.matMul(h, slice);
+      // tfjs's gradient of a split into one piece fails (its tape hands concat a lone tensor).
+      if (gateIndices.length === 1) return [product];
+      return tf.split(product, gateIndices.length, 1) as tf.Tensor2D[];
+    }
+    const masks = context.recurrentDropMasks;
+    return gateIndices.map((g) =>
+      tf.matMul(tf.mul(h, masks[g]) as tf.Tensor2D, tf.slice(kernel, [0, g * H], [H, H]) as tf.Tensor2D),
+    );
+  }
+
+  protected requireBuilt(): { recurrentKernel: tf.Tensor2D } {
+    if (this.recurrentKernel == null) throw new Error(`${this.getClassName()} '${this.name}' is not built yet.`);
+    return { recurrentKernel: this.recurrentKernel.read() as tf.Tensor2D };
+  }
+
+  /** Which input features and hidden units the current masks remove. */
+  prunableUnits(threshold = this.settings.threshold): {
+    inputs: { kept: number[]; removed: number[] };
+    units: { kept: number[]; removed: number[] };
+  } {
+    this.requireBuilt();
+    const split = (count: number, removed: (k: number) => boolean) => {
+      const kept: number[] = [];
+      const gone: number[] = [];
+      for (let k = 0; k < count; k++) (removed(k) ? gone : kept).push(k);
+      return { kept, removed: gone };
+    };
+    const readMask = (gate: VIBGate | null) =>
+      gate ? tf.tidy(() => gate.mask(threshold).dataSync() as Float32Array) : null;
+    const inputMask = readMask(this.inputGate);
+    const masks: Record<string, Float32Array | null> = {};
+    for (const name of this.gateNames) masks[name] = readMask(this.gates[name]);
+    return {
+      inputs: split(this.inputDim, (j) => inputMask != null && inputMask[j] === 0),
+      units: split(this.units, (k) => this.unitRemoved(masks, k)),
+    };
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return {
+      ...super.getConfig(),
+      units: this.units,
+      activation: this.activationName,
+      recurrentActivation: this.recurrentActivationName,
+      useBias: this.useBias,
+      kernelInitializer: serializeObject(this.kernelInitializer),
+      recurrentInitializer: serializeObject(this.recurrentInitializer),
+      biasInitializer: serializeObject(this.biasInitializer),
+      kernelRegularizer: serializeObject(this.kernelRegularizer),
+      recurrentRegularizer: serializeObject(this.recurrentRegularizer),
+      biasRegularizer: serializeObject(this.biasRegularizer),
+      kernelConstraint: serializeObject(this.kernelConstraint),
+      recurrentConstraint: serializeObject(this.recurrentConstraint),
+      biasConstraint: serializeObject(this.biasConstraint),
+      dropout: this.dropout,
+      recurrentDropout: this.recurrentDropout,
+      inputBottleneck: this.inputBottleneck,
+      gateBottleneck: [...this.bottleneckGates],
+      projection: serializeProjection(this.projection) as unknown as tf.serialization.ConfigDict,
+      ...gateConfig(this.settings, this.muInitializer, this.logDInitializer, this.seed),
+    };
+  }
+}
+
+function resolveBottleneckGates(spec: boolean | string[], gateNames: readonly string[]): string[] {
+  if (spec === true) return [...gateNames];
+  if (spec === false) return [];
+  if (!Array.isArray(spec) || spec.some((g) => !gateNames.includes(g))) {
+    throw new InvalidArgumentError('gateBottleneck', spec, `true, false or a list of gate names from ${gateNames.join(', ')}`);
+  }
+  return [...spec];
+}

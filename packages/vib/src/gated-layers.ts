@@ -1,0 +1,65 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { LOG_D_WEIGHT_SUFFIX, MU_WEIGHT_SUFFIX, type VIBGate } from './vib-gate.js';
+import { assertNonNegative } from './validation.js';
+
+/** What every layer holding VIB gates exposes (VIBLayer, VIBLSTM, VIBGRU, ...). */
+export interface HasVIBGates {
+  readonly vibGates: VIBGate[];
+  setFrozenMask(frozen: boolean): void;
+  setKlFac(klFac: number): void;
+}
+
+type LayerLike = { layers?: LayerLike[] } & Partial<HasVIBGates>;
+
+export function hasVIBGates(layer: unknown): layer is HasVIBGates {
+  return layer != null && typeof layer === 'object' && Array.isArray((layer as HasVIBGates).vibGates);
+}
+
+/** Every layer with VIB gates in a model, nested models included, in order. */
+export function gatedLayers(model: LayerLike): HasVIBGates[] {
+  const found: HasVIBGates[] = [];
+  const visit = (layer: LayerLike) => {
+    if (hasVIBGates(layer)) found.push(layer);
+    for (const child of layer.layers ?? []) visit(child);
+  };
+  visit(model);
+  return found;
+}
+
+/** Sets klFac on every gated layer of a model (e.g. for annealing). */
+export function setKlFac(model: LayerLike, klFac: number): void {
+  assertNonNegative(klFac, 'klFac');
+  for (const layer of gatedLayers(model)) layer.setKlFac(klFac);
+}
+
+/** Freezes (or unfreezes) every gate's mask for the fine-tuning stage. */
+export function setFrozenMask(model: LayerLike, frozen: boolean): void {
+  for (const layer of gatedLayers(model)) layer.setFrozenMask(frozen);
+}
+
+/** Sum of the unscaled KL terms of every gate in a model. */
+export function totalKl(model: LayerLike): tf.Scalar {
+  return tf.tidy(() => {
+    let sum: tf.Scalar = tf.scalar(0);
+    for (const layer of gatedLayers(model)) for (const gate of layer.vibGates) sum = tf.add(sum, gate.kl());
+    return sum;
+  });
+}
+
+/** True for the `mu` / `logD` weights of VIB gates. */
+export function isGateWeight(weight: tfl.LayerVariable): boolean {
+  const name = weight.originalName ?? weight.name;
+  return name.endsWith(MU_WEIGHT_SUFFIX) || name.endsWith(LOG_D_WEIGHT_SUFFIX);
+}
+
+/** The trainable weights split into gate parameters (trained at ibLr) and the rest (at lr). */
+export function splitTrainableWeights(model: { trainableWeights: tfl.LayerVariable[] }): {
+  gate: tfl.LayerVariable[];
+  rest: tfl.LayerVariable[];
+} {
+  const gate: tfl.LayerVariable[] = [];
+  const rest: tfl.LayerVariable[] = [];
+  for (const weight of model.trainableWeights) (isGateWeight(weight) ? gate : rest).push(weight);
+  return { gate, rest };
+}

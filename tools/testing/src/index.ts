@@ -1,0 +1,5 @@
+export { TEST_BACKENDS, useBackend, type TestBackend } from './backends.js';
+export { assertClose, maxAbsDiff } from './compare.js';
+export { finiteDifferenceGradient } from './finite-difference.js';
+export { assertNoLeak } from './leak.js';
+export { saveAndLoad } from './round-trip.js';
