@@ -332,7 +332,7 @@ export abstract class VIBRecurrentCell extends tfl.layers.RNNCell {
       const slice = tf.slice(kernel, [0, first * H], [H, gateIndices.length * H]) as tf.Tensor2D;
       const product = tf.matMul(h, slice);
       // tfjs's gradient of a split into one piece fails (its tape hands concat a lone tensor).
-      if (gateIndices.length === 1) return [product];
+      if (gateIndices.length === 1) return [product as tf.Tensor2D];
       return tf.split(product, gateIndices.length, 1) as tf.Tensor2D[];
     }
     const masks = context.recurrentDropMasks;

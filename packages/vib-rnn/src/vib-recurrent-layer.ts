@@ -86,9 +86,13 @@ export abstract class VIBRecurrentLayer extends tfl.layers.RNN implements HasVIB
     });
   }
 
-  /** The cell's losses (KL terms and weight regularizers); tfjs's RNN does not forward them. */
-  override get losses() {
-    return [...super.losses, ...this.cell.losses];
+  /**
+   * The layer's own losses plus the cell's (KL terms and weight
+   * regularizers), which tfjs's RNN does not forward. Overriding this rather
+   * than the `losses` getter keeps `addLoss` on the layer working.
+   */
+  override calculateLosses(): tf.Scalar[] {
+    return [...super.calculateLosses(), ...this.cell.calculateLosses()];
   }
 
   get units(): number {

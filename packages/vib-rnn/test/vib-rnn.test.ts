@@ -213,3 +213,15 @@ for (const backend of TEST_BACKENDS) {
     });
   });
 }
+
+describe('layer losses', () => {
+  it('keeps addLoss on the layer working next to the cell losses', async () => {
+    await useBackend('cpu');
+    const { m, rnn } = model('lstm', { klFac: 0.01 });
+    const before = m.calculateLosses().length;
+    rnn.addLoss(() => tf.scalar(5));
+    const losses = m.calculateLosses();
+    assert.equal(losses.length, before + 1);
+    assert.ok(losses.some((l) => l.dataSync()[0] === 5));
+  });
+});

@@ -10,7 +10,8 @@ export interface HasVIBGates {
   setKlFac(klFac: number): void;
 }
 
-type LayerLike = { layers?: LayerLike[] } & Partial<HasVIBGates>;
+/** A model, a layer or anything holding `layers`. */
+type LayerLike = object;
 
 export function hasVIBGates(layer: unknown): layer is HasVIBGates {
   return layer != null && typeof layer === 'object' && Array.isArray((layer as HasVIBGates).vibGates);
@@ -21,7 +22,7 @@ export function gatedLayers(model: LayerLike): HasVIBGates[] {
   const found: HasVIBGates[] = [];
   const visit = (layer: LayerLike) => {
     if (hasVIBGates(layer)) found.push(layer);
-    for (const child of layer.layers ?? []) visit(child);
+    for (const child of (layer as { layers?: LayerLike[] }).layers ?? []) visit(child);
   };
   visit(model);
   return found;

@@ -57,6 +57,7 @@ export {
   totalKl,
   type HasVIBGates,
 } from './gated-layers.js';
+export { DEFAULT_ADAM_EPSILON, DEFAULT_BETA1, DEFAULT_BETA2, LeanAdam } from './lean-adam.js';
 export {
   DEFAULT_IB_LR,
   DEFAULT_LR,

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { InvalidArgumentError } from './errors.js';
 import { splitTrainableWeights } from './gated-layers.js';
+import { LeanAdam } from './lean-adam.js';
 import { assertNonNegative, assertPositive } from './validation.js';
 
 export const DEFAULT_LR = 1e-3;
@@ -17,7 +18,7 @@ export interface VIBTrainerArgs {
   ibLr?: number;
   /** L2 weight decay added to the gradients of non-gate weights, >= 0. Default: 0. */
   weightDecay?: number;
-  /** Builds each optimizer from its learning rate. Default: Adam. */
+  /** Builds each optimizer from its learning rate. Default: `LeanAdam` (tfjs's Adam math, far less peak memory). */
   optimizer?: OptimizerFactory;
 }
 
@@ -51,7 +52,7 @@ export class VIBTrainer {
     assertPositive(this.lr, 'lr');
     assertPositive(this.ibLr, 'ibLr');
     assertNonNegative(this.weightDecay, 'weightDecay');
-    const makeOptimizer = args.optimizer ?? ((rate: number) => tf.train.adam(rate));
+    const makeOptimizer = args.optimizer ?? ((rate: number) => new LeanAdam(rate));
     this.gateOptimizer = makeOptimizer(this.ibLr);
     this.restOptimizer = makeOptimizer(this.lr);
   }

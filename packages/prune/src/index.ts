@@ -1,0 +1,69 @@
+export {
+  BIAS_CONVENTIONS,
+  DEFAULT_BIAS_CONVENTION,
+  GRU_GATES,
+  LSTM_GATES,
+  denseFlopsPerRow,
+  denseParamCount,
+  gruParamCount,
+  lstmParamCount,
+  recurrentFlopsPerStep,
+  recurrentParamCount,
+  type BiasConvention,
+} from './counting.js';
+export {
+  CONVENTIONS,
+  compressionReport,
+  formatReport,
+  recurrentSummary,
+  summarizeLayer,
+  summarizeModel,
+  type CompressionReport,
+  type LayerComparison,
+  type LayerKind,
+  type LayerSummary,
+  type SummaryOptions,
+} from './report.js';
+export { compact, type CompactOptions, type CompactResult, type CompactedLayer } from './compact.js';
+export { linearChain } from './chain.js';
+export { MODEL_FILE, WEIGHTS_FILE, fileSystemHandler } from './file-handler.js';
+export { COMPRESSION_FILE, loadCompact, saveCompact, type CompressionRecord } from './save.js';
+export {
+  DEFAULT_INPUT_BOTTLENECK,
+  INPUT_BOTTLENECK_PLACEMENTS,
+  insertBottlenecks,
+  type InputBottleneckPlacement,
+  type InsertBottlenecksOptions,
+} from './insert-bottlenecks.js';
+export {
+  DEFAULT_GROUP_LASSO_EPSILON,
+  DEFAULT_GROUP_LASSO_LAMBDA,
+  DEFAULT_GROUP_THRESHOLD,
+  GroupLasso,
+  groupLasso,
+  zeroUnits,
+  type GroupLassoOptions,
+  type UnitSplit,
+} from './group-lasso.js';
+export { groupSquaredNorms } from './recurrent-weights.js';
+export {
+  DEFAULT_BEGIN_STEP,
+  DEFAULT_END_STEP,
+  DEFAULT_FREQUENCY,
+  DEFAULT_POWER,
+  constantSparsity,
+  polynomialDecay,
+  type ConstantSparsityArgs,
+  type PolynomialDecayArgs,
+  type PruningSchedule,
+} from './schedules.js';
+export {
+  MagnitudePruning,
+  PRUNABLE_CLASSES,
+  magnitudeMask,
+  pruneLowMagnitude,
+  stripPruning,
+  type PruneLowMagnitudeArgs,
+} from './magnitude-pruning.js';
+export { pruneUnitsByMagnitude, type PruneUnitsArgs } from './structured-pruning.js';
+export { compactAndReport, type CompactAndReportOptions } from './demo.js';

@@ -1,0 +1,55 @@
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { gatedLayers, isGateWeight, type VIBGate } from '@tfjs-compress/vib';
+
+/** Small deterministic pseudo-random numbers (no global RNG state touched). */
+export function seededValues(count: number, seed: number, scale = 0.5): Float32Array {
+  let s = seed >>> 0 || 1;
+  const out = new Float32Array(count);
+  for (let i = 0; i < count; i++) {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    out[i] = ((s / 2 ** 32) * 2 - 1) * scale;
+  }
+  return out;
+}
+
+/** Overwrites every non-gate weight with seeded values (positive moving variances). */
+export function randomizeWeights(model: tfl.LayersModel, seed = 1): void {
+  let offset = 0;
+  for (const layer of model.layers) {
+    for (const weight of layer.weights) {
+      if (isGateWeight(weight)) continue;
+      const size = (weight.shape as number[]).reduce((a, b) => a * b, 1);
+      let values = seededValues(size, seed + offset++);
+      if (weight.name.includes('variance')) values = values.map((v) => Math.abs(v) + 0.5);
+      tf.tidy(() => {
+        weight.write(tf.tensor(values, weight.shape as number[]));
+      });
+    }
+  }
+}
+
+/** Sets a gate so `pruned` units have log alpha > 0 (logD = +5) and the rest are kept, with mu != 1. */
+export function setGate(gate: VIBGate, pruned: number[], seed = 7): void {
+  const muValues = seededValues(gate.size, seed, 0.3).map((v) => 1 + v);
+  const logD = new Float32Array(gate.size).fill(-9);
+  for (const k of pruned) logD[k] = 5;
+  tf.tidy(() => {
+    gate.mu.write(tf.tensor1d(muValues));
+    gate.logD.write(tf.tensor1d(logD));
+  });
+}
+
+/** Switches every VIB gate of the model to hard 0/1 masks at inference. */
+export function useHardMasks(model: tfl.LayersModel): void {
+  for (const layer of gatedLayers(model as unknown as Parameters<typeof gatedLayers>[0])) for (const gate of layer.vibGates) gate.settings.inferenceMode = 'hard';
+}
+
+export function inputBatch(batch: number, steps: number, features: number, seed = 3): tf.Tensor3D {
+  return tf.tensor3d(seededValues(batch * steps * features, seed, 1), [batch, steps, features]);
+}
+
+/** x[..., kept] along the last axis. */
+export function selectFeatures(x: tf.Tensor, kept: number[]): tf.Tensor {
+  return tf.tidy(() => tf.gather(x, tf.tensor1d(kept, 'int32'), x.rank - 1));
+}

@@ -1,0 +1,50 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import * as tf from '@tensorflow/tfjs-core';
+import { assertClose, useBackend } from '@tfjs-compress/testing';
+import { isWasmMatMulPatched, patchWasmMatMul, selectBackend } from '../src/index.js';
+
+/** Every transpose combination, 2D and batched, plain and fused with bias and activation. */
+function products(): tf.Tensor[] {
+  const out: tf.Tensor[] = [];
+  for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]]) {
+    const a = tf.randomNormal(ta ? [7, 5] : [5, 7], 0, 1, 'float32', 1);
+    const b = tf.randomNormal(tb ? [3, 7] : [7, 3], 0, 1, 'float32', 2);
+    out.push(tf.matMul(a, b, ta, tb));
+    const a3 = tf.randomNormal(ta ? [2, 7, 5] : [2, 5, 7], 0, 1, 'float32', 3);
+    const b3 = tf.randomNormal(tb ? [2, 3, 7] : [2, 7, 3], 0, 1, 'float32', 4);
+    out.push(tf.matMul(a3, b3, ta, tb));
+    out.push(tf.fused.matMul({ a, b, transposeA: ta, transposeB: tb, bias: tf.ones([3]), activation: 'relu' }));
+  }
+  // Gradients take the transposed paths.
+  const x = tf.randomNormal([4, 6], 0, 1, 'float32', 5);
+  const w = tf.randomNormal([6, 2], 0, 1, 'float32', 6);
+  const grads = tf.grads((p: tf.Tensor, q: tf.Tensor) => tf.sum(tf.square(tf.matMul(p, q))))([x, w]);
+  return [...out, ...grads];
+}
+
+describe('wasm matMul fast path', () => {
+  it('gives the cpu backend results for every transpose combination and in gradients', async () => {
+    await useBackend('cpu');
+    const expected = tf.tidy(products);
+    const patchedNow = patchWasmMatMul();
+    assert.ok(patchedNow || isWasmMatMulPatched());
+    assert.ok(isWasmMatMulPatched());
+    assert.equal(patchWasmMatMul(), false, 'patching twice is a no-op');
+    await useBackend('wasm');
+    const before = tf.memory().numTensors;
+    const actual = tf.tidy(products);
+    actual.forEach((t, i) => assertClose(t, expected[i], 1e-4, `product ${i}`));
+    tf.dispose(actual);
+    assert.equal(tf.memory().numTensors, before, 'no tensors left behind');
+  });
+
+  it('selects wasm when tfjs-node is missing, and cpu on request', async () => {
+    const auto = await selectBackend();
+    assert.equal(auto.name, 'wasm');
+    assert.match(auto.reason, /tfjs-node is not installed/);
+    const cpu = await selectBackend('cpu');
+    assert.equal(cpu.name, 'cpu');
+    await assert.rejects(selectBackend('gpu' as never), /backend/);
+  });
+});

@@ -1,0 +1,77 @@
+/**
+ * `npm run bench` for @tfjs-compress/vib-rnn: VIBLSTM against tf.layers.lstm
+ * on the same backend, measured in one run and reported as ratios.
+ * Writes bench-results/vib-rnn.json at the repository root and prints a table.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { CaseSpec, LayerResult } from './bench-case.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..', '..', '..');
+const quick = process.env.BENCH_QUICK === '1';
+
+function runCase(spec: CaseSpec, timeoutMs: number): { ok: boolean; results?: LayerResult[]; error?: string } {
+  const child = spawnSync(process.execPath, ['--import', 'tsx', join(here, 'bench-case.ts'), JSON.stringify(spec)], {
+    encoding: 'utf8',
+    timeout: timeoutMs,
+    maxBuffer: 1 << 24,
+  });
+  const line = child.stdout?.trim().split('\n').filter((l) => l.startsWith('{')).pop();
+  if (line) return JSON.parse(line);
+  const reason = child.error?.message ?? child.stderr?.split('\n').filter(Boolean).slice(-3).join(' | ') ?? 'no output';
+  return { ok: false, error: child.signal ? `killed (${child.signal}) after ${timeoutMs / 1000}s` : reason.slice(0, 300) };
+}
+
+const stepShape = { batch: 32, steps: 16, features: 2048, units: 256 };
+const bigShape = { batch: 16, steps: 8, features: 57600, units: 256 };
+const report: Record<string, unknown> = { date: new Date().toISOString(), node: process.version, cases: [] };
+const rows: string[][] = [];
+
+for (const backend of ['wasm', 'cpu'] as const) {
+  const spec: CaseSpec = { backend, layers: ['vib', 'builtin'], ...stepShape, repeats: quick ? 1 : 5 };
+  process.stderr.write(`step time ${backend} [${stepShape.batch},${stepShape.steps},${stepShape.features}] -> ${stepShape.units} ...\n`);
+  const result = runCase(spec, 20 * 60_000);
+  (report.cases as unknown[]).push({ kind: 'step-ratio', spec, ...result });
+  if (result.ok && result.results) {
+    const [vib, builtin] = result.results;
+    rows.push([
+      `train step [32,16,2048]->256`,
+      backend,
+      `${vib.medianMs.toFixed(0)} ms`,
+      `${builtin.medianMs.toFixed(0)} ms`,
+      (vib.medianMs / builtin.medianMs).toFixed(2),
+    ]);
+  } else rows.push([`train step [32,16,2048]->256`, backend, 'failed', result.error ?? '', '']);
+}
+
+for (const layer of ['vib', 'builtin'] as const) {
+  const spec: CaseSpec = { backend: 'wasm', layers: [layer], ...bigShape, repeats: 1 };
+  process.stderr.write(`fits in wasm heap? ${layer} [16,8,57600] -> 256 ...\n`);
+  const result = runCase(spec, 10 * 60_000);
+  (report.cases as unknown[]).push({ kind: 'memory-fit', spec, ...result });
+  const r = result.results?.[0];
+  rows.push([
+    `fits [16,8,57600]->256 (${layer === 'vib' ? 'VIBLSTM' : 'tf.layers.lstm'})`,
+    'wasm',
+    result.ok && r ? `yes: ${r.medianMs.toFixed(0)} ms/step` : 'no',
+    r?.peakHeapMiB != null ? `heap ${r.peakHeapMiB.toFixed(0)} MiB` : (result.error ?? '').slice(0, 60),
+    '',
+  ]);
+}
+
+const header = ['case', 'backend', 'VIBLSTM / result', 'tf.layers.lstm / detail', 'ratio (ours/builtin)'];
+const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+const format = (cells: string[]) => cells.map((c, i) => (c ?? '').padEnd(widths[i])).join(' | ');
+console.log(format(header));
+console.log(widths.map((w) => '-'.repeat(w)).join('-|-'));
+for (const row of rows) console.log(format(row));
+
+const outDir = join(root, 'bench-results');
+mkdirSync(outDir, { recursive: true });
+const outFile = join(outDir, 'vib-rnn.json');
+writeFileSync(`${outFile}.tmp`, `${JSON.stringify(report, null, 2)}\n`);
+renameSync(`${outFile}.tmp`, outFile);
+console.log(`\nJSON: ${outFile}`);

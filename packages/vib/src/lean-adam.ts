@@ -1,0 +1,141 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { assertPositive, assertRate } from './validation.js';
+
+export const DEFAULT_BETA1 = 0.9;
+export const DEFAULT_BETA2 = 0.999;
+/** tfjs's own Adam default (the backend epsilon). */
+export const DEFAULT_ADAM_EPSILON = 1e-7;
+
+/** tfjs-core's NamedTensor, which its index does not export. */
+type NamedTensor = { name: string; tensor: tf.Tensor };
+
+interface Moments {
+  m: tf.Variable;
+  v: tf.Variable;
+}
+
+/**
+ * Adam with the arithmetic of `tf.train.adam`, written so that no more than
+ * about three weight-sized temporaries are alive at once. tfjs's Adam builds
+ * its whole update inside one `tidy`, keeping about a dozen kernel-sized
+ * temporaries alive together: for a 57,600 x 1,024 kernel that alone passes
+ * the 4 GiB wasm heap.
+ *
+ * The bias corrections are folded into the step size
+ * (lr_t = lr * sqrt(1 - b2^t) / (1 - b1^t), eps_t = eps * sqrt(1 - b2^t)),
+ * which is algebraically the same update as tfjs's.
+ */
+export class LeanAdam extends tf.Optimizer {
+  static get className(): string {
+    return 'LeanAdam';
+  }
+
+  private readonly moments = new Map<string, Moments>();
+  private iteration = 0;
+
+  constructor(
+    readonly learningRate: number,
+    readonly beta1 = DEFAULT_BETA1,
+    readonly beta2 = DEFAULT_BETA2,
+    readonly epsilon = DEFAULT_ADAM_EPSILON,
+  ) {
+    super();
+    assertPositive(learningRate, 'learningRate');
+    assertRate(beta1, 'beta1');
+    assertRate(beta2, 'beta2');
+    assertPositive(epsilon, 'epsilon');
+  }
+
+  override applyGradients(gradients: tf.NamedTensorMap | NamedTensor[]): void {
+    const list = Array.isArray(gradients)
+      ? gradients
+      : Object.keys(gradients).map((name) => ({ name, tensor: gradients[name] }));
+    this.iteration++;
+    const t = this.iteration;
+    const correction = Math.sqrt(1 - this.beta2 ** t);
+    const stepSize = (this.learningRate * correction) / (1 - this.beta1 ** t);
+    const epsilonHat = this.epsilon * correction;
+    for (const { name, tensor: gradient } of list) {
+      if (gradient == null) continue;
+      const variable = tf.engine().registeredVariables[name];
+      if (variable == null) throw new Error(`LeanAdam: no variable named '${name}'.`);
+      const { m, v } = this.momentsOf(variable);
+      tf.tidy(() => m.assign(tf.add(tf.mul(m, this.beta1), tf.mul(gradient, 1 - this.beta1))));
+      tf.tidy(() => v.assign(tf.add(tf.mul(v, this.beta2), tf.mul(tf.square(gradient), 1 - this.beta2))));
+      const update = tf.tidy(() => {
+        const denominator = tf.tidy(() => tf.add(tf.sqrt(v), epsilonHat));
+        const ratio = tf.div(m, denominator);
+        denominator.dispose();
+        return tf.mul(ratio, stepSize);
+      });
+      tf.tidy(() => variable.assign(tf.sub(variable, update)));
+      update.dispose();
+    }
+    this.incrementIterations();
+  }
+
+  private momentsOf(variable: tf.Variable): Moments {
+    let moments = this.moments.get(variable.name);
+    if (moments == null) {
+      moments = {
+        m: tf.variable(tf.zerosLike(variable), false),
+        v: tf.variable(tf.zerosLike(variable), false),
+      };
+      this.moments.set(variable.name, moments);
+    }
+    return moments;
+  }
+
+  /** The first and second moments of a variable (e.g. to slice them when the variable shrinks). */
+  momentsFor(variableName: string): Moments | undefined {
+    return this.moments.get(variableName);
+  }
+
+  /** Replaces (or drops, with null) the moments of a variable. */
+  setMomentsFor(variableName: string, moments: { m: tf.Tensor; v: tf.Tensor } | null): void {
+    const old = this.moments.get(variableName);
+    if (old) tf.dispose([old.m, old.v]);
+    if (moments == null) this.moments.delete(variableName);
+    else this.moments.set(variableName, { m: tf.variable(moments.m, false), v: tf.variable(moments.v, false) });
+  }
+
+  override dispose(): void {
+    for (const { m, v } of this.moments.values()) tf.dispose([m, v]);
+    this.moments.clear();
+    super.dispose();
+  }
+
+  override async getWeights(): Promise<NamedTensor[]> {
+    const weights: NamedTensor[] = [{ name: 'iter', tensor: tf.scalar(this.iteration, 'int32') }];
+    for (const [name, { m, v }] of this.moments) {
+      // Copies: the moments are reassigned in place by later steps.
+      weights.push({ name: `${name}/m`, tensor: tf.clone(m) }, { name: `${name}/v`, tensor: tf.clone(v) });
+    }
+    return weights;
+  }
+
+  override async setWeights(weights: NamedTensor[]): Promise<void> {
+    for (const { m, v } of this.moments.values()) tf.dispose([m, v]);
+    this.moments.clear();
+    const byName = new Map(weights.map((w) => [w.name, w.tensor]));
+    this.iteration = (await byName.get('iter')?.data())?.[0] ?? 0;
+    for (const [key, tensor] of byName) {
+      if (!key.endsWith('/m')) continue;
+      const name = key.slice(0, -2);
+      const v = byName.get(`${name}/v`);
+      if (v) this.moments.set(name, { m: tf.variable(tensor, false), v: tf.variable(v, false) });
+    }
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { learningRate: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon };
+  }
+
+  static override fromConfig<T extends tf.serialization.Serializable>(
+    cls: tf.serialization.SerializableConstructor<T>,
+    config: tf.serialization.ConfigDict,
+  ): T {
+    return new cls(config.learningRate, config.beta1, config.beta2, config.epsilon);
+  }
+}
+tf.serialization.registerClass(LeanAdam);
