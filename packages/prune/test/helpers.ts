@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { gatedLayers, isGateWeight, type VIBGate } from '@tfjs-compress/vib';
+import { assertClose } from '@tfjs-compress/testing';
 
 /** Small deterministic pseudo-random numbers (no global RNG state touched). */
 export function seededValues(count: number, seed: number, scale = 0.5): Float32Array {
@@ -52,4 +53,21 @@ export function inputBatch(batch: number, steps: number, features: number, seed 
 /** x[..., kept] along the last axis. */
 export function selectFeatures(x: tf.Tensor, kept: number[]): tf.Tensor {
   return tf.tidy(() => tf.gather(x, tf.tensor1d(kept, 'int32'), x.rank - 1));
+}
+
+/**
+ * Asserts that a compaction result predicts on `x[..., keptInputs]` what the
+ * original (hard-mask) model predicts on `x`, to 1e-5. Disposes `x`.
+ */
+export function assertCompactMatches(
+  original: { predict(x: tf.Tensor): tf.Tensor | tf.Tensor[] },
+  result: { model: tfl.LayersModel; keptInputs: number[] },
+  x: tf.Tensor,
+  what: string,
+): void {
+  const xs = selectFeatures(x, result.keptInputs);
+  const expected = original.predict(x) as tf.Tensor;
+  const got = result.model.predict(xs) as tf.Tensor;
+  assertClose(got, expected, 1e-5, what);
+  tf.dispose([x, xs, expected, got]);
 }
