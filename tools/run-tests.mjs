@@ -1,0 +1,27 @@
+#!/usr/bin/env node
+// `npm test`: builds and runs every workspace's tests through turbo, streams
+// the output, and closes with one total line ("tests: N passed, N failed")
+// summed from node's test runner summaries of every package.
+import { spawn } from 'node:child_process';
+
+const child = spawn('npx', ['turbo', 'run', 'test', '--concurrency=1', ...process.argv.slice(2)], {
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
+let passed = 0;
+let failed = 0;
+let pending = '';
+child.stdout.on('data', (chunk) => {
+  process.stdout.write(chunk);
+  pending += chunk.toString();
+  const lines = pending.split('\n');
+  pending = lines.pop() ?? '';
+  for (const line of lines) {
+    const match = /(?:ℹ|#) (pass|fail) (\d+)\s*$/.exec(line);
+    if (match?.[1] === 'pass') passed += Number(match[2]);
+    if (match?.[1] === 'fail') failed += Number(match[2]);
+  }
+});
+child.on('close', (code) => {
+  console.log(`tests: ${passed} passed, ${failed} failed`);
+  process.exit(code ?? 1);
+});
