@@ -1,0 +1,195 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import type { Initializer } from '@tensorflow/tfjs-layers/dist/initializers.js';
+import {
+  InvalidArgumentError,
+  assertFiniteNumber,
+  assertPositiveInteger,
+  resolveInitializer,
+  serializeObject,
+  type InitializerSpec,
+} from '@tfjs-compress/vib';
+import type { InputProjection, ProjectionBuildContext } from '@tfjs-compress/vib-rnn';
+import { coreInitializers } from './core-initializer.js';
+import { resolveRanks, type RankSpec, type TensorFormat } from './ranks.js';
+import { product, resolveShapes, validateShape } from './shapes.js';
+import {
+  checkCores,
+  contract,
+  contractionFlopsPerRow,
+  coreShapes,
+  parameterCount,
+  reconstruct,
+  type TensorizedShape,
+} from './tt-matrix.js';
+
+/** Options of a TT/TR input projection (its `config` in `{className, config}`). */
+export interface TensorizedProjectionConfig {
+  /** Factorisation of the input size. Default: balanced, `order` factors. */
+  inShape?: number[];
+  /**
+   * Factorisation of gates * units. Default: `factorize(units, order)` with
+   * its first factor multiplied by the gate count (gates folded into the
+   * first core, as Yang et al.).
+   */
+  outShape?: number[];
+  /** Number of cores when no shape is given. Default: 3. */
+  order?: number;
+  /** An integer, a full list of d + 1 ranks, or a fraction in (0, 1). Default: 8. */
+  ranks?: RankSpec;
+  /**
+   * Initializer of every core. Default: normal cores with a Glorot-variance
+   * reconstruction (fanIn = input size, fanOut = gates * units, like the
+   * tfjs LSTM kernel). The cell's `kernelInitializer` is not used: it is meant
+   * for a dense matrix, not for factors of one.
+   */
+  coresInitializer?: InitializerSpec;
+  /** Seed of the default core initializer. Default: unseeded. */
+  seed?: number;
+}
+
+/** Initializer that returns fixed values (cores from a decomposition). Not serialized: the weights are. */
+function valuesInitializer(values: tf.Tensor): Initializer {
+  return {
+    apply: (shape: number[]) => {
+      if (shape.join(',') !== values.shape.join(',')) throw new Error(`internal: core [${values.shape}] for [${shape}]`);
+      return tf.clone(values);
+    },
+    getClassName: () => 'TensorValues',
+    getConfig: () => ({}),
+  } as unknown as Initializer;
+}
+
+/**
+ * Input-to-hidden map of a VIB recurrent cell as a TT/TR matrix
+ * [inputDim, gates * units]. Columns are gate-major like a tfjs kernel:
+ * with the row-major output index and the gates folded into the first
+ * output factor (n_1 = gates * n_1'), column (j_1, ..., j_d) belongs to gate
+ * floor(j_1 / n_1'), i.e. blocks of `units` columns per gate in order.
+ */
+export abstract class TensorizedProjection implements InputProjection {
+  abstract readonly className: string;
+  readonly format: TensorFormat;
+  private readonly requested: TensorizedProjectionConfig;
+  private readonly coresInitializer: Initializer | undefined;
+  private readonly seed: number | undefined;
+  private initialCores: tf.Tensor[] | null;
+  private resolved: TensorizedShape | null = null;
+  private cores: tfl.LayerVariable[] = [];
+
+  protected constructor(format: TensorFormat, config: TensorizedProjectionConfig, initialCores?: readonly tf.Tensor[]) {
+    this.format = format;
+    if (config.inShape != null) validateShape(config.inShape, 'projection.inShape');
+    if (config.outShape != null) validateShape(config.outShape, 'projection.outShape');
+    if (config.order != null) assertPositiveInteger(config.order, 'projection.order');
+    if (config.seed != null) assertFiniteNumber(config.seed, 'projection.seed');
+    this.requested = { ...config };
+    this.seed = config.seed ?? undefined;
+    this.coresInitializer = resolveInitializer(config.coresInitializer, 'projection.coresInitializer');
+    if (config.inShape != null && config.outShape != null) {
+      this.resolve(product(config.inShape), product(config.outShape), 1);
+    }
+    if (initialCores) {
+      if (this.resolved == null) {
+        throw new InvalidArgumentError('projection.outShape', config.outShape ?? null, 'inShape and outShape given with initial cores');
+      }
+      checkCores(initialCores, this.resolved);
+    }
+    this.initialCores = initialCores ? initialCores.map((c) => tf.keep(tf.clone(c))) : null;
+  }
+
+  private resolve(inputDim: number, outputDim: number, gates: number): TensorizedShape {
+    if (this.resolved == null) {
+      const { inShape, outShape } = resolveShapes(
+        inputDim,
+        outputDim,
+        this.requested.inShape,
+        this.requested.outShape,
+        this.requested.order,
+        gates,
+      );
+      if (this.format === 'tensor-ring' && inShape.length < 2) {
+        throw new InvalidArgumentError('projection.inShape', inShape, 'at least 2 factors for a tensor ring');
+      }
+      this.resolved = { inShape, outShape, ranks: resolveRanks(this.format, inShape, outShape, this.requested.ranks, 'projection.ranks') };
+    }
+    const { inShape, outShape } = this.resolved;
+    if (product(inShape) !== inputDim) {
+      throw new InvalidArgumentError('projection.inShape', inShape, `factors whose product equals the input size ${inputDim}`);
+    }
+    if (product(outShape) !== outputDim) {
+      throw new InvalidArgumentError('projection.outShape', outShape, `factors whose product equals gates * units = ${outputDim}`);
+    }
+    return this.resolved;
+  }
+
+  /** Resolved shapes and ranks. */
+  get tensorShape(): TensorizedShape {
+    if (this.resolved == null) throw new Error(`${this.className} projection used before build().`);
+    return this.resolved;
+  }
+
+  build(inputDim: number, outputDim: number, context: ProjectionBuildContext): void {
+    const shape = this.resolve(inputDim, outputDim, context.gates);
+    const initializers = this.initialCores
+      ? this.initialCores.map(valuesInitializer)
+      : coreInitializers(shape, this.coresInitializer, this.seed, inputDim, outputDim);
+    this.cores = coreShapes(shape).map((coreShape, k) =>
+      context.addWeight(`kernel_core_${k}`, coreShape, initializers[k], context.kernelRegularizer),
+    );
+    if (this.initialCores) {
+      tf.dispose(this.initialCores);
+      this.initialCores = null;
+    }
+  }
+
+  private coreTensors(): tf.Tensor[] {
+    if (this.cores.length === 0) throw new Error(`${this.className} projection used before build().`);
+    return this.cores.map((core) => core.read());
+  }
+
+  apply(x: tf.Tensor2D): tf.Tensor2D {
+    return contract(x, this.coreTensors(), this.tensorShape);
+  }
+
+  toDense(): tf.Tensor2D {
+    return reconstruct(this.coreTensors(), this.tensorShape);
+  }
+
+  paramCount(): number {
+    return parameterCount(this.tensorShape);
+  }
+
+  flopsPerRow(): number {
+    return contractionFlopsPerRow(this.tensorShape);
+  }
+
+  /** Dense [inputDim, gates * units] parameters divided by `paramCount()`. */
+  compressionRatio(): number {
+    const { inShape, outShape } = this.tensorShape;
+    return (product(inShape) * product(outShape)) / this.paramCount();
+  }
+
+  get weights(): tfl.LayerVariable[] {
+    return [...this.cores];
+  }
+
+  getConfig(): tf.serialization.ConfigDict {
+    const shape = this.resolved;
+    return {
+      inShape: shape ? [...shape.inShape] : (this.requested.inShape ?? null),
+      outShape: shape ? [...shape.outShape] : (this.requested.outShape ?? null),
+      order: shape ? shape.inShape.length : (this.requested.order ?? null),
+      ranks: ((shape ? [...shape.ranks] : this.requested.ranks) ?? null) as tf.serialization.ConfigDictValue,
+      coresInitializer: serializeObject(this.coresInitializer as tf.serialization.Serializable | undefined),
+      seed: this.seed ?? null,
+    };
+  }
+}
+
+/** Drops the nulls `getConfig` writes so a loaded config reads like user options. */
+export function projectionConfigFrom(config: tf.serialization.ConfigDict): TensorizedProjectionConfig {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(config)) if (value != null) out[key] = value;
+  return out as TensorizedProjectionConfig;
+}

@@ -1,0 +1,47 @@
+import type * as tf from '@tensorflow/tfjs-core';
+import { coreTensor, prepareMatrix, rankCaps, type SvdOptions, type TensorDecomposition } from './decomposition.js';
+import { truncatedSvd } from './truncated-svd.js';
+
+/**
+ * TT-SVD (Oseledets 2011) of a matrix as a tensor-train matrix: the
+ * interleaved tensor is unfolded mode by mode, each unfolding truncated by
+ * SVD (rank cap, or discarded energy <= (tolerance ||W|| / sqrt(d - 1))^2,
+ * which bounds the total relative error by `tolerance`).
+ *
+ * @param matrix W [prod inShape, prod outShape] (a tensor, e.g. a dense kernel, or rows of numbers).
+ * @returns cores [r_k, m_k, n_k, r_{k+1}] with r_0 = r_d = 1 (caller disposes).
+ * @throws InvalidArgumentError for shapes that do not multiply to W's sizes, or bad ranks/tolerance.
+ */
+export function ttSvd(matrix: tf.Tensor2D | number[][], options: SvdOptions = {}): TensorDecomposition {
+  const { data, inShape, outShape, norm, tolerance } = prepareMatrix(matrix, options);
+  const d = inShape.length;
+  const caps = rankCaps(options.maxRank, d, 'tensor-train');
+  const delta = d > 1 ? (tolerance * norm) / Math.sqrt(d - 1) : 0;
+  const ranks = [1];
+  const coreValues: Float64Array[] = [];
+  let c = data;
+  let rest = data.length;
+  let discarded = 0;
+  for (let k = 0; k < d - 1; k++) {
+    const mode = inShape[k] * outShape[k];
+    const rows = ranks[k] * mode;
+    const cols = rest / mode;
+    const svd = truncatedSvd(c, rows, cols, { maxRank: caps[k + 1], delta });
+    coreValues.push(svd.u);
+    ranks.push(svd.rank);
+    discarded += svd.discarded;
+    c = svd.sv;
+    rest = cols;
+  }
+  coreValues.push(c);
+  ranks.push(1);
+  const cores = coreValues.map((values, k) => coreTensor(values, [ranks[k], inShape[k], outShape[k], ranks[k + 1]]));
+  return {
+    format: 'tensor-train',
+    inShape,
+    outShape,
+    ranks,
+    cores,
+    errorBound: norm > 0 ? Math.sqrt(discarded) / norm : 0,
+  };
+}
