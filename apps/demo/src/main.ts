@@ -4,7 +4,8 @@
  * few input features carry the label, compacts it into a plain tfjs model and
  * prints the compression report.
  */
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, realpathSync, renameSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError as CliArgumentError } from 'commander';
 import * as tf from '@tensorflow/tfjs-core';
@@ -201,7 +202,8 @@ export function demoCommand(): Command {
     .option('--json', 'print only the summary as JSON', d.json);
 }
 
-const invokedDirectly = process.argv[1] != null && import.meta.url.endsWith(process.argv[1].split('/').pop() ?? '');
+// Run when executed (also through the npm bin symlink), not when imported by tests.
+const invokedDirectly = process.argv[1] != null && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
 if (invokedDirectly) {
   const command = demoCommand();
   command.parse();

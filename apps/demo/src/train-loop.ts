@@ -39,7 +39,7 @@ export function accuracy(model: tfl.LayersModel, x: tf.Tensor, y: tf.Tensor1D, b
   return correct / x.shape[0];
 }
 
-function recurrentLayer(model: tfl.LayersModel): VIBRecurrentLayer {
+export function recurrentLayer(model: tfl.LayersModel): VIBRecurrentLayer {
   const layer = gatedLayers(model).find((l) => 'prunableUnits' in l);
   if (layer == null) throw new Error('the model has no VIB recurrent layer');
   return layer as unknown as VIBRecurrentLayer;
@@ -83,8 +83,6 @@ export function train(model: tfl.LayersModel, x: tf.Tensor3D, y: tf.Tensor1D, op
   trainer.dispose();
   return history;
 }
-
-export { recurrentLayer };
 
 /**
  * klFac schedule: 0 for `warmup` epochs (the task is learned first, so the
