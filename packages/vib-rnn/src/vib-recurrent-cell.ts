@@ -243,7 +243,7 @@ export abstract class VIBRecurrentCell extends tfl.layers.RNNCell {
   }
 
   setFrozenMask(frozen: boolean): void {
-    for (const gate of this.vibGates) gate.setFrozenMask(frozen);
+    for (const gate of this.vibGates) gate.setFrozenMask(frozen, this);
     this.settings.frozenMask = frozen;
   }
 

@@ -121,10 +121,28 @@ export class VIBGate {
     return kept;
   }
 
-  /** Frozen: hard mask in training too, no KL, mu and logD not trainable. */
-  setFrozenMask(frozen: boolean): void {
+  /**
+   * Frozen: hard mask in training too, no KL, mu and logD not trainable.
+   * Pass the layer that owns the weights: the weights then also move between
+   * its trainable and non-trainable lists. The flag alone does not last, as
+   * tfjs resets every weight's flag when a model containing the layer is built.
+   */
+  setFrozenMask(frozen: boolean, owner?: tfl.layers.Layer): void {
     this.settings.frozenMask = frozen;
-    this.mu.trainable = !frozen;
-    this.logD.trainable = !frozen;
+    for (const weight of [this.mu, this.logD]) {
+      weight.trainable = !frozen;
+      if (owner) moveBetweenWeightLists(owner, weight, !frozen);
+    }
   }
+}
+
+/** Moves a weight to the owner's trainable or non-trainable list (tfjs keeps both protected). */
+function moveBetweenWeightLists(owner: tfl.layers.Layer, weight: tfl.LayerVariable, trainable: boolean): void {
+  const lists = owner as unknown as { _trainableWeights: tfl.LayerVariable[]; _nonTrainableWeights: tfl.LayerVariable[] };
+  const from = trainable ? lists._nonTrainableWeights : lists._trainableWeights;
+  const to = trainable ? lists._trainableWeights : lists._nonTrainableWeights;
+  const index = from.indexOf(weight);
+  if (index < 0) return;
+  from.splice(index, 1);
+  to.push(weight);
 }

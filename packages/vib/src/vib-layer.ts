@@ -202,7 +202,7 @@ export class VIBLayer extends tfl.layers.Layer {
 
   setFrozenMask(frozen: boolean): void {
     this.settings.frozenMask = frozen;
-    this.gate?.setFrozenMask(frozen);
+    this.gate?.setFrozenMask(frozen, this);
   }
 
   setKlFac(klFac: number): void {

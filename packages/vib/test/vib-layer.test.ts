@@ -122,6 +122,16 @@ for (const backend of TEST_BACKENDS) {
       assert.equal(layer.trainableWeights.length, 2);
     });
 
+    it('unfreezes a gate that was created (or loaded) frozen', () => {
+      const { model, layer } = gatedModel([1, 1], [-9, -9], { frozenMask: true });
+      assert.equal(layer.trainableWeights.length, 0);
+      layer.setFrozenMask(false);
+      assert.equal(layer.trainableWeights.length, 2, 'mu and logD trainable again');
+      layer.setFrozenMask(true);
+      tfl.sequential({ layers: [model] }).predict(tf.zeros([1, 2])); // building a container resets weight flags
+      assert.equal(layer.trainableWeights.length, 0, 'still frozen after a model is built around it');
+    });
+
     it('round-trips through model.save and tf.loadLayersModel', async () => {
       const { model } = gatedModel([0.9, 0.2, 1.1], [-9, 3, -4], {
         klFac: 0.5,

@@ -1,0 +1,130 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BatchSource } from '@tfjs-compress/app-kit';
+import {
+  VideoBatchStream,
+  generateSyntheticDataset,
+  groupSplit,
+  randomSplit,
+  readDataset,
+  type ReadLayout,
+  type SyntheticDifficulty,
+  type VideoBatchStreamOptions,
+  type VideoClip,
+} from '@tfjs-compress/video';
+
+export const SPLITS = ['random', 'group'] as const;
+export type SplitKind = (typeof SPLITS)[number];
+
+export interface DataOptions {
+  /** Dataset root (UCF11 layout or one folder per class). */
+  data: string;
+  layout: ReadLayout;
+  split: SplitKind;
+  testFraction: number;
+  seed: number;
+}
+
+export interface DatasetSplit {
+  classes: string[];
+  train: VideoClip[];
+  test: VideoClip[];
+}
+
+/** Reads the dataset and splits it (seeded): 'random' is the 80/20 clip split, 'group' keeps each group on one side. */
+export async function loadSplit(options: DataOptions): Promise<DatasetSplit> {
+  const index = await readDataset(options.data, { layout: options.layout });
+  const split = options.split === 'group'
+    ? groupSplit(index.clips, { testFraction: options.testFraction, seed: options.seed })
+    : randomSplit(index.clips, { testFraction: options.testFraction, seed: options.seed });
+  return { classes: index.classes, train: split.train, test: split.test };
+}
+
+export interface SyntheticSetOptions {
+  root: string;
+  classes: number;
+  groups: number;
+  clipsPerGroup: number;
+  framesPerClip: number;
+  width: number;
+  height: number;
+  difficulty: SyntheticDifficulty;
+  seed: number;
+}
+
+/** Markers of a generated set: one written first, one written last (so a half-generated set is generated again). */
+const STARTED_MARKER = '.generating';
+const DONE_MARKER = '.complete';
+
+/**
+ * Generates the synthetic UCF11-style set unless a complete one is there.
+ * A directory that holds anything else (e.g. the real UCF11) is used as it
+ * is and never written into. Returns true when it generated.
+ */
+export async function ensureSyntheticSet(options: SyntheticSetOptions, log: (line: string) => void): Promise<boolean> {
+  const { mkdir, readdir, writeFile } = await import('node:fs/promises');
+  if (existsSync(join(options.root, DONE_MARKER))) return false;
+  if (existsSync(options.root) && !existsSync(join(options.root, STARTED_MARKER)) && (await readdir(options.root)).length > 0) {
+    log(`${options.root} is not empty and not a generated set: using it as it is`);
+    return false;
+  }
+  log(`generating a synthetic UCF11-style set in ${options.root} ...`);
+  await mkdir(options.root, { recursive: true });
+  await writeFile(join(options.root, STARTED_MARKER), '');
+  const set = await generateSyntheticDataset({
+    root: options.root,
+    classes: options.classes,
+    groupsPerClass: options.groups,
+    clipsPerGroup: options.clipsPerGroup,
+    framesPerClip: options.framesPerClip,
+    width: options.width,
+    height: options.height,
+    difficulty: options.difficulty,
+    seed: options.seed,
+  });
+  await writeFile(join(options.root, DONE_MARKER), `${set.files.length} clips\n`);
+  log(`  ${set.files.length} clips of ${set.classes.length} classes in ${(set.elapsedMs / 1000).toFixed(1)} s`);
+  return true;
+}
+
+export interface StreamOptions {
+  frames: number;
+  width: number;
+  height: number;
+  batchSize: number;
+  classes: number;
+  seed: number;
+  /** Frame cache directory: decoded clips are kept there, so later epochs skip ffmpeg. */
+  cacheDir: string;
+  concurrency?: number;
+}
+
+/** A BatchSource over a VideoBatchStream: flat [B, T, H*W*3] frames, integer labels, bounded memory. */
+export function videoSource(clips: readonly VideoClip[], mode: 'train' | 'test', options: StreamOptions): BatchSource & { stream: VideoBatchStream } {
+  const streamOptions: VideoBatchStreamOptions = {
+    numClasses: options.classes,
+    batchSize: options.batchSize,
+    framesPerClip: options.frames,
+    width: options.width,
+    height: options.height,
+    mode,
+    seed: options.seed,
+    layout: 'flat',
+    labelEncoding: 'index',
+    cacheDir: options.cacheDir,
+    ...(options.concurrency ? { concurrency: options.concurrency } : {}),
+  };
+  const stream = new VideoBatchStream(clips, streamOptions);
+  return {
+    stream,
+    get batchesPerEpoch() {
+      return stream.batchesPerEpoch;
+    },
+    async *batches(epoch: number) {
+      // Test batches are the same every epoch (deterministic sampling, no shuffle).
+      for await (const batch of stream.epoch(mode === 'test' ? 0 : epoch)) {
+        yield { xs: batch.xs, ys: batch.ys, labels: batch.labels, size: batch.size };
+      }
+    },
+  };
+}

@@ -1,0 +1,82 @@
+import type { BackendChoice } from '@tfjs-compress/runtime';
+import type { ReadLayout } from '@tfjs-compress/video';
+import type { SplitKind } from './dataset.js';
+
+/** Input-to-hidden map of the VIB-LSTM: dense, tensor-train or tensor-ring (`@tfjs-compress/tensor`). */
+export const PROJECTIONS = ['dense', 'tt', 'tr'] as const;
+export type ProjectionKind = (typeof PROJECTIONS)[number];
+
+/** Options of `train` (and of the training part of `demo`). */
+export interface TrainOptions {
+  /** Dataset root. */
+  data: string;
+  layout: ReadLayout;
+  split: SplitKind;
+  testFraction: number;
+  /** Run directory (checkpoint, metrics, models, results, report). */
+  out: string;
+  /** Frame cache. Default: <out>/frame-cache. */
+  cacheDir?: string;
+  frames: number;
+  width: number;
+  height: number;
+  units: number;
+  batchSize: number;
+  /** Epochs with the KL term. */
+  epochs: number;
+  warmupEpochs: number;
+  rampEpochs: number;
+  fineTuneEpochs: number;
+  /** The pre-trained route: train a plain LSTM for this many epochs first, then insert bottlenecks. 0: from scratch. */
+  pretrainEpochs: number;
+  /** Input projection of the LSTM. */
+  projection: ProjectionKind;
+  /** TT/TR rank of every inner bond (tt, tr). */
+  projectionRank: number;
+  /** Number of TT/TR cores (tt, tr). */
+  projectionOrder: number;
+  lr: number;
+  ibLr: number;
+  klFac: number;
+  klMult: number;
+  weightDecay: number;
+  dropout: number;
+  seed: number;
+  backend: BackendChoice;
+  resume: boolean;
+  /** ffmpeg processes at once. */
+  concurrency?: number;
+  /** Progress bars (default: when stderr is a terminal). */
+  progress?: boolean;
+}
+
+/** The paper's end-to-end setup (PAPER_NOTES section 4) where it fits this runtime; batch 16 instead of 128 (wasm heap). */
+export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
+  data: 'data/ucf11',
+  layout: 'auto',
+  split: 'random',
+  testFraction: 0.2,
+  out: 'runs/ucf11-e2e',
+  frames: 8,
+  width: 160,
+  height: 120,
+  units: 256,
+  batchSize: 16,
+  epochs: 30,
+  warmupEpochs: 5,
+  rampEpochs: 10,
+  fineTuneEpochs: 5,
+  pretrainEpochs: 0,
+  projection: 'dense',
+  projectionRank: 4,
+  projectionOrder: 4,
+  lr: 1e-3,
+  ibLr: 5e-2,
+  klFac: 1e-3,
+  klMult: 2,
+  weightDecay: 0,
+  dropout: 0.5,
+  seed: 1,
+  backend: 'auto',
+  resume: false,
+};

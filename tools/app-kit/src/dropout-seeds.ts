@@ -1,0 +1,13 @@
+import type * as tfl from '@tensorflow/tfjs-layers';
+
+/**
+ * tfjs's Dropout draws from `this.seed` on every call: with a fixed seed it
+ * drops the same units in every batch, without one it is not reproducible.
+ * Setting a fresh seed per training step (derived from the run seed and the
+ * global step) gives fresh, reproducible masks, also across a resume.
+ */
+export function setDropoutSeeds(model: tfl.LayersModel, seed: number): void {
+  model.layers.forEach((layer, i) => {
+    if (layer.getClassName() === 'Dropout') (layer as unknown as { seed?: number }).seed = seed + i * 7919;
+  });
+}

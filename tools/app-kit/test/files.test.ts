@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { MetricsLog, PREVIOUS_SUFFIX, existingDir, klWarmup, replaceDirAtomic, toJson, writeJsonAtomic } from '../src/index.js';
+
+const temp = () => mkdtempSync(join(tmpdir(), 'app-kit-'));
+
+describe('atomic files', () => {
+  it('replaceDirAtomic swaps a directory and leaves no temporary behind', async () => {
+    const root = temp();
+    const dir = join(root, 'ckpt');
+    await replaceDirAtomic(dir, async (t) => writeFileSync(join(t, 'a.txt'), 'one'));
+    await replaceDirAtomic(dir, async (t) => writeFileSync(join(t, 'a.txt'), 'two'));
+    assert.equal(readFileSync(join(dir, 'a.txt'), 'utf8'), 'two');
+    assert.equal(existsSync(`${dir}${PREVIOUS_SUFFIX}`), false);
+    assert.equal(existsSync(`${dir}.${process.pid}.tmp`), false);
+  });
+
+  it('a failed fill leaves the old copy in place', async () => {
+    const root = temp();
+    const dir = join(root, 'ckpt');
+    await replaceDirAtomic(dir, async (t) => writeFileSync(join(t, 'a.txt'), 'one'));
+    await assert.rejects(replaceDirAtomic(dir, async () => Promise.reject(new Error('disk full'))), /disk full/);
+    assert.equal(readFileSync(join(dir, 'a.txt'), 'utf8'), 'one');
+  });
+
+  it('existingDir falls back to the previous copy after a crash mid-swap', () => {
+    const root = temp();
+    const dir = join(root, 'ckpt');
+    assert.equal(existingDir(dir), null);
+    writeFileSync(join(root, 'x'), '');
+    renameSync(join(root, 'x'), `${dir}${PREVIOUS_SUFFIX}`);
+    assert.equal(existingDir(dir), `${dir}${PREVIOUS_SUFFIX}`);
+  });
+
+  it('toJson writes non-finite numbers as null', async () => {
+    assert.equal(toJson({ a: Infinity, b: NaN, c: 1 }, 0), '{"a":null,"b":null,"c":1}');
+    const path = join(temp(), 'sub', 'x.json');
+    await writeJsonAtomic(path, { ok: true });
+    assert.deepEqual(JSON.parse(readFileSync(path, 'utf8')), { ok: true });
+  });
+});
+
+describe('MetricsLog', () => {
+  it('appends one JSON line per record and rewrites on resume', async () => {
+    const log = new MetricsLog<{ epoch: number; loss: number }>(join(temp(), 'm', 'metrics.jsonl'));
+    assert.deepEqual(log.read(), []);
+    log.append({ epoch: 1, loss: 0.5 });
+    log.append({ epoch: 2, loss: 0.25 });
+    assert.deepEqual(log.read(), [{ epoch: 1, loss: 0.5 }, { epoch: 2, loss: 0.25 }]);
+    assert.equal(readFileSync(log.path, 'utf8').split('\n').filter(Boolean).length, 2);
+    await log.rewrite([{ epoch: 1, loss: 0.5 }]);
+    assert.deepEqual(log.read(), [{ epoch: 1, loss: 0.5 }]);
+  });
+});
+
+describe('klWarmup', () => {
+  it('is 0 during the warm-up, then ramps linearly to the target', () => {
+    const at = klWarmup(1e-3, 2, 4);
+    assert.deepEqual([1, 2, 3, 4, 5, 6, 7].map((e) => +at(e).toExponential(6)), [0, 0, 2.5e-4, 5e-4, 7.5e-4, 1e-3, 1e-3]);
+    assert.equal(klWarmup(1e-3, 1, 0)(2), 1e-3);
+    assert.throws(() => klWarmup(-1, 1, 1), /klFac/);
+  });
+});
