@@ -77,10 +77,11 @@ export class LeanAdam extends tf.Optimizer {
   private momentsOf(variable: tf.Variable): Moments {
     let moments = this.moments.get(variable.name);
     if (moments == null) {
-      moments = {
+      // Inside tidy: the zeros each variable starts from are released with it.
+      moments = tf.tidy(() => ({
         m: tf.variable(tf.zerosLike(variable), false),
         v: tf.variable(tf.zerosLike(variable), false),
-      };
+      }));
       this.moments.set(variable.name, moments);
     }
     return moments;
