@@ -61,6 +61,10 @@ export function splitTrainableWeights(model: { trainableWeights: tfl.LayerVariab
 } {
   const gate: tfl.LayerVariable[] = [];
   const rest: tfl.LayerVariable[] = [];
-  for (const weight of model.trainableWeights) (isGateWeight(weight) ? gate : rest).push(weight);
+  for (const weight of model.trainableWeights) {
+    // A Sequential that has not run yet lists its layers' weights unfiltered: skip frozen ones here.
+    if (weight.trainable === false) continue;
+    (isGateWeight(weight) ? gate : rest).push(weight);
+  }
   return { gate, rest };
 }

@@ -75,3 +75,40 @@ import { VIBLayer, type VIBLayerArgs } from './vib-layer.js';
 export function vibLayer(args?: VIBLayerArgs): VIBLayer {
   return new VIBLayer(args);
 }
+export { DEFAULT_RAMP_FRACTION, DEFAULT_WARMUP_FRACTION, klSchedule, type KlScheduleArgs } from './kl-schedule.js';
+export {
+  measureCompression,
+  recurrentParams,
+  type CompressionMeasure,
+  type LayerCompression,
+} from './compression-measure.js';
+export {
+  CONTROLLER_KL_FAC_RANGE,
+  CompressionController,
+  DEFAULT_CONTROLLER_DAMPING,
+  DEFAULT_CONTROLLER_GAIN,
+  DEFAULT_CONTROLLER_GROWTH,
+  DEFAULT_CONTROLLER_START_KL_FAC,
+  DEFAULT_TARGET_TOLERANCE,
+  type CompressionControllerArgs,
+  type ControllerSignal,
+  type ControllerTarget,
+} from './compression-controller.js';
+export {
+  DEFAULT_CONTROLS_PER_EPOCH,
+  DEFAULT_FINE_TUNE_EPOCHS,
+  DEFAULT_FIT_BATCH_SIZE,
+  DEFAULT_FIT_EPOCHS,
+  DEFAULT_FIT_IB_LR,
+  DEFAULT_FIT_KL_FAC,
+  DEFAULT_MAX_ACCURACY_DROP,
+  evaluateAccuracy,
+  fitVIB,
+  type FitData,
+  type FitMode,
+  type FitPhase,
+  type FitRecord,
+  type FitVIBOptions,
+  type FitVIBResult,
+} from './vib-fit.js';
+export { paretoFront, sweep, type SweepPoint, type SweepResult, type SweepRun } from './sweep.js';

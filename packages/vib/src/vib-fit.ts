@@ -1,0 +1,415 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { CompressionController, type CompressionControllerArgs, type ControllerSignal } from './compression-controller.js';
+import { measureCompression, type CompressionMeasure } from './compression-measure.js';
+import { InvalidArgumentError } from './errors.js';
+import { gatedLayers, setFrozenMask, setKlFac } from './gated-layers.js';
+import { DEFAULT_RAMP_FRACTION, DEFAULT_WARMUP_FRACTION, klSchedule } from './kl-schedule.js';
+import { assertNonNegative, assertPositive, assertPositiveInteger, assertRate } from './validation.js';
+import type { InferenceMode } from './vib-gate.js';
+import { VIBTrainer, type TrainableModel, type VIBTrainerArgs } from './vib-trainer.js';
+
+/** Epochs of the VIB stage (warm-up included). */
+export const DEFAULT_FIT_EPOCHS = 20;
+export const DEFAULT_FIT_BATCH_SIZE = 64;
+/** Gate learning rate of `fitVIB` (VIBTrainer keeps the reference's 5e-2: see the README's evidence). */
+export const DEFAULT_FIT_IB_LR = 1e-2;
+/** klFac after the ramp when there is neither a target nor validation data. */
+export const DEFAULT_FIT_KL_FAC = 1e-2;
+/** The accuracy budget used when validation data is given and no target is. */
+export const DEFAULT_MAX_ACCURACY_DROP = 0.01;
+/** Epochs of fine-tuning with frozen hard masks after the VIB stage. */
+export const DEFAULT_FINE_TUNE_EPOCHS = 5;
+/** Control steps (klFac updates, validation checks) per epoch. */
+export const DEFAULT_CONTROLS_PER_EPOCH = 4;
+
+export interface FitData {
+  /** Inputs, e.g. [samples, steps, features]. */
+  x: tf.Tensor;
+  /** Integer labels [samples] or one-hot [samples, classes]. */
+  y: tf.Tensor;
+}
+
+export type FitMode = 'fixed' | 'target-compression' | 'accuracy-budget';
+export type FitPhase = 'warmup' | 'vib' | 'fine-tune';
+
+export interface FitVIBOptions extends VIBTrainerArgs {
+  /** Epochs of the VIB stage, warm-up included, a positive integer. Default: 20. */
+  epochs?: number;
+  /** Sequences per step. Default: 64. */
+  batchSize?: number;
+  /** Epochs trained with klFac = 0 first, >= 0. Default: 25% of `epochs`. */
+  warmupEpochs?: number;
+  /** Fixed mode only: epochs of the linear klFac ramp after the warm-up, >= 0. Default: 25% of `epochs`. */
+  rampEpochs?: number;
+  /** Fixed mode only: klFac after the ramp, >= 0. Default: 1e-2. */
+  klFac?: number;
+  /** Aim for this compression ratio of the gated recurrent layers (e.g. 20 for 20x), > 1. Default: none. */
+  targetCompression?: number;
+  /**
+   * Compress as far as possible while the validation accuracy (hard masks)
+   * stays within this many points (as a fraction) of `referenceAccuracy`.
+   * Default: 0.01 when `validation` is given and `targetCompression` is not.
+   */
+  maxAccuracyDrop?: number;
+  /**
+   * Accuracy the budget is measured from. Default: the best one-epoch mean
+   * of the validation accuracy from the warm-up's last epoch on (the model
+   * keeps learning during the KL stage).
+   */
+  referenceAccuracy?: number;
+  /** Held-out data for the accuracy budget and the history. Default: none. */
+  validation?: FitData;
+  /** Epochs of fine-tuning with frozen hard masks after the VIB stage, >= 0. Default: 5. */
+  fineTuneEpochs?: number;
+  /** Learning rate of the fine-tuning stage. Default: `lr`. */
+  fineTuneLr?: number;
+  /** klFac updates (and validation checks) per epoch. Default: 4. */
+  controlsPerEpoch?: number;
+  /** Tuning of the klFac controller. Default: the controller's defaults. */
+  controller?: CompressionControllerArgs;
+  /** Seed of the batch order. Default: 1. */
+  seed?: number;
+  /** Compression of the current masks. Default: `measureCompression(model).ratio`. */
+  measure?: (model: TrainableModel) => number;
+  /** Called with every history record as it is made. */
+  onRecord?: (record: FitRecord) => void;
+}
+
+export interface FitRecord {
+  phase: FitPhase;
+  /** Epochs done so far in this phase (fractions at control steps). */
+  progress: number;
+  klFac: number;
+  /** Mean training loss (task + KL) since the previous record. */
+  loss: number;
+  compression: number;
+  /** Validation accuracy with hard masks, when validation data is given. */
+  validationAccuracy: number | null;
+  seconds: number;
+}
+
+export interface FitVIBResult {
+  mode: FitMode;
+  history: FitRecord[];
+  /** The state kept for fine-tuning (controlled modes pick the best control step; fixed mode keeps the last). */
+  selected: { progress: number; klFac: number; compression: number; validationAccuracy: number | null };
+  /** The reference accuracy of the accuracy budget (null in the other modes). */
+  referenceAccuracy: number | null;
+  /** Whether the target (within tolerance) or the accuracy budget was met by the selected state. */
+  reached: boolean;
+  /** Compression of the final (frozen, hard-mask) model. */
+  compression: CompressionMeasure;
+  /** Validation accuracy of the final model (null without validation data). */
+  validationAccuracy: number | null;
+}
+
+interface Resolved {
+  mode: FitMode;
+  epochs: number;
+  batchSize: number;
+  warmupEpochs: number;
+  rampEpochs: number;
+  klFac: number;
+  fineTuneEpochs: number;
+  controlsPerEpoch: number;
+  seed: number;
+}
+
+function resolveOptions(options: FitVIBOptions): Resolved {
+  const epochs = options.epochs ?? DEFAULT_FIT_EPOCHS;
+  assertPositiveInteger(epochs, 'epochs');
+  const resolved: Resolved = {
+    mode: 'fixed',
+    epochs,
+    batchSize: options.batchSize ?? DEFAULT_FIT_BATCH_SIZE,
+    warmupEpochs: options.warmupEpochs ?? Math.round(epochs * DEFAULT_WARMUP_FRACTION),
+    rampEpochs: options.rampEpochs ?? Math.round(epochs * DEFAULT_RAMP_FRACTION),
+    klFac: options.klFac ?? DEFAULT_FIT_KL_FAC,
+    fineTuneEpochs: options.fineTuneEpochs ?? DEFAULT_FINE_TUNE_EPOCHS,
+    controlsPerEpoch: options.controlsPerEpoch ?? DEFAULT_CONTROLS_PER_EPOCH,
+    seed: options.seed ?? 1,
+  };
+  assertPositiveInteger(resolved.batchSize, 'batchSize');
+  assertNonNegative(resolved.warmupEpochs, 'warmupEpochs');
+  assertNonNegative(resolved.rampEpochs, 'rampEpochs');
+  assertNonNegative(resolved.klFac, 'klFac');
+  if (!Number.isInteger(resolved.fineTuneEpochs) || resolved.fineTuneEpochs < 0) {
+    throw new InvalidArgumentError('fineTuneEpochs', resolved.fineTuneEpochs, 'an integer >= 0');
+  }
+  assertPositiveInteger(resolved.controlsPerEpoch, 'controlsPerEpoch');
+  if (resolved.warmupEpochs >= epochs) {
+    throw new InvalidArgumentError('warmupEpochs', resolved.warmupEpochs, `fewer than epochs (${epochs})`);
+  }
+  if (options.targetCompression != null && options.maxAccuracyDrop != null) {
+    throw new InvalidArgumentError('targetCompression', options.targetCompression, 'not both targetCompression and maxAccuracyDrop');
+  }
+  if (options.targetCompression != null) resolved.mode = 'target-compression';
+  else if (options.maxAccuracyDrop != null || options.validation != null) resolved.mode = 'accuracy-budget';
+  if (options.maxAccuracyDrop != null) assertRate(options.maxAccuracyDrop, 'maxAccuracyDrop');
+  if (options.maxAccuracyDrop != null && options.validation == null) {
+    throw new InvalidArgumentError('validation', undefined, 'validation data (maxAccuracyDrop is measured on it)');
+  }
+  if (options.referenceAccuracy != null) assertRate(options.referenceAccuracy, 'referenceAccuracy');
+  if (options.fineTuneLr != null) assertPositive(options.fineTuneLr, 'fineTuneLr');
+  return resolved;
+}
+
+/** Mulberry32: the batch order must not depend on the backend's RNG. */
+function shuffled(count: number, seed: number): Int32Array {
+  let a = seed >>> 0;
+  const random = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const order = new Int32Array(count);
+  for (let i = 0; i < count; i++) order[i] = i;
+  for (let i = count - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  return order;
+}
+
+/** Sets every gate's inference mode; returns the previous modes to restore. */
+function setInferenceMode(model: object, mode: InferenceMode): InferenceMode[] {
+  const previous: InferenceMode[] = [];
+  for (const layer of gatedLayers(model)) {
+    for (const gate of layer.vibGates) {
+      previous.push(gate.settings.inferenceMode);
+      gate.settings.inferenceMode = mode;
+    }
+  }
+  return previous;
+}
+
+function restoreInferenceModes(model: object, modes: InferenceMode[]): void {
+  let k = 0;
+  for (const layer of gatedLayers(model)) for (const gate of layer.vibGates) gate.settings.inferenceMode = modes[k++];
+}
+
+/**
+ * Accuracy of argmax predictions against integer or one-hot labels, in
+ * batches. With `mode`, every gate runs in that inference mode for the
+ * evaluation ('hard' is the model `compact` reproduces exactly); without it,
+ * in each gate's own mode.
+ */
+export function evaluateAccuracy(model: TrainableModel, data: FitData, mode?: InferenceMode, batchSize = 256): number {
+  const modes = mode ? setInferenceMode(model, mode) : null;
+  try {
+    const count = data.x.shape[0];
+    let correct = 0;
+    for (let start = 0; start < count; start += batchSize) {
+      const size = Math.min(batchSize, count - start);
+      correct += tf.tidy(() => {
+        const xb = tf.slice(data.x, start, size);
+        const yb = tf.slice(data.y, start, size);
+        const labels = yb.rank === 1 ? tf.cast(yb, 'int32') : tf.argMax(yb, -1);
+        const predicted = tf.argMax(model.apply(xb, { training: false }) as tf.Tensor, -1);
+        return tf.sum(tf.cast(tf.equal(predicted, labels), 'int32')).dataSync()[0];
+      });
+    }
+    return correct / count;
+  } finally {
+    if (modes) restoreInferenceModes(model, modes);
+  }
+}
+
+interface Snapshot {
+  weights: Array<{ variable: tfl.LayerVariable; value: tf.Tensor }>;
+  progress: number;
+  klFac: number;
+  compression: number;
+  validationAccuracy: number | null;
+  score: number;
+}
+
+function modelWeights(model: TrainableModel): tfl.LayerVariable[] {
+  return (model as unknown as { weights: tfl.LayerVariable[] }).weights;
+}
+
+/**
+ * Trains a VIB model end to end with the schedule that survives from-scratch
+ * training: a warm-up with klFac = 0, then either a klFac ramp (fixed mode)
+ * or a controller that steers klFac towards a target compression or keeps
+ * the validation accuracy within a budget, then fine-tuning with frozen hard
+ * masks. Controlled modes restore the best state seen at a control step
+ * before fine-tuning. Afterwards every gate is frozen and in 'hard' mode:
+ * the model `compact` (packages/prune) reproduces exactly.
+ */
+export function fitVIB(model: TrainableModel, data: FitData, options: FitVIBOptions = {}): FitVIBResult {
+  const o = resolveOptions(options);
+  const measure = options.measure ?? ((m: TrainableModel) => measureCompression(m).ratio);
+  const validation = options.validation;
+  const history: FitRecord[] = [];
+  const count = data.x.shape[0];
+  const batchesPerEpoch = Math.ceil(count / o.batchSize);
+  const controls = Math.min(o.controlsPerEpoch, batchesPerEpoch);
+  const schedule = klSchedule({ klFac: o.klFac, warmupEpochs: o.warmupEpochs, rampEpochs: o.rampEpochs });
+  const trainerArgs: VIBTrainerArgs = { ...options, ibLr: options.ibLr ?? DEFAULT_FIT_IB_LR };
+
+  let controller: CompressionController | null = null;
+  const startController = () => {
+    if (o.mode === 'target-compression') {
+      controller = new CompressionController({ targetCompression: options.targetCompression! }, options.controller);
+    } else if (o.mode === 'accuracy-budget') {
+      // The reference starts from the warm-up's last epoch, averaged.
+      const warm = history.filter((r) => r.validationAccuracy != null).slice(-controls);
+      smoothed = warm.length > 0 ? warm.reduce((a, r) => a + r.validationAccuracy!, 0) / warm.length : evaluateAccuracy(model, validation!);
+      for (const r of warm) recent.push(r.validationAccuracy!);
+      const referenceAccuracy = options.referenceAccuracy ?? smoothed;
+      controller = new CompressionController(
+        { maxAccuracyDrop: options.maxAccuracyDrop ?? DEFAULT_MAX_ACCURACY_DROP, referenceAccuracy },
+        options.controller,
+      );
+    }
+  };
+
+  // Validation accuracy averaged over the last epoch's control steps (an
+  // 800-sample set moves by about 0.7 points between checks from noise alone).
+  let smoothed: number | null = null;
+  const recent: number[] = [];
+  let snapshot: Snapshot | null = null;
+  const keep = (record: FitRecord, score: number) => {
+    const better =
+      snapshot == null ||
+      score > snapshot.score ||
+      (score === snapshot.score && (record.validationAccuracy ?? 0) >= (snapshot.validationAccuracy ?? 0));
+    if (!better) return;
+    if (snapshot) tf.dispose(snapshot.weights.map((w) => w.value));
+    snapshot = {
+      // Keyed by variable: freezing moves gate weights between the owners' lists, reordering `weights`.
+      weights: modelWeights(model).map((w) => ({ variable: w, value: tf.clone(w.read()) })),
+      progress: record.progress,
+      klFac: record.klFac,
+      compression: record.compression,
+      validationAccuracy: record.validationAccuracy,
+      score,
+    };
+  };
+
+  const runPhase = (phase: 'vib' | 'fine-tune', epochs: number, trainer: VIBTrainer, seedOffset: number) => {
+    let klFac = 0;
+    let settled = 0;
+    let frozen = false;
+    for (let epoch = 0; epoch < epochs; epoch++) {
+      const order = shuffled(count, o.seed * 7919 + seedOffset + epoch);
+      let lossSum = 0;
+      let lossCount = 0;
+      let started = performance.now();
+      for (let b = 0; b < batchesPerEpoch; b++) {
+        const progress = epoch + b / batchesPerEpoch;
+        if (phase === 'vib') {
+          const warm = progress < o.warmupEpochs;
+          // The warm-up trains the plain network: gates frozen at their
+          // near-identity init, no noise. Noise and gate training start with
+          // the KL term, so the gates see a task that is already learned.
+          if (warm !== frozen) {
+            setFrozenMask(model, warm);
+            frozen = warm;
+          }
+          if (!warm && controller == null && o.mode !== 'fixed') startController();
+          klFac = warm ? 0 : controller ? (controller as CompressionController).klFac : schedule(progress);
+          setKlFac(model, klFac);
+        }
+        const indices = tf.tensor1d(order.subarray(b * o.batchSize, (b + 1) * o.batchSize), 'int32');
+        const xb = tf.gather(data.x, indices);
+        const yb = tf.gather(data.y, indices);
+        lossSum += trainer.trainOnBatch(xb, yb);
+        lossCount++;
+        tf.dispose([indices, xb, yb]);
+        // Control points split the epoch evenly and the last one ends it.
+        if (Math.floor(((b + 1) * controls) / batchesPerEpoch) === Math.floor((b * controls) / batchesPerEpoch)) continue;
+        const done = epoch + (b + 1) / batchesPerEpoch;
+        const record: FitRecord = {
+          phase: phase === 'vib' && done <= o.warmupEpochs ? 'warmup' : phase,
+          progress: done,
+          klFac,
+          loss: lossSum / lossCount,
+          compression: measure(model),
+          validationAccuracy: validation ? evaluateAccuracy(model, validation) : null,
+          seconds: (performance.now() - started) / 1000,
+        };
+        lossSum = 0;
+        lossCount = 0;
+        history.push(record);
+        options.onRecord?.(record);
+        started = performance.now();
+        if (phase !== 'vib' || record.phase === 'warmup') continue;
+        const active = controller as CompressionController | null;
+        if (active) {
+          if (record.validationAccuracy != null) {
+            recent.push(record.validationAccuracy);
+            if (recent.length > controls) recent.shift();
+            smoothed = recent.reduce((a, b) => a + b, 0) / recent.length;
+            // Only a full epoch's mean may raise the reference: the max of single
+            // checks would ratchet it up on noise and pause pruning for good.
+            if (options.referenceAccuracy == null && recent.length === controls) active.raiseReference(smoothed);
+          }
+          const signal: ControllerSignal = { compression: record.compression, accuracy: smoothed ?? undefined };
+          keep(record, active.score(signal));
+          settled = o.mode === 'target-compression' && active.satisfied(signal) ? settled + 1 : 0;
+          active.update(signal);
+          // Pruning is nearly one-way: once the target has held for two epochs, stop.
+          if (settled >= 2 * controls) return;
+        }
+      }
+    }
+  };
+
+  // A tfjs Sequential wires itself on its first call and then resets every
+  // weight's trainable flag, which would undo the frozen warm-up gates: call it once first.
+  tf.tidy(() => {
+    model.apply(tf.slice(data.x, 0, 1), { training: false });
+  });
+  const trainer = new VIBTrainer(model, trainerArgs);
+  try {
+    runPhase('vib', o.epochs, trainer, 0);
+  } finally {
+    trainer.dispose();
+  }
+  if (o.mode !== 'fixed' && controller == null) startController();
+
+  const lastRecord = history[history.length - 1];
+  let selected: FitVIBResult['selected'];
+  const kept = snapshot as Snapshot | null;
+  if (kept) {
+    for (const { variable, value } of kept.weights) variable.write(value);
+    tf.dispose(kept.weights.map((w) => w.value));
+    selected = { progress: kept.progress, klFac: kept.klFac, compression: kept.compression, validationAccuracy: kept.validationAccuracy };
+  } else {
+    selected = {
+      progress: lastRecord.progress,
+      klFac: lastRecord.klFac,
+      compression: lastRecord.compression,
+      validationAccuracy: lastRecord.validationAccuracy,
+    };
+  }
+  const finalController = controller as CompressionController | null;
+  const reached = finalController
+    ? kept != null && Number.isFinite(kept.score) && (o.mode === 'accuracy-budget' || finalController.satisfied({ compression: kept.compression }))
+    : true;
+
+  // Fine-tune the hard-mask model that compaction reproduces (no KL, gates fixed).
+  setFrozenMask(model, true);
+  setInferenceMode(model, 'hard');
+  if (o.fineTuneEpochs > 0) {
+    const fineTuner = new VIBTrainer(model, { ...trainerArgs, lr: options.fineTuneLr ?? trainerArgs.lr });
+    try {
+      runPhase('fine-tune', o.fineTuneEpochs, fineTuner, 104729);
+    } finally {
+      fineTuner.dispose();
+    }
+  }
+  return {
+    mode: o.mode,
+    history,
+    selected,
+    referenceAccuracy: finalController?.referenceAccuracy ?? null,
+    reached,
+    compression: measureCompression(model),
+    validationAccuracy: validation ? evaluateAccuracy(model, validation, 'hard') : null,
+  };
+}

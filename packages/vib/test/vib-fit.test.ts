@@ -1,0 +1,157 @@
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { TEST_BACKENDS, useBackend } from '@tfjs-compress/testing';
+import {
+  InvalidArgumentError,
+  VIBLayer,
+  evaluateAccuracy,
+  fitVIB,
+  klSchedule,
+  measureCompression,
+  recurrentParams,
+  type FitRecord,
+} from '../src/index.js';
+
+const INFORMATIVE = [3, 9, 14, 20];
+
+/** 24 features; the label is the argmax of features 3, 9, 14 and 20: four of them matter (6x). */
+function selectionTask(samples: number, seed: number) {
+  return tf.tidy(() => {
+    const x = tf.randomNormal([samples, 24], 0, 1, 'float32', seed);
+    const y = tf.argMax(tf.gather(x, INFORMATIVE, 1), 1);
+    return { x, y };
+  });
+}
+
+function gatedModel(seed: number) {
+  const gate = new VIBLayer({ inputShape: [24], seed });
+  const model = tfl.sequential({
+    layers: [gate, tfl.layers.dense({ units: 4, activation: 'softmax', kernelInitializer: tfl.initializers.glorotUniform({ seed }) })],
+  });
+  return { gate, model };
+}
+
+describe('klSchedule', () => {
+  it('is 0 through the warm-up, then ramps linearly, then holds', () => {
+    const at = klSchedule({ klFac: 1e-2, warmupEpochs: 2, rampEpochs: 4 });
+    assert.equal(at(0), 0);
+    assert.equal(at(1.99), 0);
+    assert.equal(at(2), 0);
+    assert.ok(Math.abs(at(3) - 2.5e-3) < 1e-15);
+    assert.ok(Math.abs(at(4) - 5e-3) < 1e-15);
+    assert.equal(at(6), 1e-2);
+    assert.equal(at(60), 1e-2);
+    assert.equal(klSchedule({ klFac: 1, warmupEpochs: 1, rampEpochs: 0 })(1), 1);
+    assert.throws(() => klSchedule({ klFac: -1, warmupEpochs: 0, rampEpochs: 0 }), InvalidArgumentError);
+  });
+});
+
+describe('measureCompression', () => {
+  it('counts an LSTM as 4H(L+H)+4H before and after its masks (duck-typed prunableUnits)', () => {
+    const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+    const fake = {
+      name: 'lstm',
+      vibGates: [],
+      setFrozenMask() {},
+      setKlFac() {},
+      cell: { gateNames: ['i', 'f', 'c', 'o'] },
+      prunableUnits: () => ({
+        inputs: { kept: range(7), removed: range(21) },
+        units: { kept: range(16), removed: range(112) },
+      }),
+    };
+    const m = measureCompression({ layers: [fake] });
+    assert.equal(m.paramsBefore, 4 * 128 * (28 + 128) + 4 * 128);
+    assert.equal(m.paramsAfter, 4 * 16 * (7 + 16) + 4 * 16);
+    assert.equal(m.paramsBefore, recurrentParams(4, 28, 128));
+    assert.ok(Math.abs(m.ratio - m.paramsBefore / m.paramsAfter) < 1e-12);
+    // A GRU has three gate blocks.
+    const gru = { ...fake, cell: { gateNames: ['z', 'r', 'h'] } };
+    assert.equal(measureCompression({ layers: [gru] }).paramsAfter, 3 * 16 * 23 + 3 * 16);
+  });
+});
+
+for (const backend of TEST_BACKENDS) {
+  describe(`fitVIB on ${backend}`, () => {
+    before(() => useBackend(backend));
+
+    it('fixed mode: klFac 0 and frozen identity gates through the warm-up, then ramps; ends frozen in hard mode', () => {
+      const data = selectionTask(256, 1);
+      const { gate, model } = gatedModel(2);
+      model.predict(tf.zeros([1, 24]));
+      const muBefore = gate.getWeights()[0].dataSync().slice();
+      const records: FitRecord[] = [];
+      const start = tf.memory().numTensors;
+      const result = fitVIB(model, data, {
+        epochs: 4,
+        warmupEpochs: 1,
+        rampEpochs: 2,
+        klFac: 1e-2,
+        fineTuneEpochs: 1,
+        lr: 1e-2,
+        onRecord: (r) => {
+          records.push(r);
+          if (r.phase === 'warmup') assert.deepEqual(Array.from(gate.getWeights()[0].dataSync()), Array.from(muBefore));
+        },
+      });
+      assert.equal(tf.memory().numTensors, start, 'fitVIB leaks tensors');
+      assert.equal(result.mode, 'fixed');
+      const warm = records.filter((r) => r.phase === 'warmup');
+      assert.ok(warm.length >= 1 && warm.every((r) => r.klFac === 0));
+      const vib = records.filter((r) => r.phase === 'vib');
+      assert.ok(vib.length > 0 && vib[vib.length - 1].klFac === 1e-2);
+      assert.ok(vib.some((r) => r.klFac > 0 && r.klFac < 1e-2), 'the ramp passes between 0 and the target');
+      vib.slice(1).forEach((r, i) => assert.ok(r.klFac >= vib[i].klFac, 'the ramp never falls'));
+      assert.ok(records.some((r) => r.phase === 'fine-tune'));
+      assert.equal(gate.settings.frozenMask, true);
+      assert.equal(gate.settings.inferenceMode, 'hard');
+      assert.equal(result.validationAccuracy, null);
+      tf.dispose([data.x, data.y]);
+      model.dispose();
+    });
+
+    it('target mode lands within 20% of the requested compression and keeps the informative features', () => {
+      const data = selectionTask(1024, 3);
+      const validation = selectionTask(256, 4);
+      const { gate, model } = gatedModel(5);
+      const result = fitVIB(model, data, { targetCompression: 6, validation, epochs: 16, lr: 1e-2, fineTuneEpochs: 2 });
+      assert.equal(result.mode, 'target-compression');
+      const ratio = result.compression.ratio;
+      assert.ok(Math.abs(ratio / 6 - 1) <= 0.2, `landed at ${ratio.toFixed(2)}x (kept ${gate.keptUnits()})`);
+      assert.equal(result.reached, true);
+      for (const f of INFORMATIVE) assert.ok(gate.keptUnits().includes(f), `feature ${f} pruned: kept ${gate.keptUnits()}`);
+      // The final model is the hard-mask one, and it still solves the task.
+      assert.ok((result.validationAccuracy ?? 0) > 0.85, `accuracy ${result.validationAccuracy}`);
+      assert.ok(Math.abs(evaluateAccuracy(model, validation) - (result.validationAccuracy ?? 0)) < 1e-9);
+      tf.dispose([data.x, data.y, validation.x, validation.y]);
+      model.dispose();
+    });
+
+    it('defaults to the 1-point accuracy budget when validation data is given', () => {
+      const data = selectionTask(512, 6);
+      const validation = selectionTask(256, 7);
+      const { model } = gatedModel(8);
+      const result = fitVIB(model, data, { validation, epochs: 12, lr: 1e-2, ibLr: 5e-2, fineTuneEpochs: 1 });
+      assert.equal(result.mode, 'accuracy-budget');
+      assert.ok(result.referenceAccuracy != null);
+      assert.ok(result.compression.ratio > 1.5, `compressed only ${result.compression.ratio}x`);
+      if (result.reached) assert.ok((result.selected.validationAccuracy ?? 0) >= result.referenceAccuracy! - 0.01);
+      tf.dispose([data.x, data.y, validation.x, validation.y]);
+      model.dispose();
+    });
+
+    it('rejects contradictory or invalid options', () => {
+      const data = selectionTask(64, 9);
+      const { model } = gatedModel(10);
+      assert.throws(() => fitVIB(model, data, { targetCompression: 10, maxAccuracyDrop: 0.01 }), InvalidArgumentError);
+      assert.throws(() => fitVIB(model, data, { maxAccuracyDrop: 0.01 }), InvalidArgumentError);
+      assert.throws(() => fitVIB(model, data, { epochs: 4, warmupEpochs: 4 }), InvalidArgumentError);
+      assert.throws(() => fitVIB(model, data, { epochs: 0 }), InvalidArgumentError);
+      assert.throws(() => fitVIB(model, data, { targetCompression: 0.5 }), InvalidArgumentError);
+      tf.dispose([data.x, data.y]);
+      model.dispose();
+    });
+  });
+}
