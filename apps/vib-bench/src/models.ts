@@ -10,14 +10,15 @@ export interface SequenceModelOptions {
 }
 
 /**
- * The plain baseline: tf.layers.lstm -> softmax. Sigmoid gates and a
+ * The plain baseline: tf.layers.lstm (or gru) -> softmax. Sigmoid gates and a
  * glorotUniform recurrent kernel, as VIBLSTM's defaults, so both routes
  * train the same network.
  */
-export function plainLstmModel(o: SequenceModelOptions): tfl.LayersModel {
+export function plainLstmModel(o: SequenceModelOptions, cell: 'lstm' | 'gru' = 'lstm'): tfl.LayersModel {
+  const recurrent = cell === 'gru' ? tfl.layers.gru : tfl.layers.lstm;
   return tfl.sequential({
     layers: [
-      tfl.layers.lstm({
+      recurrent({
         units: o.units,
         inputShape: [o.steps, o.features],
         recurrentActivation: 'sigmoid',

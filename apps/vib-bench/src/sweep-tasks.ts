@@ -70,21 +70,6 @@ function vibGruModel(o: SequenceModelOptions): tfl.LayersModel {
   });
 }
 
-function plainGruModel(o: SequenceModelOptions): tfl.LayersModel {
-  return tfl.sequential({
-    layers: [
-      tfl.layers.gru({
-        units: o.units,
-        inputShape: [o.steps, o.features],
-        recurrentActivation: 'sigmoid',
-        kernelInitializer: tfl.initializers.glorotUniform({ seed: o.seed }),
-        recurrentInitializer: tfl.initializers.glorotUniform({ seed: o.seed + 1 }),
-      }),
-      tfl.layers.dense({ units: o.classes, activation: 'softmax', kernelInitializer: tfl.initializers.glorotUniform({ seed: o.seed + 17 }) }),
-    ],
-  });
-}
-
 export interface SweepRunSummary {
   sweep: SweepResult;
   baselineAccuracy: number;
@@ -101,7 +86,7 @@ export interface SweepRunSummary {
  */
 export async function runSweep(o: SweepTaskOptions): Promise<SweepRunSummary> {
   const data = loadTask(o.task, o.units, o.seed, o.limit);
-  const plain = (o.cell === 'gru' ? plainGruModel : plainLstmModel)(data.shape);
+  const plain = plainLstmModel(data.shape, o.cell === 'gru' ? 'gru' : 'lstm');
   trainPlain(plain, data.train.x, data.train.y, {
     epochs: o.plainEpochs,
     batchSize: o.batchSize,
