@@ -14,7 +14,8 @@ import { describeBackend, selectBackend, type BackendChoice } from '@tfjs-compre
 import { gatedLayers, setFrozenMask } from '@tfjs-compress/vib';
 import { buildDemoModel } from './demo-model.js';
 import { DEFAULT_TASK, generateSequenceTask } from './sequence-task.js';
-import { accuracy, klWarmup, recurrentLayer, train } from './train-loop.js';
+import { klWarmup } from '@tfjs-compress/app-kit';
+import { accuracy, recurrentLayer, train } from './train-loop.js';
 
 export interface DemoOptions {
   seed: number;

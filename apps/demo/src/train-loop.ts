@@ -83,16 +83,3 @@ export function train(model: tfl.LayersModel, x: tf.Tensor3D, y: tf.Tensor1D, op
   trainer.dispose();
   return history;
 }
-
-/**
- * klFac schedule: 0 for `warmup` epochs (the task is learned first, so the
- * gates see a real signal before the KL term pushes them shut), then a linear
- * ramp over `ramp` epochs to `target`.
- */
-export function klWarmup(target: number, warmup: number, ramp: number): (epoch: number) => number {
-  return (epoch) => {
-    if (epoch <= warmup) return 0;
-    if (ramp <= 0) return target;
-    return target * Math.min(1, (epoch - warmup) / ramp);
-  };
-}

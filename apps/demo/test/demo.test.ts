@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from '@tfjs-compress/testing';
 import { DEMO_DEFAULTS, demoCommand, runDemo } from '../src/main.js';
 import { generateSequenceTask, informativeFeatures } from '../src/sequence-task.js';
-import { klWarmup } from '../src/train-loop.js';
+import { klWarmup } from '@tfjs-compress/app-kit';
 
 describe('sequence task', () => {
   before(() => useBackend('cpu'));

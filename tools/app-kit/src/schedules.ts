@@ -1,4 +1,4 @@
-import { assertNonNegative } from '@tfjs-compress/vib';
+import { klSchedule } from '@tfjs-compress/vib';
 
 /**
  * KL warm-up: klFac 0 for the first `warmupEpochs` epochs (1-based), then a
@@ -6,12 +6,7 @@ import { assertNonNegative } from '@tfjs-compress/vib';
  * in the first epoch, before the task loss has shaped the features.
  */
 export function klWarmup(target: number, warmupEpochs: number, rampEpochs: number): (epoch: number) => number {
-  assertNonNegative(target, 'klFac');
-  assertNonNegative(warmupEpochs, 'warmupEpochs');
-  assertNonNegative(rampEpochs, 'rampEpochs');
-  return (epoch) => {
-    if (epoch <= warmupEpochs) return 0;
-    if (rampEpochs <= 0) return target;
-    return target * Math.min(1, (epoch - warmupEpochs) / rampEpochs);
-  };
+  const schedule = klSchedule({ klFac: target, warmupEpochs, rampEpochs });
+  // Epochs are 1-based here: epochs 1..warmupEpochs train without KL, and epoch e ends at progress e.
+  return (epoch) => (epoch <= warmupEpochs ? 0 : schedule(epoch));
 }
