@@ -7,14 +7,14 @@
 import { mkdirSync, realpathSync, renameSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join, resolve } from 'node:path';
-import { Command, InvalidArgumentError as CliArgumentError } from 'commander';
+import { Command } from 'commander';
 import * as tf from '@tensorflow/tfjs-core';
 import { compact, formatReport, saveCompact } from '@tfjs-compress/prune';
 import { describeBackend, selectBackend, type BackendChoice } from '@tfjs-compress/runtime';
 import { gatedLayers, setFrozenMask } from '@tfjs-compress/vib';
 import { buildDemoModel } from './demo-model.js';
 import { DEFAULT_TASK, generateSequenceTask } from './sequence-task.js';
-import { klWarmup } from '@tfjs-compress/app-kit';
+import { integerOption, klWarmup, positiveOption } from '@tfjs-compress/app-kit';
 import { accuracy, recurrentLayer, train } from './train-loop.js';
 
 export interface DemoOptions {
@@ -159,45 +159,21 @@ export async function runDemo(options: DemoOptions, log: (line: string) => void 
   return summary;
 }
 
-function integer(name: string) {
-  return (value: string) => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n <= 0) throw new CliArgumentError(`${name} must be a positive integer, got '${value}'.`);
-    return n;
-  };
-}
-
-function nonNegativeInteger(name: string) {
-  return (value: string) => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 0) throw new CliArgumentError(`${name} must be an integer >= 0, got '${value}'.`);
-    return n;
-  };
-}
-
-function positive(name: string) {
-  return (value: string) => {
-    const n = Number(value);
-    if (!(n > 0) || !Number.isFinite(n)) throw new CliArgumentError(`${name} must be a positive number, got '${value}'.`);
-    return n;
-  };
-}
-
 export function demoCommand(): Command {
   const d = DEMO_DEFAULTS;
   return new Command('tfjs-compress-demo')
     .description('Train a VIB-LSTM on a generated sequence task, compact it to a plain tfjs LSTM and print the compression report.')
-    .option('--seed <n>', 'seed of the data, the initialisation and the gate noise', integer('--seed'), d.seed)
-    .option('--epochs <n>', 'training epochs', integer('--epochs'), d.epochs)
-    .option('--fine-tune-epochs <n>', 'epochs of fine-tuning with frozen masks before compaction (0 to skip)', nonNegativeInteger('--fine-tune-epochs'), d.fineTuneEpochs)
-    .option('--warmup-epochs <n>', 'first epochs trained without the KL term', nonNegativeInteger('--warmup-epochs'), d.warmupEpochs)
-    .option('--ramp-epochs <n>', 'epochs over which klFac then rises linearly to --kl-fac', nonNegativeInteger('--ramp-epochs'), d.rampEpochs)
-    .option('--units <n>', 'hidden units of the VIB-LSTM', integer('--units'), d.units)
-    .option('--samples <n>', 'training sequences (the test set is a quarter of this)', integer('--samples'), d.samples)
-    .option('--batch-size <n>', 'sequences per training step', integer('--batch-size'), d.batchSize)
-    .option('--lr <rate>', 'learning rate of the LSTM and head weights', positive('--lr'), d.lr)
-    .option('--ib-lr <rate>', 'learning rate of the VIB gate parameters', positive('--ib-lr'), d.ibLr)
-    .option('--kl-fac <factor>', 'weight of the KL term', positive('--kl-fac'), d.klFac)
+    .option('--seed <n>', 'seed of the data, the initialisation and the gate noise', integerOption('--seed'), d.seed)
+    .option('--epochs <n>', 'training epochs', integerOption('--epochs'), d.epochs)
+    .option('--fine-tune-epochs <n>', 'epochs of fine-tuning with frozen masks before compaction (0 to skip)', integerOption('--fine-tune-epochs', 0), d.fineTuneEpochs)
+    .option('--warmup-epochs <n>', 'first epochs trained without the KL term', integerOption('--warmup-epochs', 0), d.warmupEpochs)
+    .option('--ramp-epochs <n>', 'epochs over which klFac then rises linearly to --kl-fac', integerOption('--ramp-epochs', 0), d.rampEpochs)
+    .option('--units <n>', 'hidden units of the VIB-LSTM', integerOption('--units'), d.units)
+    .option('--samples <n>', 'training sequences (the test set is a quarter of this)', integerOption('--samples'), d.samples)
+    .option('--batch-size <n>', 'sequences per training step', integerOption('--batch-size'), d.batchSize)
+    .option('--lr <rate>', 'learning rate of the LSTM and head weights', positiveOption('--lr'), d.lr)
+    .option('--ib-lr <rate>', 'learning rate of the VIB gate parameters', positiveOption('--ib-lr'), d.ibLr)
+    .option('--kl-fac <factor>', 'weight of the KL term', positiveOption('--kl-fac'), d.klFac)
     .option('--backend <name>', 'auto (tfjs-node, else wasm, else cpu), tensorflow, wasm or cpu', d.backend)
     .option('--out <dir>', 'where to save the compact model and the summary', d.out)
     .option('--json', 'print only the summary as JSON', d.json);

@@ -11,30 +11,7 @@ import { writeSweep } from './chart.js';
 import { collectMnistRuns } from './collect-mnist.js';
 import { MNIST_DEFAULTS, runMnistBench, type MnistRoute } from './mnist-bench.js';
 import { runSweep, type CellName, type Route, type SweepParameter, type TaskName } from './sweep-tasks.js';
-
-function positiveInteger(name: string) {
-  return (value: string) => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n <= 0) throw new CliArgumentError(`${name} must be a positive integer, got '${value}'.`);
-    return n;
-  };
-}
-
-function nonNegative(name: string) {
-  return (value: string) => {
-    const n = Number(value);
-    if (!Number.isFinite(n) || n < 0) throw new CliArgumentError(`${name} must be a number >= 0, got '${value}'.`);
-    return n;
-  };
-}
-
-function positive(name: string) {
-  return (value: string) => {
-    const n = Number(value);
-    if (!Number.isFinite(n) || n <= 0) throw new CliArgumentError(`${name} must be a number > 0, got '${value}'.`);
-    return n;
-  };
-}
+import { integerOption, nonNegativeOption, positiveOption } from '@tfjs-compress/app-kit';
 
 function numberList(name: string) {
   return (value: string) => {
@@ -63,15 +40,15 @@ export function benchCommand(): Command {
   program
     .command('mnist')
     .description('Plain LSTM baseline, then both routes (from scratch, pre-trained) compressed with the library defaults, compacted and tested.')
-    .option('--units <n>', 'LSTM hidden units', positiveInteger('--units'), d.units)
-    .option('--plain-epochs <n>', 'epochs of the plain baseline (also the pre-trained model)', positiveInteger('--plain-epochs'), d.plainEpochs)
-    .option('--epochs <n>', "VIB epochs (default: fitVIB's)", positiveInteger('--epochs'))
-    .option('--batch-size <n>', 'sequences per step', positiveInteger('--batch-size'), d.batchSize)
-    .option('--lr <rate>', 'learning rate of the network weights (plain and VIB alike)', positive('--lr'), d.lr)
-    .option('--seed <n>', 'seed of the split, the initialisation and the noise', positiveInteger('--seed'), d.seed)
+    .option('--units <n>', 'LSTM hidden units', integerOption('--units'), d.units)
+    .option('--plain-epochs <n>', 'epochs of the plain baseline (also the pre-trained model)', integerOption('--plain-epochs'), d.plainEpochs)
+    .option('--epochs <n>', "VIB epochs (default: fitVIB's)", integerOption('--epochs'))
+    .option('--batch-size <n>', 'sequences per step', integerOption('--batch-size'), d.batchSize)
+    .option('--lr <rate>', 'learning rate of the network weights (plain and VIB alike)', positiveOption('--lr'), d.lr)
+    .option('--seed <n>', 'seed of the split, the initialisation and the noise', integerOption('--seed'), d.seed)
     .option('--routes <list>', 'scratch,pretrained', routeList, d.routes)
-    .option('--target <ratio>', 'also run each route with targetCompression = ratio (0: skip)', nonNegative('--target'), d.targetCompression)
-    .option('--limit <n>', 'use at most n images (quick runs)', positiveInteger('--limit'))
+    .option('--target <ratio>', 'also run each route with targetCompression = ratio (0: skip)', nonNegativeOption('--target'), d.targetCompression)
+    .option('--limit <n>', 'use at most n images (quick runs)', integerOption('--limit'))
     .addOption(backendOption())
     .option('--out <dir>', 'where mnist-results.json goes', d.out)
     .action(async (options) => {
@@ -85,13 +62,13 @@ export function benchCommand(): Command {
     .addOption(new Option('--route <name>', 'train the VIB model from scratch or from the trained plain model').choices(['scratch', 'pretrained']).default('scratch'))
     .addOption(new Option('--param <name>', 'what the values are').choices(['klFac', 'targetCompression']).default('klFac'))
     .option('--values <list>', 'comma-separated values to sweep', numberList('--values'), [1e-4, 1e-3, 1e-2, 3e-2])
-    .option('--units <n>', 'hidden units (default: 32 on pulse, 128 on mnist)', positiveInteger('--units'))
-    .option('--epochs <n>', "VIB epochs (default: fitVIB's)", positiveInteger('--epochs'))
-    .option('--plain-epochs <n>', 'epochs of the plain baseline', positiveInteger('--plain-epochs'))
-    .option('--batch-size <n>', 'sequences per step', positiveInteger('--batch-size'), 64)
-    .option('--lr <rate>', 'learning rate of the network weights', positive('--lr'))
-    .option('--seed <n>', 'seed', positiveInteger('--seed'), 1)
-    .option('--limit <n>', 'training samples (pulse) or images (mnist) to use', positiveInteger('--limit'))
+    .option('--units <n>', 'hidden units (default: 32 on pulse, 128 on mnist)', integerOption('--units'))
+    .option('--epochs <n>', "VIB epochs (default: fitVIB's)", integerOption('--epochs'))
+    .option('--plain-epochs <n>', 'epochs of the plain baseline', integerOption('--plain-epochs'))
+    .option('--batch-size <n>', 'sequences per step', integerOption('--batch-size'), 64)
+    .option('--lr <rate>', 'learning rate of the network weights', positiveOption('--lr'))
+    .option('--seed <n>', 'seed', integerOption('--seed'), 1)
+    .option('--limit <n>', 'training samples (pulse) or images (mnist) to use', integerOption('--limit'))
     .addOption(backendOption())
     .option('--out <dir>', 'where sweep.json, sweep.svg and sweep.html go', 'output/sweep')
     .action(async (options) => {
