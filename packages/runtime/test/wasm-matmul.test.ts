@@ -16,6 +16,14 @@ function products(): tf.Tensor[] {
     out.push(tf.matMul(a3, b3, ta, tb));
     out.push(tf.fused.matMul({ a, b, transposeA: ta, transposeB: tb, bias: tf.ones([3]), activation: 'relu' }));
   }
+  // A big flagged operand and a small product take the C^T = op(B)^T op(A)^T route.
+  const small = tf.randomNormal([2, 50], 0, 1, 'float32', 7);
+  const big = tf.randomNormal([40, 50], 0, 1, 'float32', 8);
+  out.push(tf.matMul(small, big, false, true));
+  out.push(tf.matMul(tf.randomNormal([40, 3], 0, 1, 'float32', 9), tf.randomNormal([40, 2], 0, 1, 'float32', 10), true, false));
+  out.push(tf.matMul(tf.randomNormal([2, 40, 3], 0, 1, 'float32', 11), tf.randomNormal([2, 2, 40], 0, 1, 'float32', 12), true, true));
+  out.push(tf.matMul(tf.randomNormal([3, 2, 50], 0, 1, 'float32', 13), tf.randomNormal([3, 40, 50], 0, 1, 'float32', 14), false, true));
+  out.push(tf.fused.matMul({ a: small, b: big, transposeB: true, bias: tf.ones([40]), activation: 'relu' }));
   // Gradients take the transposed paths.
   const x = tf.randomNormal([4, 6], 0, 1, 'float32', 5);
   const w = tf.randomNormal([6, 2], 0, 1, 'float32', 6);

@@ -19,6 +19,8 @@ export interface CaseSpec {
   features: number;
   units: number;
   repeats: number;
+  /** Also time the input-projection floor: X W (forward) and X^T dY (weight gradient) alone. */
+  floor?: boolean;
 }
 
 export interface LayerResult {
@@ -26,6 +28,12 @@ export interface LayerResult {
   stepMs: number[];
   medianMs: number;
   peakHeapMiB: number | null;
+  /** Forward + weight-gradient matMuls of the input projection alone, per repeat (with `floor`). */
+  floorMs?: number[];
+  floorMedianMs?: number;
+  /** The input gradient dY W^T alone: per-example gate noise needs it (the gate's gradient reads it). */
+  inputGradientMs?: number[];
+  inputGradientMedianMs?: number;
 }
 
 function buildModel(kind: 'vib' | 'builtin', spec: CaseSpec): tfl.LayersModel {
@@ -47,6 +55,26 @@ function heapMiB(): number | null {
 
 export const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
+/** The input projection's operands: X [B*T, F], W [F, 4H] and dY [B*T, 4H]. */
+function floorOperands(spec: CaseSpec) {
+  const rows = spec.batch * spec.steps;
+  return {
+    x: tf.randomNormal([rows, spec.features], 0, 1, 'float32', 2),
+    w: tf.randomNormal([spec.features, 4 * spec.units], 0, 0.01, 'float32', 3),
+    dy: tf.randomNormal([rows, 4 * spec.units], 0, 1, 'float32', 4),
+  };
+}
+
+/** Times [X W + X^T dY, dY W^T] in ms. */
+function floorStep(p: ReturnType<typeof floorOperands>): [number, number] {
+  const start = performance.now();
+  tf.matMul(p.x, p.w).dispose();
+  tf.matMul(p.x, p.dy, true, false).dispose();
+  const middle = performance.now();
+  tf.matMul(p.dy, p.w, false, true).dispose();
+  return [middle - start, performance.now() - middle];
+}
+
 async function main() {
   const spec = JSON.parse(process.argv[2]) as CaseSpec;
   // Both layers get the wasm matMul fast path: the ratio compares the layers, not the kernels.
@@ -59,19 +87,39 @@ async function main() {
     const model = buildModel(layer, spec);
     return { layer, model, trainer: new VIBTrainer(model, { lr: 1e-3 }), times: [] as number[] };
   });
-  // Interleave the layers so that machine noise hits both alike; step 0 warms up.
+  const floorTimes: number[] = [];
+  const inputGradientTimes: number[] = [];
+  let projection: ReturnType<typeof floorOperands> | null = null;
+  let heapAfterWarmup: number | null = null;
+  // Interleave the layers (and the floor) so that machine noise hits all alike; round 0 warms up.
   for (let r = 0; r <= spec.repeats; r++) {
     for (const run of runs) {
       const start = performance.now();
       run.trainer.trainOnBatch(x, y);
       if (r > 0) run.times.push(performance.now() - start);
     }
+    if (r === 0) {
+      // The heap never shrinks: read it before the floor's own operands (265 MB at the paper's shape) join it.
+      heapAfterWarmup = heapMiB();
+      if (spec.floor) {
+        projection = floorOperands(spec);
+        floorStep(projection);
+      }
+    }
+    if (projection && r > 0) {
+      const [floor, inputGradient] = floorStep(projection);
+      floorTimes.push(floor);
+      inputGradientTimes.push(inputGradient);
+    }
   }
   const results: LayerResult[] = runs.map((run) => ({
     layer: run.layer,
     stepMs: run.times,
     medianMs: median(run.times),
-    peakHeapMiB: heapMiB(),
+    peakHeapMiB: spec.floor ? heapAfterWarmup : heapMiB(),
+    ...(projection
+      ? { floorMs: floorTimes, floorMedianMs: median(floorTimes), inputGradientMs: inputGradientTimes, inputGradientMedianMs: median(inputGradientTimes) }
+      : {}),
   }));
   process.stdout.write(`${JSON.stringify({ ok: true, results })}\n`);
 }

@@ -29,6 +29,7 @@ const stepShape = { batch: 32, steps: 16, features: 2048, units: 256 };
 const bigShape = { batch: 16, steps: 8, features: 57600, units: 256 };
 const report: Record<string, unknown> = { date: new Date().toISOString(), node: process.version, cases: [] };
 const rows: string[][] = [];
+const spread = (values: number[]) => `${Math.min(...values).toFixed(0)}-${Math.max(...values).toFixed(0)}`;
 
 for (const backend of ['wasm', 'cpu'] as const) {
   const spec: CaseSpec = { backend, layers: ['vib', 'builtin'], ...stepShape, repeats: quick ? 1 : 5 };
@@ -40,26 +41,44 @@ for (const backend of ['wasm', 'cpu'] as const) {
     rows.push([
       `train step [32,16,2048]->256`,
       backend,
-      `${vib.medianMs.toFixed(0)} ms`,
-      `${builtin.medianMs.toFixed(0)} ms`,
+      `${vib.medianMs.toFixed(0)} ms (${spread(vib.stepMs)})`,
+      `${builtin.medianMs.toFixed(0)} ms (${spread(builtin.stepMs)})`,
       (vib.medianMs / builtin.medianMs).toFixed(2),
     ]);
   } else rows.push([`train step [32,16,2048]->256`, backend, 'failed', result.error ?? '', '']);
 }
 
 for (const layer of ['vib', 'builtin'] as const) {
-  const spec: CaseSpec = { backend: 'wasm', layers: [layer], ...bigShape, repeats: 1 };
-  process.stderr.write(`fits in wasm heap? ${layer} [16,8,57600] -> 256 ...\n`);
-  const result = runCase(spec, 10 * 60_000);
-  (report.cases as unknown[]).push({ kind: 'memory-fit', spec, ...result });
+  const spec: CaseSpec = { backend: 'wasm', layers: [layer], ...bigShape, repeats: quick ? 1 : 3, floor: layer === 'vib' };
+  process.stderr.write(`end-to-end step ${layer} [16,8,57600] -> 256 on wasm ...\n`);
+  const result = runCase(spec, 15 * 60_000);
   const r = result.results?.[0];
-  rows.push([
-    `fits [16,8,57600]->256 (${layer === 'vib' ? 'VIBLSTM' : 'tf.layers.lstm'})`,
-    'wasm',
-    result.ok && r ? `yes: ${r.medianMs.toFixed(0)} ms/step` : 'no',
-    r?.peakHeapMiB != null ? `heap ${r.peakHeapMiB.toFixed(0)} MiB` : (result.error ?? '').slice(0, 60),
-    '',
-  ]);
+  const ratio = r?.floorMedianMs ? r.medianMs / r.floorMedianMs : null;
+  // Per-example gate noise makes the input gradient a third matMul of the same size.
+  const ratioThree = r?.floorMedianMs && r.inputGradientMedianMs ? r.medianMs / (r.floorMedianMs + r.inputGradientMedianMs) : null;
+  (report.cases as unknown[]).push({
+    kind: layer === 'vib' ? 'e2e-step' : 'memory-fit',
+    spec,
+    ...result,
+    ...(ratio ? { ratioToFloor: ratio, ratioToFloorWithInputGradient: ratioThree } : {}),
+  });
+  if (layer === 'vib') {
+    rows.push([
+      'e2e step [16,8,57600]->256',
+      'wasm',
+      result.ok && r ? `${r.medianMs.toFixed(0)} ms (${spread(r.stepMs)}), heap ${r.peakHeapMiB?.toFixed(0)} MiB` : 'failed',
+      r?.floorMs ? `floor ${r.floorMedianMs!.toFixed(0)} ms (${spread(r.floorMs)})` : (result.error ?? '').slice(0, 60),
+      ratio ? `${ratio.toFixed(2)} (step/floor); ${ratioThree?.toFixed(2)} with dY W^T` : '',
+    ]);
+  } else {
+    rows.push([
+      'fits [16,8,57600]->256',
+      'wasm',
+      '',
+      result.ok && r ? `tf.layers.lstm fits: ${r.medianMs.toFixed(0)} ms, heap ${r.peakHeapMiB?.toFixed(0)} MiB` : `tf.layers.lstm: no (${(result.error ?? '').slice(0, 40)})`,
+      '',
+    ]);
+  }
 }
 
 const header = ['case', 'backend', 'VIBLSTM / result', 'tf.layers.lstm / detail', 'ratio (ours/builtin)'];

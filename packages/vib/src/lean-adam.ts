@@ -60,16 +60,16 @@ export class LeanAdam extends tf.Optimizer {
       const variable = tf.engine().registeredVariables[name];
       if (variable == null) throw new Error(`LeanAdam: no variable named '${name}'.`);
       const { m, v } = this.momentsOf(variable);
-      tf.tidy(() => m.assign(tf.add(tf.mul(m, this.beta1), tf.mul(gradient, 1 - this.beta1))));
-      tf.tidy(() => v.assign(tf.add(tf.mul(v, this.beta2), tf.mul(tf.square(gradient), 1 - this.beta2))));
-      const update = tf.tidy(() => {
-        const denominator = tf.tidy(() => tf.add(tf.sqrt(v), epsilonHat));
-        const ratio = tf.div(m, denominator);
-        denominator.dispose();
-        return tf.mul(ratio, stepSize);
+      // m + (1 - b1)(g - m) is b1 m + (1 - b1) g. Each chain frees its
+      // temporaries as it goes (tidy alone would hold them all to its end),
+      // so at most two weight-sized ones are alive; tidy takes the scalars.
+      tf.tidy(() => m.assign(chain(gradient, (g) => tf.sub(g, m), (d) => tf.mul(d, 1 - this.beta1), (d) => tf.add(m, d))));
+      tf.tidy(() => v.assign(chain(gradient, tf.square, (g2) => tf.sub(g2, v), (d) => tf.mul(d, 1 - this.beta2), (d) => tf.add(v, d))));
+      tf.tidy(() => {
+        const update = chain(v, tf.sqrt, (s) => tf.add(s, epsilonHat), (denominator) => tf.div(m, denominator), (r) => tf.mul(r, stepSize));
+        variable.assign(chain(update, (u) => tf.sub(variable, u)));
+        update.dispose();
       });
-      tf.tidy(() => variable.assign(tf.sub(variable, update)));
-      update.dispose();
     }
     this.incrementIterations();
   }
@@ -140,3 +140,18 @@ export class LeanAdam extends tf.Optimizer {
   }
 }
 tf.serialization.registerClass(LeanAdam);
+
+/**
+ * Applies `steps` in order, disposing each intermediate (and the last input
+ * when it is one of them) as soon as the next exists. `first` is not disposed.
+ */
+function chain(first: tf.Tensor, ...steps: Array<(x: tf.Tensor) => tf.Tensor>): tf.Tensor {
+  let current = first;
+  for (const step of steps) {
+    const next = step(current);
+    if (current !== first) current.dispose();
+    current = next;
+  }
+  return current;
+}
+
