@@ -23,6 +23,11 @@ export class VIBGRUCell extends VIBRecurrentCell {
     this.stateSize = this.units;
   }
 
+  /** Update and reset read h together; the candidate reads r * h. */
+  protected override recurrentGroups(): number[][] {
+    return [[0, 1], [2]];
+  }
+
   stepProjected(xp: tf.Tensor2D, states: tf.Tensor2D[], context: StepContext): tf.Tensor2D[] {
     return tf.tidy(() => {
       const [hPrev] = states;

@@ -91,6 +91,13 @@ export interface StepContext {
   inputDropMask: tf.Tensor | null;
   /** One [B, H] mask per gate on the recurrent state, or null. */
   recurrentDropMasks: tf.Tensor[] | null;
+  /**
+   * Column blocks of the recurrent kernel by `${firstGate}:${gateCount}`,
+   * sliced once per call: a slice per step copies the kernel every step
+   * (64 MB at 2,048 units) and defeats the wasm matMul's cache of packed
+   * weights. A block covering every gate is the kernel itself.
+   */
+  recurrentKernels: Map<string, tf.Tensor2D>;
 }
 
 /**
@@ -275,7 +282,30 @@ export abstract class VIBRecurrentCell extends tfl.layers.RNNCell {
       recurrentDropMasks: useRecurrentDropout
         ? this.gateNames.map(() => dropMask(this.recurrentDropout, [batch, this.units]))
         : null,
+      recurrentKernels: this.sliceRecurrentKernel(useRecurrentDropout ? this.gateNames.map((_, g) => [g]) : this.recurrentGroups()),
     };
+  }
+
+  /** Gate index groups whose recurrent products a step takes together. Default: all gates at once. */
+  protected recurrentGroups(): number[][] {
+    return [this.gateNames.map((_, g) => g)];
+  }
+
+  private sliceRecurrentKernel(groups: number[][]): Map<string, tf.Tensor2D> {
+    const kernel = this.requireBuilt().recurrentKernel;
+    const H = this.units;
+    const blocks = new Map<string, tf.Tensor2D>();
+    for (const group of groups) {
+      const block = group.length === this.gateNames.length ? kernel : (tf.slice(kernel, [0, group[0] * H], [H, group.length * H]) as tf.Tensor2D);
+      blocks.set(`${group[0]}:${group.length}`, block);
+    }
+    return blocks;
+  }
+
+  private recurrentKernelBlock(context: StepContext, first: number, count: number): tf.Tensor2D {
+    const block = context.recurrentKernels.get(`${first}:${count}`);
+    if (block == null) throw new Error(`${this.getClassName()}: no recurrent kernel block ${first}:${count} (recurrentGroups() must list it).`);
+    return block;
   }
 
   /** Input gate and input dropout applied to x [B, F] or [B, T, F]. */
@@ -325,20 +355,14 @@ export abstract class VIBRecurrentCell extends tfl.layers.RNNCell {
 
   /** The recurrent contribution h U for each gate block, honouring recurrent dropout. */
   protected recurrentBlocks(h: tf.Tensor2D, context: StepContext, gateIndices: number[]): tf.Tensor2D[] {
-    const kernel = this.requireBuilt().recurrentKernel;
-    const H = this.units;
     if (!context.recurrentDropMasks) {
-      const first = gateIndices[0];
-      const slice = tf.slice(kernel, [0, first * H], [H, gateIndices.length * H]) as tf.Tensor2D;
-      const product = tf.matMul(h, slice);
+      const product = tf.matMul(h, this.recurrentKernelBlock(context, gateIndices[0], gateIndices.length));
       // tfjs's gradient of a split into one piece fails (its tape hands concat a lone tensor).
       if (gateIndices.length === 1) return [product as tf.Tensor2D];
       return tf.split(product, gateIndices.length, 1) as tf.Tensor2D[];
     }
     const masks = context.recurrentDropMasks;
-    return gateIndices.map((g) =>
-      tf.matMul(tf.mul(h, masks[g]) as tf.Tensor2D, tf.slice(kernel, [0, g * H], [H, H]) as tf.Tensor2D),
-    );
+    return gateIndices.map((g) => tf.matMul(tf.mul(h, masks[g]) as tf.Tensor2D, this.recurrentKernelBlock(context, g, 1)));
   }
 
   protected requireBuilt(): { recurrentKernel: tf.Tensor2D } {
