@@ -1,5 +1,15 @@
 import { Command, Option } from 'commander';
-import { choiceOption, integerOption, nonNegativeOption, positiveOption } from '@tfjs-compress/app-kit';
+import {
+  addCommonTrainFlags,
+  backendFlag,
+  choiceOption,
+  exitOnError,
+  integerOption,
+  outFlag,
+  sweepCommand,
+  toCommonTrainOptions,
+  type RawTrainFlags,
+} from '@tfjs-compress/app-kit';
 import { BACKEND_CHOICES, type BackendChoice } from '@tfjs-compress/runtime';
 import { READ_LAYOUTS, SYNTHETIC_DIFFICULTIES, type SyntheticDifficulty } from '@tfjs-compress/video';
 import { compress } from './compress.js';
@@ -9,71 +19,38 @@ import { evaluateRun } from './evaluate-run.js';
 import { INFER_MODELS, infer, type InferModel } from './infer.js';
 import { DEFAULT_TRAIN_OPTIONS, PROJECTIONS, type TrainOptions } from './options.js';
 import { report } from './report.js';
+import { sweepE2e } from './sweep.js';
 import { train } from './train.js';
 
-const backendOption = (d: BackendChoice) =>
-  new Option('--backend <name>', 'auto (tfjs-node, else wasm, else cpu), tensorflow, wasm or cpu').argParser(choiceOption('--backend', BACKEND_CHOICES)).default(d);
-const outOption = (d: string) => new Option('--out <dir>', 'run directory (checkpoint, metrics, models, results, report)').default(d);
+const outOption = (d: string) => outFlag(d);
+const backendOption = (d: BackendChoice) => backendFlag(BACKEND_CHOICES, d);
 
 const difficultyOption = (flags: string) =>
   new Option(flags, 'synthetic set difficulty: easy, normal or hard').argParser(choiceOption(flags.split(' ')[0], SYNTHETIC_DIFFICULTIES)).default(DEMO_DEFAULTS.synthDifficulty);
 
+/** app-kit's shared training flags, then this app's: frame size, frame cache, input projection, ffmpeg processes. */
 function addTrainOptions(command: Command, d: TrainOptions): Command {
-  return command
-    .option('--data <dir>', 'dataset root: UCF11 layout (<class>/v_<class>_<gg>/*.avi) or one folder per class', d.data)
-    .addOption(new Option('--layout <layout>', 'dataset layout').argParser(choiceOption('--layout', READ_LAYOUTS)).default(d.layout))
-    .addOption(new Option('--split <kind>', "'random' 80/20 clips (seeded) or 'group' (groups kept on one side)").argParser(choiceOption('--split', SPLITS)).default(d.split))
-    .option('--test-fraction <f>', 'share of clips in the test split', positiveOption('--test-fraction'), d.testFraction)
-    .addOption(outOption(d.out))
+  return addCommonTrainFlags(command, d, { layouts: READ_LAYOUTS, splits: SPLITS, backends: BACKEND_CHOICES })
     .option('--cache-dir <dir>', 'frame cache (later epochs skip ffmpeg); default <out>/frame-cache')
-    .option('--frames <n>', 'frames per clip', integerOption('--frames'), d.frames)
     .option('--width <px>', 'frame width', integerOption('--width'), d.width)
     .option('--height <px>', 'frame height', integerOption('--height'), d.height)
-    .option('--units <n>', 'LSTM hidden units', integerOption('--units'), d.units)
-    .option('--batch <n>', 'clips per training step', integerOption('--batch'), d.batchSize)
-    .option('--epochs <n>', 'epochs with the VIB (KL) loss', integerOption('--epochs', 0), d.epochs)
-    .option('--warmup-epochs <n>', 'first VIB epochs with klFac 0', integerOption('--warmup-epochs', 0), d.warmupEpochs)
-    .option('--ramp-epochs <n>', 'epochs over which klFac then rises linearly to --kl-fac', integerOption('--ramp-epochs', 0), d.rampEpochs)
-    .option('--fine-tune-epochs <n>', 'epochs with frozen hard masks after the VIB epochs', integerOption('--fine-tune-epochs', 0), d.fineTuneEpochs)
-    .option('--pretrained', 'the pre-trained route: train a plain LSTM first, then insert bottlenecks and fine-tune with VIB')
-    .option('--pretrain-epochs <n>', 'plain epochs of the pre-trained route (implies --pretrained)', integerOption('--pretrain-epochs', 0))
     .addOption(new Option('--projection <kind>', 'input projection of the LSTM: dense, tt (tensor-train) or tr (tensor-ring)').argParser(choiceOption('--projection', PROJECTIONS)).default(d.projection))
     .option('--projection-rank <r>', 'tt/tr: rank of every inner bond', integerOption('--projection-rank'), d.projectionRank)
     .option('--projection-order <d>', 'tt/tr: number of cores', integerOption('--projection-order'), d.projectionOrder)
-    .option('--lr <rate>', 'learning rate of the LSTM and head weights', positiveOption('--lr'), d.lr)
-    .option('--ib-lr <rate>', 'learning rate of the VIB gate parameters', positiveOption('--ib-lr'), d.ibLr)
-    .option('--kl-fac <f>', 'weight of the KL term (after the warm-up)', nonNegativeOption('--kl-fac'), d.klFac)
-    .option('--kl-mult <m>', 'multiplier of every gate KL term', positiveOption('--kl-mult'), d.klMult)
-    .option('--weight-decay <w>', 'L2 weight decay of the non-gate weights', nonNegativeOption('--weight-decay'), d.weightDecay)
-    .option('--dropout <rate>', 'dropout before the head', nonNegativeOption('--dropout'), d.dropout)
-    .option('--seed <n>', 'seed of the split, initialisation, gate noise, dropout, shuffling and frame sampling', integerOption('--seed', 0), d.seed)
-    .addOption(backendOption(d.backend))
-    .option('--resume', 'continue from the checkpoint in --out (with the options it was started with)', false)
-    .option('--concurrency <n>', 'ffmpeg processes at once', integerOption('--concurrency'))
-    .option('--no-progress', 'no progress bars');
+    .option('--concurrency <n>', 'ffmpeg processes at once', integerOption('--concurrency'));
 }
 
-type RawTrainOptions = Omit<TrainOptions, 'batchSize' | 'pretrainEpochs' | 'progress'> & {
-  batch: number;
-  pretrained?: boolean;
-  pretrainEpochs?: number;
-  progress: boolean;
-};
+type RawTrainOptions = Omit<TrainOptions, 'batchSize' | 'pretrainEpochs' | 'progress'> & RawTrainFlags;
 
 export function toTrainOptions(raw: RawTrainOptions, d: TrainOptions): TrainOptions {
-  const { batch, pretrained, pretrainEpochs, progress, ...rest } = raw;
-  const plain = pretrainEpochs ?? (pretrained ? Math.max(1, d.pretrainEpochs || 5) : 0);
-  return { ...rest, batchSize: batch, pretrainEpochs: plain, progress: progress ? undefined : false };
+  return toCommonTrainOptions(raw, d);
 }
 
-function fail(error: unknown): never {
-  console.error(`error: ${(error as Error).message ?? error}`);
-  process.exit(1);
-}
+const fail = exitOnError;
 
 type RawDemoOptions = RawTrainOptions & Pick<DemoOptions, 'synthClasses' | 'synthGroups' | 'synthClipsPerGroup' | 'synthFrames' | 'synthDifficulty'>;
 
-/** The `ucf11-e2e` program: train, eval, compress, infer, report, generate, demo. */
+/** The `ucf11-e2e` program: train, eval, compress, infer, report, generate, sweep, demo. */
 export function program(): Command {
   const root = new Command('ucf11-e2e')
     .description("The paper's end-to-end UCF11 model: raw frames -> input VIB gate -> VIB-LSTM -> head. Train, compress, evaluate, infer and report.")
@@ -115,10 +92,11 @@ export function program(): Command {
     .option('--json', 'print JSON')
     .addOption(backendOption(DEFAULT_TRAIN_OPTIONS.backend))
     .action(async (clip: string, raw: { out: string; model: InferModel; topK: number; backend: BackendChoice; json?: boolean }) => {
-      const { predictions, ms } = await infer(clip, raw).catch(fail);
-      if (raw.json) console.log(JSON.stringify({ clip, model: raw.model, predictions, ms }, null, 2));
+      const { predictions, ms, times } = await infer(clip, raw).catch(fail);
+      if (raw.json) console.log(JSON.stringify({ clip, model: raw.model, predictions, ms, ...(times ? { times } : {}) }, null, 2));
       else {
-        console.log(`${clip} (${raw.model} model, ${ms.toFixed(0)} ms with decoding):`);
+        const stages = times ? `: decode ${times.decodeMs.toFixed(1)}, gather ${times.gatherMs.toFixed(2)}, model ${times.modelMs.toFixed(2)} ms` : '';
+        console.log(`${clip} (${raw.model} model, ${ms.toFixed(1)} ms with decoding${stages}):`);
         for (const p of predictions) console.log(`  ${(100 * p.probability).toFixed(1).padStart(5)}%  ${p.className}`);
       }
     });
@@ -150,6 +128,9 @@ export function program(): Command {
         console.log,
       ).catch(fail);
     });
+
+  sweepCommand<RawTrainOptions>(addTrainOptions(root.command('sweep'), { ...DEFAULT_TRAIN_OPTIONS, out: 'runs/ucf11-e2e-sweep' }), (raw, klFacs) =>
+    sweepE2e(toTrainOptions(raw, DEFAULT_TRAIN_OPTIONS), klFacs));
 
   addTrainOptions(root.command('demo'), DEMO_DEFAULTS)
     .description('npm start: generate the synthetic set if missing, train, compress, evaluate and report, sized for 10 minutes on wasm')

@@ -128,3 +128,9 @@ export function videoSource(clips: readonly VideoClip[], mode: 'train' | 'test',
     },
   };
 }
+
+/** `videoSource` with the `close()` app-kit's run commands call when they are done with it. */
+export function closableVideoSource(clips: readonly VideoClip[], mode: 'train' | 'test', options: StreamOptions) {
+  const source = videoSource(clips, mode, options);
+  return Object.assign(source, { close: () => source.stream.close() });
+}

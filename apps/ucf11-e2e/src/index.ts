@@ -4,8 +4,19 @@ export { SPLITS, ensureSyntheticSet, loadSplit, videoSource, type DatasetSplit, 
 export { train, modelOptions, type TrainOutcome } from './train.js';
 export { compress, formatResults, keepInputs, type CompressOptions, type CompressResults, type ModelFigures } from './compress.js';
 export { evaluateRun, type EvalResults } from './evaluate-run.js';
-export { INFER_MODELS, infer, type InferModel, type InferOptions, type Prediction } from './infer.js';
+export { INFER_MODELS, infer, type InferModel, type InferOptions, type InferResult, type Prediction } from './infer.js';
+export {
+  CompactClipPredictor,
+  DEFAULT_PREDICTOR_ENGINE,
+  PREDICTOR_ENGINES,
+  type ClipPrediction,
+  type CompactClipPredictorOptions,
+  type PredictorEngine,
+  type StageTimes,
+} from './compact-predictor.js';
+export { CompactForward } from '@tfjs-compress/prune';
 export { report } from './report.js';
 export { DEMO_DEFAULTS, runDemo, type DemoOptions, type DemoOutcome } from './demo.js';
 export { program, toTrainOptions } from './cli.js';
 export { runPaths, readRun, type RunRecord } from './run-files.js';
+export { sweepE2e } from './sweep.js';

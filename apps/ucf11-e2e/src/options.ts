@@ -1,3 +1,4 @@
+import type { CommonTrainOptions } from '@tfjs-compress/app-kit';
 import type { BackendChoice } from '@tfjs-compress/runtime';
 import type { ReadLayout } from '@tfjs-compress/video';
 import type { SplitKind } from './dataset.js';
@@ -6,48 +7,23 @@ import type { SplitKind } from './dataset.js';
 export const PROJECTIONS = ['dense', 'tt', 'tr'] as const;
 export type ProjectionKind = (typeof PROJECTIONS)[number];
 
-/** Options of `train` (and of the training part of `demo`). */
-export interface TrainOptions {
-  /** Dataset root. */
-  data: string;
+/** Options of `train` (and of the training part of `demo`): app-kit's shared ones plus this app's. */
+export interface TrainOptions extends CommonTrainOptions {
   layout: ReadLayout;
   split: SplitKind;
-  testFraction: number;
-  /** Run directory (checkpoint, metrics, models, results, report). */
-  out: string;
+  backend: BackendChoice;
   /** Frame cache. Default: <out>/frame-cache. */
   cacheDir?: string;
-  frames: number;
   width: number;
   height: number;
-  units: number;
-  batchSize: number;
-  /** Epochs with the KL term. */
-  epochs: number;
-  warmupEpochs: number;
-  rampEpochs: number;
-  fineTuneEpochs: number;
-  /** The pre-trained route: train a plain LSTM for this many epochs first, then insert bottlenecks. 0: from scratch. */
-  pretrainEpochs: number;
   /** Input projection of the LSTM. */
   projection: ProjectionKind;
   /** TT/TR rank of every inner bond (tt, tr). */
   projectionRank: number;
   /** Number of TT/TR cores (tt, tr). */
   projectionOrder: number;
-  lr: number;
-  ibLr: number;
-  klFac: number;
-  klMult: number;
-  weightDecay: number;
-  dropout: number;
-  seed: number;
-  backend: BackendChoice;
-  resume: boolean;
   /** ffmpeg processes at once. */
   concurrency?: number;
-  /** Progress bars (default: when stderr is a terminal). */
-  progress?: boolean;
 }
 
 /** The paper's end-to-end setup (PAPER_NOTES section 4) where it fits this runtime; batch 16 instead of 128 (wasm heap). */
@@ -76,6 +52,8 @@ export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
   klMult: 2,
   weightDecay: 0,
   dropout: 0.5,
+  shrink: true,
+  shrinkPatience: 2,
   seed: 1,
   backend: 'auto',
   resume: false,

@@ -1,53 +1,17 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { writeJsonAtomic } from '@tfjs-compress/app-kit';
+import {
+  readJson,
+  readRun as readAnyRun,
+  runPaths,
+  writeRun as writeAnyRun,
+  type RunRecord as AnyRunRecord,
+} from '@tfjs-compress/app-kit';
 import type { VideoClip } from '@tfjs-compress/video';
 import type { TrainOptions } from './options.js';
 
-/** Files of a run directory. */
-export function runPaths(out: string) {
-  const dir = resolve(out);
-  return {
-    dir,
-    run: join(dir, 'run.json'),
-    metrics: join(dir, 'metrics.jsonl'),
-    vibModel: join(dir, 'vib-model'),
-    compact: join(dir, 'compact'),
-    results: join(dir, 'results.json'),
-    evaluation: join(dir, 'eval.json'),
-    report: join(dir, 'report.html'),
-  };
-}
+export { readJson, runPaths };
 
-/** What `train` records for the later commands: the options, the classes and the split. */
-export interface RunRecord {
-  options: TrainOptions;
-  classes: string[];
-  features: number;
-  train: VideoClip[];
-  test: VideoClip[];
-  /** Test accuracy at the end of the VIB phase (weighted masks, before fine-tuning), when there was one. */
-  vibPhaseTestAccuracy: number | null;
-  /**
-   * Test accuracy of the uncompressed model: the last epoch before any KL
-   * pressure (the plain phase, or the warm-up with the gates frozen at identity).
-   */
-  uncompressedTestAccuracy: number | null;
-  /** The best test accuracy over those epochs (the per-epoch figure is noisy on small test sets). */
-  uncompressedBestTestAccuracy: number | null;
-  finished: boolean;
-}
+/** What `train` records for the later commands (app-kit's RunRecord with this app's options). */
+export type RunRecord = AnyRunRecord<TrainOptions, VideoClip>;
 
-export async function writeRun(out: string, record: RunRecord): Promise<void> {
-  await writeJsonAtomic(runPaths(out).run, record);
-}
-
-export function readRun(out: string): RunRecord {
-  const path = runPaths(out).run;
-  if (!existsSync(path)) throw new Error(`${path} not found: run 'train --out ${out}' first`);
-  return JSON.parse(readFileSync(path, 'utf8')) as RunRecord;
-}
-
-export function readJson<T>(path: string): T | null {
-  return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as T) : null;
-}
+export const writeRun = (out: string, record: RunRecord): Promise<void> => writeAnyRun(out, record);
+export const readRun = (out: string): RunRecord => readAnyRun<TrainOptions, VideoClip>(out);

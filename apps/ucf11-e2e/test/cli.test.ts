@@ -12,7 +12,7 @@ const cli = (args: string[]) => ['--import', 'tsx', join(appDir, 'src', 'main.ts
 
 describe('CLI', () => {
   it('--help works on every command', () => {
-    for (const command of [[], ['train'], ['eval'], ['compress'], ['infer'], ['report'], ['generate'], ['demo']]) {
+    for (const command of [[], ['train'], ['eval'], ['compress'], ['infer'], ['report'], ['generate'], ['sweep'], ['demo']]) {
       const run = spawnSync(process.execPath, cli([...command, '--help']), { cwd: appDir, encoding: 'utf8' });
       assert.equal(run.status, 0, `${command.join(' ')} --help: ${run.stderr}`);
       assert.match(run.stdout, /Usage: ucf11-e2e/);

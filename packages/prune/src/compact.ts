@@ -3,6 +3,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { InvalidArgumentError, assertFiniteNumber } from '@tfjs-compress/vib';
 import { applyActivation, activationName, zeroingInput } from './activation.js';
 import { inputShapeOf, linearChain } from './chain.js';
+import { FeatureSelect } from './feature-select.js';
 import { deadFeatures, fullState, isFull, keptState, liveFeatures, liveScale, type FeatureState } from './feature-state.js';
 import { cloneLayer, readWeights } from './layer-clone.js';
 import { CANDIDATE_BLOCK, isRecurrentClass, readRecurrent, type RecurrentSource } from './recurrent-source.js';
@@ -370,14 +371,20 @@ function neededOutputs(chain: tfl.layers.Layer[], steps: Step[]): Map<number, nu
  * are reproduced with zero weights and a saturating bias; constant features
  * (pruned units after batch norm, ...) are folded into the next layer's bias.
  *
- * Linear-chain models only (Sequential or functional without branches).
+ * Linear-chain models only (Sequential or functional without branches). A
+ * leading `FeatureSelect` (what `shrinkVIB` puts in front) is composed into
+ * `keptInputs`, so a shrunk model compacts to the same model as the masked one.
  */
 export function compact(model: tfl.LayersModel, options: CompactOptions = {}): CompactResult {
   if (options.threshold != null) assertFiniteNumber(options.threshold, 'threshold');
-  const chain = linearChain(model);
-  const inputShape = inputShapeOf(model);
+  let chain = linearChain(model);
+  // A leading FeatureSelect (left by shrinkVIB) is folded into keptInputs.
+  const select = chain[0] instanceof FeatureSelect ? chain[0] : null;
+  if (select) chain = chain.slice(1);
+  const modelShape = inputShapeOf(model);
+  const inputShape = select ? [...modelShape.slice(0, -1), select.indices.length] : modelShape;
   const features = inputShape[inputShape.length - 1];
-  if (features == null) throw new InvalidArgumentError('model', inputShape, 'an input with a defined feature size');
+  if (features == null) throw new InvalidArgumentError('model', modelShape, 'an input with a defined feature size');
   // Pass 1 finds what every producer must output; pass 2 compacts with exactly that.
   const probe = analyse(chain, fullState(features), options.threshold);
   const needed = neededOutputs(chain, probe);
@@ -408,10 +415,11 @@ export function compact(model: tfl.LayersModel, options: CompactOptions = {}): C
     if (weights.length > 0) layer.setWeights(weights);
     tf.dispose(weights);
   }
+  const original = (j: number) => (select ? select.indices[j] : j);
   return {
     model: compactModel,
-    keptInputs: [...keptInputs],
-    outputFeatures: last ? [...last.physical] : [...keptInputs],
+    keptInputs: keptInputs.map(original),
+    outputFeatures: last ? [...last.physical] : keptInputs.map(original),
     layers: steps.map((s) => s.info),
     report: compressionReport(model, compactModel, { timesteps: options.timesteps }),
   };

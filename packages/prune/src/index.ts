@@ -25,6 +25,20 @@ export {
   type SummaryOptions,
 } from './report.js';
 export { compact, type CompactOptions, type CompactResult, type CompactedLayer } from './compact.js';
+export { CompactForward } from './compact-forward.js';
+export { EXPANDED_LOG_D, composeShrinkOrigin, expandVIB, type ShrinkOrigin } from './expand.js';
+export { FeatureSelect, assertFeatureIndices, featureSelect, type FeatureSelectArgs } from './feature-select.js';
+export {
+  planShrink,
+  shrinkVIB,
+  sliceOptimizerState,
+  type ShrinkOptions,
+  type ShrinkPlan,
+  type ShrinkResult,
+  type ShrunkLayer,
+  type SliceableOptimizer,
+  type WeightSlice,
+} from './shrink.js';
 export { linearChain } from './chain.js';
 export { MODEL_FILE, WEIGHTS_FILE, fileSystemHandler } from './file-handler.js';
 export { COMPRESSION_FILE, loadCompact, saveCompact, type CompressionRecord } from './save.js';

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { InvalidArgumentError } from '@tfjs-compress/vib';
 import type { ClipDecoder, DecodedClip, DecodeSpec } from './decode-clip.js';
@@ -66,6 +66,62 @@ export class FrameCache {
     }
     this.stats.hits++;
     return clip;
+  }
+
+  /**
+   * Reads only some frames of a cached clip: `pick(numFrames)` chooses the
+   * frame indices once the cached frame count is known (e.g. test-mode
+   * sampling), and only those frames are read from disk. The returned clip
+   * holds the picked frames in pick order (frame t of it is frame
+   * `indices[t]` of the clip). A miss, or a file that does not check out,
+   * returns undefined, as `get` does.
+   */
+  async getFrames(
+    path: string,
+    spec: DecodeSpec,
+    pick: (numFrames: number) => readonly number[],
+  ): Promise<{ clip: DecodedClip; indices: number[]; numFrames: number } | undefined> {
+    let file: string;
+    try {
+      file = await this.fileFor(path, spec);
+    } catch {
+      this.stats.misses++;
+      return undefined;
+    }
+    let handle: Awaited<ReturnType<typeof open>>;
+    try {
+      handle = await open(file, 'r');
+    } catch {
+      this.stats.misses++;
+      return undefined;
+    }
+    try {
+      const header = Buffer.alloc(HEADER_BYTES);
+      const { bytesRead } = await handle.read(header, 0, HEADER_BYTES, 0);
+      const { size } = await handle.stat();
+      const frameBytes = spec.width * spec.height * 3;
+      const numFrames = bytesRead === HEADER_BYTES && header.subarray(0, 8).equals(MAGIC) ? header.readUInt32LE(16) : 0;
+      if (numFrames === 0 || header.readUInt32LE(8) !== spec.width || header.readUInt32LE(12) !== spec.height
+        || size !== HEADER_BYTES + numFrames * frameBytes) {
+        this.stats.rejected++;
+        this.stats.misses++;
+        return undefined;
+      }
+      const indices = [...pick(numFrames)];
+      if (indices.length === 0 || indices.some((i) => !Number.isInteger(i) || i < 0 || i >= numFrames)) {
+        throw new InvalidArgumentError('pick', indices, `frame indices in [0, ${numFrames})`);
+      }
+      const data = new Uint8Array(indices.length * frameBytes);
+      for (const [t, frame] of indices.entries()) {
+        const first = indices.indexOf(frame);
+        if (first < t) data.copyWithin(t * frameBytes, first * frameBytes, (first + 1) * frameBytes);
+        else await handle.read(data, t * frameBytes, frameBytes, HEADER_BYTES + frame * frameBytes);
+      }
+      this.stats.hits++;
+      return { clip: { width: spec.width, height: spec.height, numFrames: indices.length, data }, indices, numFrames };
+    } finally {
+      await handle.close();
+    }
   }
 
   async put(path: string, spec: DecodeSpec, clip: DecodedClip): Promise<void> {

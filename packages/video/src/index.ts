@@ -39,6 +39,7 @@ export {
   normalizeInto,
   type Normalization,
 } from './normalization.js';
+export { FeatureGather, type FeatureGatherOptions } from './feature-gather.js';
 export {
   BATCH_LAYOUTS,
   DEFAULT_BATCH_LAYOUT,

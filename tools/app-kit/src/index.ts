@@ -8,6 +8,16 @@ export { MetricsLog, readMetrics } from './metrics-log.js';
 export { epochProgress, type EpochProgress } from './progress.js';
 export { klWarmup } from './schedules.js';
 export {
+  DEFAULT_SHRINK_PATIENCE,
+  initialShrinkState,
+  resolveShrinkSettings,
+  shrinkCheck,
+  type ShrinkCheck,
+  type ShrinkSettings,
+  type ShrinkState,
+  type ShrinkStreaks,
+} from './shrink-check.js';
+export {
   CHECKPOINT_DIR,
   METRICS_FILE,
   PHASES,
@@ -20,3 +30,41 @@ export {
   type TrainingSessionOptions,
 } from './training-session.js';
 export { findRecurrentLayer, freezeMasks, histogram, inputMask, keptCounts, logAlphas, resetGateNoise } from './vib-model.js';
+export {
+  addCommonTrainFlags,
+  backendFlag,
+  exitOnError,
+  outFlag,
+  toCommonTrainOptions,
+  type CommonTrainOptions,
+  type RawTrainFlags,
+  type TrainFlagChoices,
+} from './train-cli.js';
+export { readJson, readRun, runPaths, writeRun, type RunPaths, type RunRecord } from './run-files.js';
+export {
+  compressRun,
+  firstExample,
+  formatResults,
+  keepInputs,
+  resultsTable,
+  type ClosableSource,
+  type CompressResults,
+  type CompressRunOptions,
+  type ModelFigures,
+} from './compress-run.js';
+export { evaluateRunModels, type EvalResults } from './evaluate-run.js';
+export { runReportData } from './run-report.js';
+export {
+  DEFAULT_WORKER_IMPORTS,
+  parallelSettings,
+  referenceAccuracies,
+  shrinkSettings,
+  trainRun,
+  type RunSplit,
+  type TrainRunOptions,
+  type TrainRunOutcome,
+} from './train-run.js';
+export { BEFORE_GROUP_LASSO_DIR, GROUP_LASSO_DIR, groupLassoStage, type GroupLassoStageOptions, type GroupLassoOutcome } from './group-lasso-stage.js';
+export { sweepHtml, sweepSvg, writeSweep, type ChartOptions } from './sweep-chart.js';
+export { DEFAULT_SWEEP_KL_FACS, SWEEP_PARAMETER, formatSweep, numberListOption, runSweep, sweepCommand, sweepRunDir, sweepRunDone, type SweepRunOptions } from './sweep-run.js';
+export { topPredictions, type Prediction } from './predictions.js';

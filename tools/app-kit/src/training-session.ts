@@ -1,13 +1,16 @@
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
+import { sliceOptimizerState, type ShrinkOrigin } from '@tfjs-compress/prune';
+import { DataParallelTrainer, leanAdamState, type DataParallelOptions } from '@tfjs-compress/parallel';
 import { LeanAdam, VIBTrainer, assertNonNegative, assertPositive, categoricalCrossentropy, gatedLayers, setFrozenMask, setKlFac } from '@tfjs-compress/vib';
 import { hasCheckpoint, loadCheckpoint, restoreOptimizer, saveCheckpoint } from './checkpoint.js';
 import { setDropoutSeeds } from './dropout-seeds.js';
 import { evaluate, labelsOf, type BatchSource } from './evaluate.js';
 import { MetricsLog } from './metrics-log.js';
 import { epochProgress } from './progress.js';
-import { freezeMasks, keptCounts, resetGateNoise } from './vib-model.js';
+import { initialShrinkState, resolveShrinkSettings, shrinkCheck, type ShrinkSettings, type ShrinkState } from './shrink-check.js';
+import { findRecurrentLayer, freezeMasks, keptCounts, resetGateNoise } from './vib-model.js';
 
 /**
  * Training stages, run in this order (stages with 0 epochs are skipped):
@@ -33,6 +36,12 @@ export interface EpochRecord {
   testLoss: number | null;
   keptInputs: number | null;
   keptUnits: number | null;
+  /**
+   * Input features and hidden units the recurrent layer physically has after
+   * this epoch (fewer than its totals once shrink-as-you-train removed some).
+   */
+  modelInputs?: number | null;
+  modelUnits?: number | null;
   batches: number;
   seconds: number;
 }
@@ -43,6 +52,10 @@ export interface SessionState {
   history: EpochRecord[];
   /** Free-form data of the app (e.g. its options), saved with every checkpoint. */
   meta: Record<string, unknown>;
+  /** Shrink-as-you-train bookkeeping (absent when shrinking is off). */
+  shrink?: ShrinkState;
+  /** Inputs and units of the recurrent layer before any shrink (for "kept x of total"). */
+  totals?: { inputs: number; units: number } | null;
 }
 
 export interface TrainingSessionOptions {
@@ -71,6 +84,25 @@ export interface TrainingSessionOptions {
    * not random-walk before the KL term gives them a direction. Default: true.
    */
   freezeGatesInWarmup?: boolean;
+  /**
+   * Shrink-as-you-train: after each 'vib' and 'fine-tune' epoch, physically
+   * remove the input features and hidden units whose VIB masks have removed
+   * them for `patience` checks in a row (prune's `shrinkVIB`), slicing the
+   * optimizers' moments to match, so later steps cost less. The model keeps
+   * its input shape (a FeatureSelect in front) and checkpoints hold the
+   * shrunk model. `false` trains with masks only. Default: false.
+   */
+  shrink?: ShrinkSettings | false;
+  /**
+   * Data-parallel training over worker threads (@tfjs-compress/parallel):
+   * each worker its own backend (wasm by default) and a slice of every batch.
+   * `imports` must register the model's custom layers in the workers:
+   * '@tfjs-compress/vib-rnn', plus '@tfjs-compress/tensor' for TT/TR
+   * projections and '@tfjs-compress/prune' for FeatureSelect after a shrink.
+   * Results equal the single-thread run's when gates are frozen and there is
+   * no dropout; with noise, each worker draws its own (seeded). Default: off.
+   */
+  parallel?: Pick<DataParallelOptions, 'workers' | 'imports' | 'backend'>;
   /** Continue from the checkpoint in outDir when there is one. Default: false (start over). */
   resume?: boolean;
   /** Saved in the checkpoint state (e.g. the options of the run). */
@@ -86,6 +118,12 @@ export interface TrainingResult {
   history: EpochRecord[];
   /** 0 for a fresh run, else the epochs already done by the checkpoint resumed from. */
   resumedFrom: number;
+  /**
+   * With `shrink`: where the (shrunk) model's inputs and units sat in the
+   * model the run started from, or null when nothing was removed.
+   * `expandVIB(model, shrinkOrigin)` gives the model at its original sizes.
+   */
+  shrinkOrigin: ShrinkOrigin | null;
 }
 
 export const CHECKPOINT_DIR = 'checkpoint';
@@ -124,6 +162,8 @@ export async function runTraining(options: TrainingSessionOptions): Promise<Trai
   const log = options.log ?? console.log;
   const epochs = plan(options.epochs);
   if ((options.epochs.plain ?? 0) > 0 && options.toVib == null) throw new Error('runTraining: a plain phase needs toVib');
+  const shrinkSettings = options.shrink == null || options.shrink === false ? null : options.shrink;
+  if (shrinkSettings) resolveShrinkSettings(shrinkSettings);
   const checkpointDir = join(options.outDir, CHECKPOINT_DIR);
   const metrics = new MetricsLog<EpochRecord>(join(options.outDir, METRICS_FILE));
 
@@ -147,21 +187,51 @@ export async function runTraining(options: TrainingSessionOptions): Promise<Trai
 
   let trainer: VIBTrainer | null = null;
   let optimizers: { gate: LeanAdam; rest: LeanAdam } | null = null;
-  const startPhase = async (restore: boolean) => {
-    trainer?.dispose();
+  /** A trainer on the current model; with `reuse`, driving existing optimizers (gate first, as VIBTrainer asks). */
+  const makeTrainer = (reuse?: LeanAdam[]) => {
     const made: LeanAdam[] = [];
     // Built here (not inside VIBTrainer) so that checkpoints can read and restore their moments.
-    trainer = new VIBTrainer(model, {
+    const built = new VIBTrainer(model, {
       lr: options.lr,
       ibLr: options.ibLr,
       weightDecay: options.weightDecay ?? 0,
       optimizer: (rate) => {
-        const o = new LeanAdam(rate);
+        const o = reuse?.[made.length] ?? new LeanAdam(rate);
         made.push(o);
         return o;
       },
     });
-    optimizers = { gate: made[0], rest: made[1] };
+    return { trainer: built, optimizers: { gate: made[0], rest: made[1] } };
+  };
+  let dp: DataParallelTrainer | null = null;
+  /** (Re)starts the workers on the current model, continuing from the main-thread optimizers' moments. */
+  const startWorkers = async () => {
+    if (!options.parallel) return;
+    await dp?.dispose();
+    dp = await DataParallelTrainer.create(model, {
+      ...options.parallel,
+      lr: options.lr,
+      ibLr: options.ibLr,
+      weightDecay: options.weightDecay ?? 0,
+      seed: options.seed,
+    });
+    log(`data-parallel: ${dp.liveWorkers} worker threads on ${options.parallel.backend ?? 'wasm'}`);
+    const state = { gate: await leanAdamState(model, optimizers!.gate), rest: await leanAdamState(model, optimizers!.rest) };
+    await dp.importOptimizerState(state);
+    tf.dispose(state);
+  };
+  /** Weights and moments back from the workers: before evaluation, shrinking and checkpoints. */
+  const syncFromWorkers = async () => {
+    if (dp == null) return;
+    await dp.syncTo(model);
+    const state = await dp.exportOptimizerState();
+    // restoreOptimizer disposes the tensors it is given.
+    await restoreOptimizer(optimizers!.gate, model, state.gate);
+    await restoreOptimizer(optimizers!.rest, model, state.rest);
+  };
+  const startPhase = async (restore: boolean) => {
+    trainer?.dispose();
+    ({ trainer, optimizers } = makeTrainer());
     if (restore) {
       await restoreOptimizer(optimizers.gate, model, saved.gate);
       await restoreOptimizer(optimizers.rest, model, saved.rest);
@@ -169,6 +239,7 @@ export async function runTraining(options: TrainingSessionOptions): Promise<Trai
       for (const map of Object.values(saved)) tf.dispose(Object.values(map));
     }
     saved = {};
+    await startWorkers();
   };
 
   for (let index = state.completedEpochs; index < epochs.length; index++) {
@@ -191,6 +262,13 @@ export async function runTraining(options: TrainingSessionOptions): Promise<Trai
     if (klFac != null) setKlFac(model, klFac);
     if (phase === 'vib' && (options.freezeGatesInWarmup ?? true)) setFrozenMask(model, klFac === 0);
     resetGateNoise(model);
+    // Set in closures above, which TypeScript's narrowing does not follow.
+    const parallel = dp as DataParallelTrainer | null;
+    if (parallel != null) {
+      if (klFac != null) await parallel.setKlFac(klFac);
+      if (phase === 'vib' && (options.freezeGatesInWarmup ?? true)) await parallel.setFrozenMask(klFac === 0);
+      await parallel.resetNoise();
+    }
 
     const started = performance.now();
     const bar = epochProgress(`${phase} ${phaseEpoch}/${options.epochs[phase]} (epoch ${epoch}/${epochs.length})`, options.train.batchesPerEpoch, options.progress);
@@ -199,15 +277,23 @@ export async function runTraining(options: TrainingSessionOptions): Promise<Trai
     let seen = 0;
     let batches = 0;
     for await (const batch of options.train.batches(epoch)) {
-      setDropoutSeeds(model, dropoutSeed(options.seed, index * 100_000 + batches));
-      const labels = await labelsOf(batch);
+      const seedOfStep = dropoutSeed(options.seed, index * 100_000 + batches);
       let batchCorrect = 0;
-      const loss = trainer!.step(() => {
-        const probabilities = model.apply(batch.xs, { training: true }) as tf.Tensor;
-        const predicted = tf.argMax(probabilities, -1).dataSync();
-        for (let i = 0; i < labels.length; i++) if (predicted[i] === labels[i]) batchCorrect++;
-        return categoricalCrossentropy(batch.ys, probabilities);
-      });
+      let loss: number;
+      if (parallel != null) {
+        // Worker 0 seeds its Dropout layers as setDropoutSeeds does; the others are offset.
+        await parallel.setDropoutSeed(seedOfStep);
+        ({ loss, correct: batchCorrect } = await parallel.trainOnBatch(batch.xs, batch.ys));
+      } else {
+        setDropoutSeeds(model, seedOfStep);
+        const labels = await labelsOf(batch);
+        loss = trainer!.step(() => {
+          const probabilities = model.apply(batch.xs, { training: true }) as tf.Tensor;
+          const predicted = tf.argMax(probabilities, -1).dataSync();
+          for (let i = 0; i < labels.length; i++) if (predicted[i] === labels[i]) batchCorrect++;
+          return categoricalCrossentropy(batch.ys, probabilities);
+        });
+      }
       tf.dispose([batch.xs, batch.ys]);
       lossSum += loss * batch.size;
       correct += batchCorrect;
@@ -217,8 +303,28 @@ export async function runTraining(options: TrainingSessionOptions): Promise<Trai
     }
     bar.stop();
     if (seen === 0) throw new Error(`epoch ${epoch}: the training source gave no batches`);
+    await syncFromWorkers();
     const test = options.test ? await evaluate(model, options.test) : null;
     const kept = keptCounts(model);
+    if (kept && state.totals == null) state.totals = { inputs: kept.totalInputs, units: kept.totalUnits };
+    if (shrinkSettings && phase !== 'plain') {
+      const check = shrinkCheck(model, state.shrink ?? initialShrinkState(), shrinkSettings);
+      state.shrink = check.state;
+      if (check.result) {
+        const current = optimizers!;
+        sliceOptimizerState(current.gate, check.result.weights);
+        sliceOptimizerState(current.rest, check.result.weights);
+        model.dispose();
+        model = check.result.model;
+        // The old trainer only holds the old model and the optimizers, which live on: no dispose.
+        ({ trainer, optimizers } = makeTrainer([current.gate, current.rest]));
+        // The shrunk model is a new topology: new workers, fed the sliced moments.
+        await startWorkers();
+        const r = check.result.removed;
+        log(`shrink: removed ${r.inputs} input features and ${r.units} units; the model now reads ${check.result.keptInputs.length} inputs`);
+      }
+    }
+    const physical = findRecurrentLayer(model);
     const record: EpochRecord = {
       phase,
       epoch,
@@ -230,6 +336,8 @@ export async function runTraining(options: TrainingSessionOptions): Promise<Trai
       testLoss: test?.loss ?? null,
       keptInputs: kept?.inputs ?? null,
       keptUnits: kept?.units ?? null,
+      modelInputs: physical ? physical.cell.inputDim : null,
+      modelUnits: physical ? physical.cell.units : null,
       batches,
       seconds: (performance.now() - started) / 1000,
     };
@@ -243,12 +351,14 @@ export async function runTraining(options: TrainingSessionOptions): Promise<Trai
     if (frozen) setFrozenMask(model, false);
     await saveCheckpoint(checkpointDir, model, { gate: optimizers!.gate, rest: optimizers!.rest }, state);
     if (frozen) setFrozenMask(model, true);
-    log(formatEpoch(record, epochs.length, kept));
+    const totals = state.totals ? { totalInputs: state.totals.inputs, totalUnits: state.totals.units } : kept;
+    log(formatEpoch(record, epochs.length, totals));
     options.onEpoch?.(record);
   }
   (trainer as VIBTrainer | null)?.dispose();
+  await (dp as DataParallelTrainer | null)?.dispose();
   for (const map of Object.values(saved)) tf.dispose(Object.values(map));
-  return { model, history: state.history, resumedFrom };
+  return { model, history: state.history, resumedFrom, shrinkOrigin: state.shrink?.origin ?? null };
 }
 
 export function formatEpoch(r: EpochRecord, total: number, kept?: { totalInputs: number; totalUnits: number } | null): string {
@@ -261,6 +371,9 @@ export function formatEpoch(r: EpochRecord, total: number, kept?: { totalInputs:
   if (r.klFac != null) parts.push(`klFac ${r.klFac.toExponential(1)}`);
   if (r.keptInputs != null) parts.push(`inputs ${r.keptInputs}${kept ? `/${kept.totalInputs}` : ''}`);
   if (r.keptUnits != null) parts.push(`units ${r.keptUnits}${kept ? `/${kept.totalUnits}` : ''}`);
+  if (r.modelInputs != null && kept != null && (r.modelInputs < kept.totalInputs || (r.modelUnits ?? 0) < kept.totalUnits)) {
+    parts.push(`model ${r.modelInputs}x${r.modelUnits}`);
+  }
   parts.push(`${r.seconds.toFixed(1)}s`);
   return parts.join('  ');
 }

@@ -1,0 +1,229 @@
+/**
+ * Shrink-as-you-train benchmark: wall time of a full training run on the
+ * default synthetic set with shrinking against the same run (same seed) with
+ * masks only, and the final test accuracy of both. Every run is its own
+ * child process; runs alternate (masks, shrink, shrink, masks, ...) so load
+ * from other processes hits both sides alike. The frame cache is filled
+ * before the first timed run.
+ *
+ *   node --import tsx bench/shrink.ts [--configs demo,paper] [--repeats 2] [--seeds 1] [--backend wasm] [--json file]
+ *
+ * Runs with the same seed are deterministic, so repeats measure time only;
+ * `--seeds 2,3` adds runs with other seeds (other split, initialisation and
+ * noise), whose accuracy spread is the run-to-run noise the accuracy gap is
+ * judged against. Writes <repo>/bench-results/shrink.json (or --json) and
+ * prints a table.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs-core';
+import { Command, Option } from 'commander';
+import { choiceOption, integerOption, type EpochRecord } from '@tfjs-compress/app-kit';
+import { BACKEND_CHOICES, selectBackend, type BackendChoice } from '@tfjs-compress/runtime';
+import { DEMO_DEFAULTS, ensureSyntheticSet, loadSplit, train, videoSource, type TrainOptions } from '../src/index.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..', '..', '..');
+
+/** The configurations measured: the app's demo, and the demo with the paper's shorter schedule (DEFAULT_TRAIN_OPTIONS). */
+export const BENCH_CONFIGS = {
+  demo: {},
+  paper: { epochs: 30, warmupEpochs: 5, rampEpochs: 10, fineTuneEpochs: 5 },
+} as const satisfies Record<string, Partial<TrainOptions>>;
+type ConfigName = keyof typeof BENCH_CONFIGS;
+
+interface ChildSpec {
+  config: ConfigName;
+  seed: number;
+  shrink: boolean;
+  out: string;
+  cacheDir: string;
+  backend: BackendChoice;
+}
+
+interface RunFigures {
+  seed: number;
+  shrink: boolean;
+  seconds: number;
+  testAccuracy: number | null;
+  keptInputs: number | null;
+  keptUnits: number | null;
+  /** Inputs x units the LSTM physically had in the last epoch. */
+  modelInputs: number | null;
+  modelUnits: number | null;
+  /** First epoch after which the live model was smaller than at the start (null: never). */
+  firstShrinkEpoch: number | null;
+  epochSeconds: number[];
+}
+
+function trainOptions(spec: ChildSpec): TrainOptions {
+  return {
+    ...DEMO_DEFAULTS,
+    ...BENCH_CONFIGS[spec.config],
+    data: resolve(root, DEMO_DEFAULTS.data),
+    out: spec.out,
+    cacheDir: spec.cacheDir,
+    backend: spec.backend,
+    shrink: spec.shrink,
+    seed: spec.seed,
+    progress: false,
+  };
+}
+
+async function child(spec: ChildSpec): Promise<void> {
+  const started = performance.now();
+  const outcome = await train(trainOptions(spec), () => undefined);
+  const seconds = (performance.now() - started) / 1000;
+  const history: EpochRecord[] = outcome.history;
+  const last = history.at(-1)!;
+  const full = history[0]?.modelInputs ?? null;
+  const firstShrink = history.find((r) => r.modelInputs != null && full != null && (r.modelInputs < full || r.modelUnits! < history[0].modelUnits!));
+  const figures: RunFigures = {
+    seed: spec.seed,
+    shrink: spec.shrink,
+    seconds,
+    testAccuracy: last.testAccuracy,
+    keptInputs: last.keptInputs,
+    keptUnits: last.keptUnits,
+    modelInputs: last.modelInputs ?? null,
+    modelUnits: last.modelUnits ?? null,
+    firstShrinkEpoch: firstShrink?.epoch ?? null,
+    epochSeconds: history.map((r) => r.seconds),
+  };
+  outcome.model.dispose();
+  console.log(JSON.stringify(figures));
+}
+
+function runChild(spec: ChildSpec): RunFigures {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', JSON.stringify(spec)], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 24,
+    timeout: 60 * 60_000,
+  });
+  const line = result.stdout?.trim().split('\n').filter((l) => l.startsWith('{')).pop();
+  if (!line) throw new Error(`run failed: ${result.error?.message ?? result.stderr?.split('\n').slice(-5).join(' | ')}`);
+  return JSON.parse(line) as RunFigures;
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
+
+/** Decodes every clip once into the shared frame cache, so no timed run pays for ffmpeg. */
+async function warmCache(options: TrainOptions): Promise<void> {
+  const split = await loadSplit(options);
+  const stream = { frames: options.frames, width: options.width, height: options.height, batchSize: options.batchSize, classes: split.classes.length, seed: options.seed, cacheDir: options.cacheDir! };
+  for (const [clips, mode] of [[split.train, 'train'], [split.test, 'test']] as const) {
+    const source = videoSource(clips, mode, stream);
+    for await (const batch of source.batches(1)) tf.dispose([batch.xs, batch.ys]);
+    await source.stream.close();
+  }
+}
+
+async function main(): Promise<void> {
+  const program = new Command('shrink-bench')
+    .description('shrink-as-you-train against masks only: wall time of full training runs and final test accuracy')
+    .option('--configs <list>', `comma-separated configurations: ${Object.keys(BENCH_CONFIGS).join(', ')}`, 'demo,paper')
+    .option('--repeats <n>', 'runs per side, configuration and seed (alternating order)', integerOption('--repeats'), 2)
+    .option('--seeds <list>', 'comma-separated run seeds', '1')
+    .option('--json <file>', 'where the JSON goes', join(root, 'bench-results', 'shrink.json'))
+    .addOption(new Option('--backend <name>', 'tfjs backend').argParser(choiceOption('--backend', BACKEND_CHOICES)).default('wasm'))
+    .option('--child <json>', 'internal: one training run')
+    .parse();
+  const opts = program.opts<{ configs: string; repeats: number; seeds: string; json: string; backend: BackendChoice; child?: string }>();
+  if (opts.child) return child(JSON.parse(opts.child) as ChildSpec);
+  const configs = opts.configs.split(',').map((c) => c.trim()) as ConfigName[];
+  for (const c of configs) choiceOption('--configs', Object.keys(BENCH_CONFIGS) as ConfigName[])(c);
+  const seeds = opts.seeds.split(',').map(integerOption('--seeds', 0));
+
+  const work = mkdtempSync(join(tmpdir(), 'shrink-bench-'));
+  const cacheDir = join(work, 'frame-cache');
+  const base = trainOptions({ config: 'demo', seed: DEMO_DEFAULTS.seed, shrink: false, out: join(work, 'warm'), cacheDir, backend: opts.backend });
+  const d = DEMO_DEFAULTS;
+  await ensureSyntheticSet(
+    {
+      root: base.data, classes: d.synthClasses, groups: d.synthGroups, clipsPerGroup: d.synthClipsPerGroup,
+      framesPerClip: d.synthFrames, width: 160, height: 120, difficulty: d.synthDifficulty, seed: d.seed,
+    },
+    (line) => process.stderr.write(`${line}\n`),
+  );
+  await selectBackend(opts.backend);
+  for (const seed of seeds) await warmCache({ ...base, seed });
+
+  const report: Record<string, unknown> = {
+    date: new Date().toISOString(),
+    node: process.version,
+    backend: opts.backend,
+    note: 'wall time of train() (all epochs, test evaluation each epoch, checkpoints); 2-core machine shared with other jobs: absolute times are noisy, the runs alternate so both sides see the same load',
+    configs: [] as unknown[],
+  };
+  const rows: string[][] = [];
+  for (const config of configs) {
+    const o = trainOptions({ config, seed: seeds[0], shrink: true, out: '', cacheDir, backend: opts.backend });
+    const shape = `[${o.batchSize}, ${o.frames}, ${o.width * o.height * 3}] -> ${o.units}`;
+    const schedule = `${o.epochs} VIB (warm-up ${o.warmupEpochs}, ramp ${o.rampEpochs}) + ${o.fineTuneEpochs} fine-tune`;
+    const runs: RunFigures[] = [];
+    let turn = 0;
+    for (const seed of seeds) {
+      for (let r = 0; r < opts.repeats; r++) {
+        const order = turn++ % 2 === 0 ? [false, true] : [true, false];
+        for (const shrink of order) {
+          process.stderr.write(`${config}: seed ${seed}, run ${r + 1}/${opts.repeats}, ${shrink ? 'shrink' : 'masks only'} ...\n`);
+          const out = join(work, `${config}-${seed}-${shrink ? 'shrink' : 'masks'}-${r}`);
+          runs.push(runChild({ config, seed, shrink, out, cacheDir, backend: opts.backend }));
+          rmSync(out, { recursive: true, force: true });
+        }
+      }
+    }
+    const side = (shrink: boolean) => runs.filter((x) => x.shrink === shrink);
+    const masks = side(false);
+    const shrunk = side(true);
+    const seconds = (list: RunFigures[]) => list.map((x) => x.seconds);
+    const ratio = median(seconds(masks)) / median(seconds(shrunk));
+    // Epochs after the first shrink: what "every later step costs less" buys per epoch.
+    const after = shrunk[0].firstShrinkEpoch;
+    const tail = (x: RunFigures) => (after == null ? [] : x.epochSeconds.slice(after));
+    const tailRatio = after == null ? null : median(masks.map((x) => sum(tail(x)))) / median(shrunk.map((x) => sum(tail(x))));
+    // One accuracy per seed and side (repeats of a seed are identical); the gap is masks - shrink, per seed.
+    const accuracy = (list: RunFigures[]) => seeds.map((seed) => list.find((x) => x.seed === seed)?.testAccuracy ?? NaN);
+    const gaps = seeds.map((_, i) => 100 * (accuracy(masks)[i] - accuracy(shrunk)[i]));
+    const accuracyGap = median(gaps);
+    const masksSpread = 100 * (Math.max(...accuracy(masks)) - Math.min(...accuracy(masks)));
+    (report.configs as unknown[]).push({
+      config, shape, schedule, repeats: opts.repeats, seeds, ratio, tailRatio, accuracyGapPoints: accuracyGap, accuracyGapPointsPerSeed: gaps,
+      masksOnlyAccuracySpreadPoints: seeds.length > 1 ? masksSpread : null,
+      targets: { ratio: 3, accuracyGapPoints: 1 }, runs,
+    });
+    const spread = (values: number[]) => `${Math.min(...values).toFixed(0)}-${Math.max(...values).toFixed(0)} s`;
+    const pct = (values: number[]) => values.map((v) => `${(100 * v).toFixed(1)}%`).join(', ');
+    rows.push([
+      config,
+      `${shape}; ${schedule}`,
+      `${median(seconds(masks)).toFixed(0)} s (${spread(seconds(masks))}); acc ${pct(accuracy(masks))}`,
+      `${median(seconds(shrunk)).toFixed(0)} s (${spread(seconds(shrunk))}); acc ${pct(accuracy(shrunk))}; LSTM ${shrunk[0].modelInputs}x${shrunk[0].modelUnits} from epoch ${after ?? '-'}`,
+      `${ratio.toFixed(2)}x run, ${tailRatio == null ? '-' : `${tailRatio.toFixed(2)}x`} after 1st shrink; acc gap ${gaps.map((g) => g.toFixed(1)).join(', ')} pt` +
+        (seeds.length > 1 ? ` (masks-only spread over seeds ${masksSpread.toFixed(1)} pt)` : ''),
+    ]);
+  }
+  const header = ['config', `shape (${opts.backend}); schedule`, 'masks only: median (spread)', 'shrink: median (spread)', 'ratio (masks/shrink)'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const format = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join(' | ');
+  console.log(format(header));
+  console.log(widths.map((w) => '-'.repeat(w)).join('-|-'));
+  for (const row of rows) console.log(format(row));
+
+  const outFile = resolve(opts.json);
+  mkdirSync(dirname(outFile), { recursive: true });
+  writeFileSync(`${outFile}.tmp`, `${JSON.stringify(report, null, 2)}\n`);
+  renameSync(`${outFile}.tmp`, outFile);
+  console.log(`\nJSON: ${outFile}`);
+  rmSync(work, { recursive: true, force: true });
+}
+
+await main();

@@ -1,0 +1,25 @@
+import { join, resolve } from 'node:path';
+import { runSweep } from '@tfjs-compress/app-kit';
+import { compress } from './compress.js';
+import type { TrainOptions } from './options.js';
+import { train } from './train.js';
+
+/**
+ * `sweep`: one training run per klFac (app-kit's `runSweep`), all reading
+ * one frame cache (<out>/frame-cache unless --cache-dir), so each clip is
+ * decoded once for the whole sweep.
+ */
+export function sweepE2e(options: TrainOptions, klFacs: readonly number[], log: (line: string) => void = console.log) {
+  const cacheDir = options.cacheDir ?? join(resolve(options.out), 'frame-cache');
+  return runSweep({
+    out: options.out,
+    values: klFacs,
+    title: `UCF11 end-to-end: accuracy against LSTM compression (VIB-LSTM(${options.units}), ${options.frames} frames of ${options.width}x${options.height})`,
+    trainAndCompress: async (klFac, runDir) => {
+      const outcome = await train({ ...options, out: runDir, klFac, cacheDir }, log);
+      outcome.model.dispose();
+      return compress({ out: runDir, backend: options.backend }, log);
+    },
+    log,
+  });
+}

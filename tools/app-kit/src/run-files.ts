@@ -1,0 +1,54 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { writeJsonAtomic } from './atomic-files.js';
+
+/** Files of a run directory, the same in every app. */
+export function runPaths(out: string) {
+  const dir = resolve(out);
+  return {
+    dir,
+    run: join(dir, 'run.json'),
+    metrics: join(dir, 'metrics.jsonl'),
+    vibModel: join(dir, 'vib-model'),
+    compact: join(dir, 'compact'),
+    results: join(dir, 'results.json'),
+    evaluation: join(dir, 'eval.json'),
+    report: join(dir, 'report.html'),
+  };
+}
+
+export type RunPaths = ReturnType<typeof runPaths>;
+
+/** What `train` records for the later commands: the options, the classes and the split. */
+export interface RunRecord<O, C> {
+  options: O;
+  classes: string[];
+  /** Input features per time step of the model. */
+  features: number;
+  train: C[];
+  test: C[];
+  /** Test accuracy at the end of the VIB phase (weighted masks, before fine-tuning), when there was one. */
+  vibPhaseTestAccuracy: number | null;
+  /**
+   * Test accuracy of the uncompressed model: the last epoch before any KL
+   * pressure (the plain phase, or the warm-up with the gates frozen at identity).
+   */
+  uncompressedTestAccuracy: number | null;
+  /** The best test accuracy over those epochs (the per-epoch figure is noisy on small test sets). */
+  uncompressedBestTestAccuracy: number | null;
+  finished: boolean;
+}
+
+export async function writeRun<O, C>(out: string, record: RunRecord<O, C>): Promise<void> {
+  await writeJsonAtomic(runPaths(out).run, record);
+}
+
+export function readRun<O, C>(out: string): RunRecord<O, C> {
+  const path = runPaths(out).run;
+  if (!existsSync(path)) throw new Error(`${path} not found: run 'train --out ${out}' first`);
+  return JSON.parse(readFileSync(path, 'utf8')) as RunRecord<O, C>;
+}
+
+export function readJson<T>(path: string): T | null {
+  return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as T) : null;
+}

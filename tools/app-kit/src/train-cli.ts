@@ -1,0 +1,130 @@
+import { Option, type Command } from 'commander';
+import { choiceOption, integerOption, nonNegativeOption, positiveOption } from './cli-options.js';
+import { DEFAULT_SHRINK_PATIENCE } from './shrink-check.js';
+
+/** The training options both UCF11 apps share (the CLI flags of `train`, `demo` and `sweep`). */
+export interface CommonTrainOptions {
+  /** Dataset root. */
+  data: string;
+  /** Dataset layout (the video package's READ_LAYOUTS). */
+  layout: string;
+  /** 'random' 80/20 clips or 'group' (groups kept on one side). */
+  split: string;
+  testFraction: number;
+  /** Run directory (checkpoint, metrics, models, results, report). */
+  out: string;
+  /** Frames per clip, T. */
+  frames: number;
+  /** LSTM hidden units, H. */
+  units: number;
+  batchSize: number;
+  /** Epochs with the KL term. */
+  epochs: number;
+  warmupEpochs: number;
+  rampEpochs: number;
+  fineTuneEpochs: number;
+  /** The pre-trained route: plain LSTM epochs before `insertBottlenecks`. 0: from scratch. */
+  pretrainEpochs: number;
+  lr: number;
+  ibLr: number;
+  klFac: number;
+  klMult: number;
+  weightDecay: number;
+  dropout: number;
+  /** Shrink-as-you-train (runTraining's `shrink`). Default: off (and in runs started before the option). */
+  shrink?: boolean;
+  /** Epochs in a row an input or unit must stay pruned before shrinking removes it. Default: 2. */
+  shrinkPatience?: number;
+  /** Data-parallel training over this many worker threads (@tfjs-compress/parallel); 1: the main thread. Default: 1. */
+  workers?: number;
+  seed: number;
+  /** Backend choice (the runtime package's BACKEND_CHOICES). */
+  backend: string;
+  resume: boolean;
+  /** Progress bars (default: when stderr is a terminal). */
+  progress?: boolean;
+}
+
+/** The value lists of the choice flags, given by the app (app-kit depends on neither video nor runtime). */
+export interface TrainFlagChoices {
+  layouts: readonly string[];
+  splits: readonly string[];
+  backends: readonly string[];
+}
+
+/** `--backend <name>`, validated against `choices`. */
+export function backendFlag(choices: readonly string[], fallback: string): Option {
+  return new Option('--backend <name>', 'auto (tfjs-node, else wasm, else cpu), tensorflow, wasm or cpu')
+    .argParser(choiceOption('--backend', choices))
+    .default(fallback);
+}
+
+/** `--out <dir>`: the run directory every command reads and writes. */
+export function outFlag(fallback: string): Option {
+  return new Option('--out <dir>', 'run directory (checkpoint, metrics, models, results, report)').default(fallback);
+}
+
+/**
+ * Adds the shared training flags to `command`, with `d` as the defaults.
+ * App-specific flags (frame size, extractor, projection, ...) are added by
+ * the app after this.
+ */
+export function addCommonTrainFlags(command: Command, d: CommonTrainOptions, choices: TrainFlagChoices): Command {
+  return command
+    .option('--data <dir>', 'dataset root: UCF11 layout (<class>/v_<class>_<gg>/*.avi) or one folder per class', d.data)
+    .addOption(new Option('--layout <layout>', 'dataset layout').argParser(choiceOption('--layout', choices.layouts)).default(d.layout))
+    .addOption(new Option('--split <kind>', "'random' 80/20 clips (seeded) or 'group' (groups kept on one side)").argParser(choiceOption('--split', choices.splits)).default(d.split))
+    .option('--test-fraction <f>', 'share of clips in the test split', positiveOption('--test-fraction'), d.testFraction)
+    .addOption(outFlag(d.out))
+    .option('--frames <n>', 'frames per clip', integerOption('--frames'), d.frames)
+    .option('--units <n>', 'LSTM hidden units', integerOption('--units'), d.units)
+    .option('--batch <n>', 'clips per training step', integerOption('--batch'), d.batchSize)
+    .option('--epochs <n>', 'epochs with the VIB (KL) loss', integerOption('--epochs', 0), d.epochs)
+    .option('--warmup-epochs <n>', 'first VIB epochs with klFac 0', integerOption('--warmup-epochs', 0), d.warmupEpochs)
+    .option('--ramp-epochs <n>', 'epochs over which klFac then rises linearly to --kl-fac', integerOption('--ramp-epochs', 0), d.rampEpochs)
+    .option('--fine-tune-epochs <n>', 'epochs with frozen hard masks after the VIB epochs', integerOption('--fine-tune-epochs', 0), d.fineTuneEpochs)
+    .option('--pretrained', 'the pre-trained route: train a plain LSTM first, then insert bottlenecks and fine-tune with VIB')
+    .option('--pretrain-epochs <n>', 'plain epochs of the pre-trained route (implies --pretrained)', integerOption('--pretrain-epochs', 0))
+    .option('--lr <rate>', 'learning rate of the LSTM and head weights', positiveOption('--lr'), d.lr)
+    .option('--ib-lr <rate>', 'learning rate of the VIB gate parameters', positiveOption('--ib-lr'), d.ibLr)
+    .option('--kl-fac <f>', 'weight of the KL term (after the warm-up)', nonNegativeOption('--kl-fac'), d.klFac)
+    .option('--kl-mult <m>', 'multiplier of every gate KL term', positiveOption('--kl-mult'), d.klMult)
+    .option('--weight-decay <w>', 'L2 weight decay of the non-gate weights', nonNegativeOption('--weight-decay'), d.weightDecay)
+    .option('--dropout <rate>', 'dropout before the head', nonNegativeOption('--dropout'), d.dropout)
+    .addOption(new Option('--shrink', 'shrink as you train: remove inputs and units pruned for --shrink-patience epochs in a row from the live model').default(d.shrink ?? false))
+    .option('--no-shrink', 'keep the model at full size during training (masks only)')
+    .option('--shrink-patience <n>', 'epochs in a row an input or unit must stay pruned before it is removed', integerOption('--shrink-patience'), d.shrinkPatience ?? DEFAULT_SHRINK_PATIENCE)
+    .option('--workers <n>', 'data-parallel training over n worker threads (wasm is single-threaded: 2 uses both cores of a 2-core machine)', integerOption('--workers'), d.workers ?? 1)
+    .option('--seed <n>', 'seed of the split, initialisation, gate noise, dropout, shuffling and frame sampling', integerOption('--seed', 0), d.seed)
+    .addOption(backendFlag(choices.backends, d.backend))
+    .option('--resume', 'continue from the checkpoint in --out (with the options it was started with)', false)
+    .option('--no-progress', 'no progress bars');
+}
+
+/** What commander hands over for the shared flags (before `toCommonTrainOptions`). */
+export interface RawTrainFlags {
+  batch: number;
+  pretrained?: boolean;
+  pretrainEpochs?: number;
+  progress: boolean;
+}
+
+/**
+ * commander's values -> options: `--batch` is `batchSize`, `--pretrained`
+ * without `--pretrain-epochs` means the defaults' plain epochs (at least 1),
+ * and `--no-progress` turns the bars off (else: when stderr is a terminal).
+ */
+export function toCommonTrainOptions<R extends RawTrainFlags, O extends { pretrainEpochs: number }>(
+  raw: R,
+  d: O,
+): Omit<R, keyof RawTrainFlags> & { batchSize: number; pretrainEpochs: number; progress: boolean | undefined } {
+  const { batch, pretrained, pretrainEpochs, progress, ...rest } = raw;
+  const plain = pretrainEpochs ?? (pretrained ? Math.max(1, d.pretrainEpochs || 5) : 0);
+  return { ...rest, batchSize: batch, pretrainEpochs: plain, progress: progress ? undefined : false };
+}
+
+/** The action wrapper of every command: an error prints one line and exits with status 1. */
+export function exitOnError(error: unknown): never {
+  console.error(`error: ${(error as Error).message ?? error}`);
+  process.exit(1);
+}
