@@ -11,7 +11,7 @@ import { writeSweep } from './chart.js';
 import { collectMnistRuns } from './collect-mnist.js';
 import { MNIST_DEFAULTS, runMnistBench, type MnistRoute } from './mnist-bench.js';
 import { runSweep, type CellName, type Route, type SweepParameter, type TaskName } from './sweep-tasks.js';
-import { integerOption, nonNegativeOption, positiveOption } from '@tfjs-compress/app-kit';
+import { integerOption, positiveOption } from '@tfjs-compress/app-kit';
 
 function numberList(name: string) {
   return (value: string) => {
@@ -47,12 +47,14 @@ export function benchCommand(): Command {
     .option('--lr <rate>', 'learning rate of the network weights (plain and VIB alike)', positiveOption('--lr'), d.lr)
     .option('--seed <n>', 'seed of the split, the initialisation and the noise', integerOption('--seed'), d.seed)
     .option('--routes <list>', 'scratch,pretrained', routeList, d.routes)
-    .option('--target <ratio>', 'also run each route with targetCompression = ratio (0: skip)', nonNegativeOption('--target'), d.targetCompression)
+    .option('--target <list>', 'also run each route with each targetCompression in this comma-separated list', numberList('--target'), d.targets)
+    .option('--target-only', 'skip the default (accuracy-budget) run: only the --target runs', false)
     .option('--limit <n>', 'use at most n images (quick runs)', integerOption('--limit'))
+    .option('--plain-cache <file>', 'reuse the plain baseline from this file (trained and written when missing or stale)')
     .addOption(backendOption())
     .option('--out <dir>', 'where mnist-results.json goes', d.out)
     .action(async (options) => {
-      await runMnistBench({ ...options, targetCompression: options.target, out: resolve(options.out) });
+      await runMnistBench({ ...options, targets: options.target, out: resolve(options.out) });
     });
   program
     .command('sweep')
@@ -60,7 +62,11 @@ export function benchCommand(): Command {
     .addOption(new Option('--task <name>', 'generated pulse task or sequential MNIST').choices(['pulse', 'mnist']).default('pulse'))
     .addOption(new Option('--cell <name>', 'recurrent cell').choices(['lstm', 'gru']).default('lstm'))
     .addOption(new Option('--route <name>', 'train the VIB model from scratch or from the trained plain model').choices(['scratch', 'pretrained']).default('scratch'))
-    .addOption(new Option('--param <name>', 'what the values are').choices(['klFac', 'targetCompression']).default('klFac'))
+    .addOption(
+      new Option('--param <name>', 'what the values are: fixed-schedule klFac, target compression, or accuracy budget (0.01 = the default mode)')
+        .choices(['klFac', 'targetCompression', 'maxAccuracyDrop'])
+        .default('klFac'),
+    )
     .option('--values <list>', 'comma-separated values to sweep', numberList('--values'), [1e-4, 1e-3, 1e-2, 3e-2])
     .option('--units <n>', 'hidden units (default: 32 on pulse, 128 on mnist)', integerOption('--units'))
     .option('--epochs <n>', "VIB epochs (default: fitVIB's)", integerOption('--epochs'))

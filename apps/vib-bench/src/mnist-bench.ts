@@ -7,6 +7,7 @@ import { evaluateAccuracy, type FitRecord, type FitVIBOptions } from '@tfjs-comp
 import { compressAndEvaluate, type RouteOutcome } from './compress-route.js';
 import { MNIST_CLASSES, MNIST_SIDE, disposeSplit, loadSequentialMnist } from './mnist-data.js';
 import { plainLstmModel, vibLstmModel } from './models.js';
+import { loadPlainWeights, savePlainWeights } from './plain-cache.js';
 import { trainPlain } from './plain-training.js';
 
 export type MnistRoute = 'scratch' | 'pretrained';
@@ -20,14 +21,16 @@ export interface MnistBenchOptions {
   lr: number;
   seed: number;
   routes: MnistRoute[];
-  /** Also run each route with this target compression (e.g. 20), or 0 for none. */
-  targetCompression: number;
+  /** Also run each route with each of these target compressions (e.g. [10, 20]). */
+  targets: number[];
   /** Use at most this many images (quick runs). */
   limit?: number;
   /** VIB epochs (fitVIB's default when omitted). */
   epochs?: number;
-  /** Run only the target-compression setting. */
+  /** Skip the default setting (run only the targets). */
   targetOnly?: boolean;
+  /** Reuse the plain baseline's weights from this file (written on the first run). Default: none. */
+  plainCache?: string;
   backend: BackendChoice;
   out: string;
 }
@@ -39,7 +42,7 @@ export const MNIST_DEFAULTS: MnistBenchOptions = {
   lr: 3e-3,
   seed: 1,
   routes: ['scratch', 'pretrained'],
-  targetCompression: 0,
+  targets: [],
   backend: 'wasm',
   out: 'output/mnist',
 };
@@ -80,14 +83,21 @@ export async function runMnistBench(options: MnistBenchOptions, log: (line: stri
 
   let started = performance.now();
   const plain = plainLstmModel(shape);
-  trainPlain(plain, split.train.x, split.train.y, {
-    // Without the pre-trained route, `plainEpochs: 0` skips the baseline (quick target checks).
-    epochs: options.routes.includes('pretrained') ? Math.max(1, options.plainEpochs) : options.plainEpochs,
-    batchSize: options.batchSize,
-    lr: options.lr,
-    seed: options.seed,
-    onEpoch: (e, loss) => log(`plain epoch ${e}/${options.plainEpochs} loss ${loss.toFixed(4)}`),
-  });
+  // Without the pre-trained route, `plainEpochs: 0` skips the baseline (quick target checks).
+  const plainEpochs = options.routes.includes('pretrained') ? Math.max(1, options.plainEpochs) : options.plainEpochs;
+  const cacheKey = JSON.stringify({ shape, plainEpochs, batchSize: options.batchSize, lr: options.lr, limit: options.limit ?? null });
+  if (options.plainCache && loadPlainWeights(plain, options.plainCache, cacheKey)) {
+    log(`plain LSTM weights from ${options.plainCache}`);
+  } else {
+    trainPlain(plain, split.train.x, split.train.y, {
+      epochs: plainEpochs,
+      batchSize: options.batchSize,
+      lr: options.lr,
+      seed: options.seed,
+      onEpoch: (e, loss) => log(`plain epoch ${e}/${options.plainEpochs} loss ${loss.toFixed(4)}`),
+    });
+    if (options.plainCache) savePlainWeights(plain, options.plainCache, cacheKey);
+  }
   const plainResult = {
     testAccuracy: evaluateAccuracy(plain, split.test),
     validationAccuracy: evaluateAccuracy(plain, split.validation),
@@ -109,7 +119,7 @@ export async function runMnistBench(options: MnistBenchOptions, log: (line: stri
     runs: [],
   };
   const settings: Array<{ name: string; fit: FitVIBOptions }> = options.targetOnly ? [] : [{ name: 'default', fit: {} }];
-  if (options.targetCompression > 0) settings.push({ name: `target=${options.targetCompression}`, fit: { targetCompression: options.targetCompression } });
+  for (const target of options.targets) settings.push({ name: `target=${target}`, fit: { targetCompression: target } });
 
   for (const route of options.routes) {
     for (const setting of settings) {

@@ -11,7 +11,8 @@ import { trainPlain } from './plain-training.js';
 
 export type TaskName = 'pulse' | 'mnist';
 export type CellName = 'lstm' | 'gru';
-export type SweepParameter = 'klFac' | 'targetCompression';
+/** klFac: fixed schedule; targetCompression: the target control; maxAccuracyDrop: the accuracy budget (0.01 is the default mode). */
+export type SweepParameter = 'klFac' | 'targetCompression' | 'maxAccuracyDrop';
 export type Route = 'scratch' | 'pretrained';
 
 export interface SweepTaskOptions {
@@ -105,7 +106,11 @@ export async function runSweep(o: SweepTaskOptions): Promise<SweepRunSummary> {
           ? insertBottlenecks(plain, { gates: { seed: o.seed } })
           : (o.cell === 'gru' ? vibGruModel : vibLstmModel)(data.shape);
       const fit: FitVIBOptions =
-        o.parameter === 'klFac' ? { klFac: value } : { targetCompression: value, validation: data.validation };
+        o.parameter === 'klFac'
+          ? { klFac: value }
+          : o.parameter === 'targetCompression'
+            ? { targetCompression: value, validation: data.validation }
+            : { maxAccuracyDrop: value, validation: data.validation };
       const onRecord = (r: FitRecord) =>
         o.log(
           `  [${o.parameter}=${value}] ${r.phase.padEnd(9)} ${r.progress.toFixed(2).padStart(6)}  klFac ${r.klFac.toExponential(2)}  ` +

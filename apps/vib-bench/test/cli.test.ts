@@ -18,6 +18,9 @@ describe('vib-bench CLI', () => {
     assert.match(help, /sweep \[options\]/);
     const sweepHelp = benchCommand().commands.find((c) => c.name() === 'sweep')!.helpInformation();
     for (const flag of ['--task', '--param', '--values', '--route', '--out']) assert.ok(sweepHelp.includes(flag), flag);
+    assert.ok(sweepHelp.includes('maxAccuracyDrop'), 'the accuracy budget can be swept');
+    const mnistHelp = benchCommand().commands.find((c) => c.name() === 'mnist')!.helpInformation();
+    for (const flag of ['--target <list>', '--target-only', '--plain-cache', '--routes']) assert.ok(mnistHelp.includes(flag), flag);
   });
 
   it('sweep trains one model per value and writes sweep.json, sweep.svg and sweep.html', async () => {

@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from './errors.js';
-import { assertPositive, assertRate } from './validation.js';
+import { assertPositive, assertPositiveInteger, assertRate } from './validation.js';
 
 /** klFac the controller starts from once the warm-up is over. */
 export const DEFAULT_CONTROLLER_START_KL_FAC = 1e-4;
@@ -11,6 +11,10 @@ export const DEFAULT_CONTROLLER_GAIN = 0.5;
 export const DEFAULT_CONTROLLER_DAMPING = 2;
 /** Relative band around the target counted as "reached". */
 export const DEFAULT_TARGET_TOLERANCE = 0.2;
+/** Accuracy budget: compression factor of one rung of the ladder (compress this much, then judge). */
+export const DEFAULT_BUDGET_RUNG = 1.5;
+/** Accuracy budget: control steps of frozen-mask recovery before a rung is judged (fitVIB: one epoch). */
+export const DEFAULT_RECOVERY_STEPS = 4;
 /** klFac is kept inside [min, max]. */
 export const CONTROLLER_KL_FAC_RANGE: readonly [number, number] = [1e-9, 10];
 
@@ -23,6 +27,21 @@ export interface ControllerSignal {
   accuracy?: number;
 }
 
+/**
+ * Accuracy budget: 'compress' trains with klFac > 0 until the compression has
+ * grown by a rung; 'recover' trains with the masks frozen (klFac 0, hard
+ * masks: the model `compact` reproduces) and then judges it; 'done' means
+ * the budget failed twice and pruning is over.
+ */
+export type ControllerPhase = 'compress' | 'recover' | 'done';
+
+/**
+ * What the last `update` decided about the state it measured: 'accepted'
+ * (recovered within the budget: keep it), 'rejected' (outside it after the
+ * longest recovery: go back to the last accepted state), or null.
+ */
+export type ControllerVerdict = 'accepted' | 'rejected' | null;
+
 export interface CompressionControllerArgs {
   /** klFac of the first control step, > 0. Default: 1e-4. */
   startKlFac?: number;
@@ -34,6 +53,10 @@ export interface CompressionControllerArgs {
   damping?: number;
   /** Relative tolerance around the target compression. Default: 0.2. */
   tolerance?: number;
+  /** Accuracy budget: compression factor per rung of the ladder, > 1. Default: 1.5. */
+  rung?: number;
+  /** Accuracy budget: frozen-mask recovery steps before a rung is judged, a positive integer. Default: 4 (fitVIB: `controlsPerEpoch`). */
+  recoverySteps?: number;
 }
 
 /**
@@ -45,13 +68,21 @@ export interface CompressionControllerArgs {
  * the KL gradient vanishes and the unit rarely reopens), so the damping term
  * brakes while the compression is still climbing, before it overshoots.
  *
- * Accuracy budget: klFac grows by `growth` while the accuracy stays within
- * half the budget and holds inside it. When the budget is exceeded klFac
- * drops to 0 (a recovery pause: the network re-adapts around what was
- * pruned, which mostly stays pruned) until the accuracy is back within half
- * the budget; training then resumes one step below the klFac that overshot.
- * Compress, recover, compress: the accuracy during the KL stage dips well
- * below what fine-tuning recovers, and halving klFac instead stalls pruning.
+ * Accuracy budget: a ladder of verified states. klFac grows by `growth` per
+ * step unless the compression already climbs a rung per `recoverySteps`
+ * steps (then it holds), until the compression has grown by `rung` since the
+ * last accepted state. If the mean accuracy of the last two steps is within
+ * the budget even under KL pressure, the rung is accepted at once. Otherwise
+ * klFac drops to 0 and the masks are frozen for `recoverySteps` steps (a short
+ * fine-tune of the hard-mask model), and the state is judged by the mean
+ * accuracy of the last half of those steps: within `maxAccuracyDrop` of the
+ * reference it is accepted (and raises the reference if higher) and
+ * compression resumes one klFac step lower; otherwise recovery gets a second
+ * window, and if that fails too the state is rejected: the caller restores the
+ * last accepted state and the ladder goes on with a rung of sqrt(rung). A
+ * second rejection ends pruning. Judging the accuracy during the KL stage
+ * instead stopped early: the noisy, KL-pressed model sits 3 to 5 points below
+ * what fine-tuning with frozen masks recovers on MNIST.
  */
 export class CompressionController {
   readonly target: ControllerTarget;
@@ -59,10 +90,20 @@ export class CompressionController {
   readonly gain: number;
   readonly damping: number;
   readonly tolerance: number;
+  readonly recoverySteps: number;
+  private rungValue: number;
   private klFacValue: number;
   private previous: number | null = null;
-  /** Accuracy budget: the klFac that broke the budget while training recovers with klFac 0. */
-  private paused: number | null = null;
+  private phaseValue: ControllerPhase = 'compress';
+  private verdictValue: ControllerVerdict = null;
+  /** Accuracy budget: the last accepted state (the start counts: nothing pruned, at the reference). */
+  private accepted = { compression: 1, klFac: 0 };
+  private recoveryAccuracies: number[] = [];
+  /** The last two accuracies of the KL stage (noisy, KL-pressed: a pessimistic estimate). */
+  private klAccuracies: number[] = [];
+  private extended = false;
+  private rejections = 0;
+  private judged: number | null = null;
 
   constructor(target: ControllerTarget, args: CompressionControllerArgs = {}) {
     if ('targetCompression' in target) {
@@ -79,16 +120,56 @@ export class CompressionController {
     this.gain = args.gain ?? DEFAULT_CONTROLLER_GAIN;
     this.damping = args.damping ?? DEFAULT_CONTROLLER_DAMPING;
     this.tolerance = args.tolerance ?? DEFAULT_TARGET_TOLERANCE;
+    this.rungValue = args.rung ?? DEFAULT_BUDGET_RUNG;
+    this.recoverySteps = args.recoverySteps ?? DEFAULT_RECOVERY_STEPS;
+    this.accepted.klFac = this.klFacValue;
     assertPositive(this.klFacValue, 'startKlFac');
+    if (!(this.rungValue > 1) || !Number.isFinite(this.rungValue)) throw new InvalidArgumentError('rung', this.rungValue, 'a finite number > 1');
+    assertPositiveInteger(this.recoverySteps, 'recoverySteps');
     if (!(this.growth > 1) || !Number.isFinite(this.growth)) throw new InvalidArgumentError('growth', this.growth, 'a finite number > 1');
     assertPositive(this.gain, 'gain');
     if (!(this.damping >= 0) || !Number.isFinite(this.damping)) throw new InvalidArgumentError('damping', this.damping, 'a finite number >= 0');
     assertRate(this.tolerance, 'tolerance');
   }
 
-  /** The klFac to train with now (0 while an accuracy-budget run recovers). */
+  /** The klFac to train with now (0 while an accuracy-budget run recovers or is done). */
   get klFac(): number {
-    return this.paused != null ? 0 : this.klFacValue;
+    return this.phaseValue === 'compress' ? this.klFacValue : 0;
+  }
+
+  /** 'compress', 'recover' (train with frozen masks) or 'done'; always 'compress' for a compression target. */
+  get phase(): ControllerPhase {
+    return this.phaseValue;
+  }
+
+  /** The decision of the last `update` about the state it measured (accuracy budget only). */
+  get verdict(): ControllerVerdict {
+    return this.verdictValue;
+  }
+
+  /** Accuracy budget: the accuracy the last judgement was made on (null before the first). */
+  get judgedAccuracy(): number | null {
+    return this.judged;
+  }
+
+  /** Accuracy budget: the current rung (shrinks to its square root after a rejection). */
+  get rung(): number {
+    return this.rungValue;
+  }
+
+  /** Accuracy budget: the compression of the last accepted state (1 until one is). */
+  get acceptedCompression(): number {
+    return this.accepted.compression;
+  }
+
+  /**
+   * Accuracy budget: recover and judge now, whatever the compression (e.g.
+   * when the epochs are about to run out). No-op unless compressing beyond
+   * the last accepted state.
+   */
+  judgeNow(compression: number): void {
+    if ('targetCompression' in this.target || this.phaseValue !== 'compress' || !(compression > this.accepted.compression)) return;
+    this.startRecovery();
   }
 
   /** The accuracy the budget is measured from (null for a compression target). */
@@ -124,39 +205,98 @@ export class CompressionController {
     return this.satisfied(signal) ? signal.compression : -Infinity;
   }
 
-  /** Feeds one measurement; returns the klFac to train with until the next one. */
+  /**
+   * Feeds one measurement; returns the klFac to train with until the next one
+   * (with an accuracy budget, also updates `phase` and `verdict`).
+   */
   update(signal: ControllerSignal): number {
     const compression = Math.max(1, signal.compression);
-    let step: number;
-    if ('targetCompression' in this.target) {
-      const error = Math.log(this.target.targetCompression / compression);
-      const rate = this.previous == null ? 0 : Math.log(compression / this.previous);
-      step = this.gain * error - this.damping * rate;
-      step = Math.min(Math.log(this.growth), Math.max(-2 * Math.log(this.growth), step));
-    } else {
-      const drop = this.target.referenceAccuracy - this.accuracyOf(signal);
-      const budget = this.target.maxAccuracyDrop;
+    if (!('targetCompression' in this.target)) return this.budgetUpdate(compression, signal);
+    const error = Math.log(this.target.targetCompression / compression);
+    const rate = this.previous == null ? 0 : Math.log(compression / this.previous);
+    const step = this.gain * error - this.damping * rate;
+    this.previous = compression;
+    this.setKlFac(this.klFacValue * Math.exp(Math.min(Math.log(this.growth), Math.max(-2 * Math.log(this.growth), step))));
+    return this.klFacValue;
+  }
+
+  private budgetUpdate(compression: number, signal: ControllerSignal): number {
+    this.verdictValue = null;
+    const accuracy = this.accuracyOf(signal);
+    if (this.phaseValue === 'done') return 0;
+    if (this.phaseValue === 'compress') {
+      this.klAccuracies.push(accuracy);
+      if (this.klAccuracies.length > 2) this.klAccuracies.shift();
+      const climbing = this.previous != null && compression >= this.previous * this.rungValue ** (1 / this.recoverySteps);
       this.previous = compression;
-      if (this.paused != null) {
-        // Recovering: no KL until the accuracy is back within half the budget,
-        // then resume a step below the klFac that overshot. (Resuming as soon
-        // as it is back within the budget cycled faster and pruned less on
-        // MNIST: 6.7x against 11.4x from scratch.)
-        if (drop > budget / 2) return 0;
-        this.klFacValue = this.paused / this.growth;
-        this.paused = null;
-        return this.klFacValue;
-      }
-      if (drop > budget) {
-        this.paused = this.klFacValue;
+      if (compression >= this.accepted.compression * this.rungValue) {
+        // Even the noisy, KL-pressed model is within the budget: no recovery needed to judge it.
+        const recent = this.klAccuracies.reduce((a, b) => a + b, 0) / this.klAccuracies.length;
+        if (this.klAccuracies.length === 2 && this.satisfied({ compression, accuracy: recent })) {
+          this.accept(compression, recent, this.klFacValue);
+          return this.klFacValue;
+        }
+        this.startRecovery();
         return 0;
       }
-      step = drop <= budget / 2 ? Math.log(this.growth) : 0;
+      // Grow unless pruning already climbs a rung per recovery window; hold
+      // while it does (it goes on at a fixed klFac).
+      if (!climbing) this.setKlFac(this.klFacValue * this.growth);
+      return this.klFacValue;
     }
-    this.previous = compression;
-    const [low, high] = CONTROLLER_KL_FAC_RANGE;
-    this.klFacValue = Math.min(high, Math.max(low, this.klFacValue * Math.exp(step)));
+    this.recoveryAccuracies.push(accuracy);
+    if (this.recoveryAccuracies.length < this.recoverySteps) return 0;
+    // The accuracy still rises during recovery: judge on the later half.
+    const late = this.recoveryAccuracies.slice(-Math.ceil(this.recoverySteps / 2));
+    const judged = late.reduce((a, b) => a + b, 0) / late.length;
+    this.judged = judged;
+    this.recoveryAccuracies = [];
+    if (this.satisfied({ compression, accuracy: judged })) {
+      this.accept(compression, judged, this.klFacValue / this.growth);
+      return this.klFacValue;
+    }
+    if (!this.extended) {
+      this.extended = true;
+      return 0;
+    }
+    this.verdictValue = 'rejected';
+    this.extended = false;
+    this.rejections++;
+    if (this.rejections >= 2) {
+      this.phaseValue = 'done';
+      return 0;
+    }
+    // Back to the accepted state (the caller restores its weights), with a finer rung and a lower klFac.
+    this.rungValue = Math.sqrt(this.rungValue);
+    this.phaseValue = 'compress';
+    this.previous = this.accepted.compression;
+    this.klAccuracies = [];
+    this.setKlFac(this.accepted.klFac / this.growth);
     return this.klFacValue;
+  }
+
+  private accept(compression: number, judged: number, klFac: number): void {
+    this.verdictValue = 'accepted';
+    this.judged = judged;
+    this.raiseReference(judged);
+    this.accepted = { compression, klFac: this.klFacValue };
+    this.phaseValue = 'compress';
+    this.extended = false;
+    this.previous = compression;
+    this.klAccuracies = [];
+    this.setKlFac(klFac);
+  }
+
+  private startRecovery(): void {
+    this.phaseValue = 'recover';
+    this.recoveryAccuracies = [];
+    this.klAccuracies = [];
+    this.extended = false;
+  }
+
+  private setKlFac(value: number): void {
+    const [low, high] = CONTROLLER_KL_FAC_RANGE;
+    this.klFacValue = Math.min(high, Math.max(low, value));
   }
 
   private accuracyOf(signal: ControllerSignal): number {

@@ -85,16 +85,21 @@ export {
 export {
   CONTROLLER_KL_FAC_RANGE,
   CompressionController,
+  DEFAULT_BUDGET_RUNG,
   DEFAULT_CONTROLLER_DAMPING,
   DEFAULT_CONTROLLER_GAIN,
   DEFAULT_CONTROLLER_GROWTH,
   DEFAULT_CONTROLLER_START_KL_FAC,
+  DEFAULT_RECOVERY_STEPS,
   DEFAULT_TARGET_TOLERANCE,
   type CompressionControllerArgs,
+  type ControllerPhase,
   type ControllerSignal,
   type ControllerTarget,
+  type ControllerVerdict,
 } from './compression-controller.js';
 export {
+  DEFAULT_BUDGET_EPOCHS,
   DEFAULT_CONTROLS_PER_EPOCH,
   DEFAULT_FINE_TUNE_EPOCHS,
   DEFAULT_FIT_BATCH_SIZE,

@@ -9,8 +9,10 @@ import { assertNonNegative, assertPositive, assertPositiveInteger, assertRate } 
 import type { InferenceMode } from './vib-gate.js';
 import { VIBTrainer, type TrainableModel, type VIBTrainerArgs } from './vib-trainer.js';
 
-/** Epochs of the VIB stage (warm-up included). */
+/** Epochs of the VIB stage (warm-up included) in the fixed and target-compression modes. */
 export const DEFAULT_FIT_EPOCHS = 20;
+/** Epochs of the VIB stage in the accuracy-budget mode: each rung it climbs costs one or two epochs of recovery. */
+export const DEFAULT_BUDGET_EPOCHS = 30;
 export const DEFAULT_FIT_BATCH_SIZE = 64;
 /** Gate learning rate of `fitVIB` (VIBTrainer keeps the reference's 5e-2: see the README's evidence). */
 export const DEFAULT_FIT_IB_LR = 1e-2;
@@ -31,10 +33,11 @@ export interface FitData {
 }
 
 export type FitMode = 'fixed' | 'target-compression' | 'accuracy-budget';
-export type FitPhase = 'warmup' | 'vib' | 'fine-tune';
+/** 'recover': accuracy budget only, klFac 0 with frozen hard masks before a rung is judged. */
+export type FitPhase = 'warmup' | 'vib' | 'recover' | 'fine-tune';
 
 export interface FitVIBOptions extends VIBTrainerArgs {
-  /** Epochs of the VIB stage, warm-up included, a positive integer. Default: 20. */
+  /** Epochs of the VIB stage, warm-up included, a positive integer. Default: 20 (30 in the accuracy-budget mode). */
   epochs?: number;
   /** Sequences per step. Default: 64. */
   batchSize?: number;
@@ -47,15 +50,17 @@ export interface FitVIBOptions extends VIBTrainerArgs {
   /** Aim for this compression ratio of the gated recurrent layers (e.g. 20 for 20x), > 1. Default: none. */
   targetCompression?: number;
   /**
-   * Compress as far as possible while the validation accuracy (hard masks)
-   * stays within this many points (as a fraction) of `referenceAccuracy`.
-   * Default: 0.01 when `validation` is given and `targetCompression` is not.
+   * Compress as far as possible while the validation accuracy of the
+   * hard-mask model, judged after a short frozen-mask recovery at each rung of
+   * compression, stays within this many points (as a fraction) of
+   * `referenceAccuracy`. Default: 0.01 when `validation` is given and
+   * `targetCompression` is not.
    */
   maxAccuracyDrop?: number;
   /**
-   * Accuracy the budget is measured from. Default: the best one-epoch mean
-   * of the validation accuracy from the warm-up's last epoch on (the model
-   * keeps learning during the KL stage).
+   * Accuracy the budget is measured from. Default: the mean validation
+   * accuracy over the warm-up's last epoch, raised by every higher judged
+   * accuracy (the model keeps learning during the KL stage).
    */
   referenceAccuracy?: number;
   /** Held-out data for the accuracy budget and the history. Default: none. */
@@ -66,7 +71,7 @@ export interface FitVIBOptions extends VIBTrainerArgs {
   fineTuneLr?: number;
   /** klFac updates (and validation checks) per epoch. Default: 4. */
   controlsPerEpoch?: number;
-  /** Tuning of the klFac controller. Default: the controller's defaults. */
+  /** Tuning of the klFac controller. Default: the controller's defaults, with `recoverySteps` = `controlsPerEpoch` (one epoch). */
   controller?: CompressionControllerArgs;
   /** Seed of the batch order. Default: 1. */
   seed?: number;
@@ -92,7 +97,11 @@ export interface FitRecord {
 export interface FitVIBResult {
   mode: FitMode;
   history: FitRecord[];
-  /** The state kept for fine-tuning (controlled modes pick the best control step; fixed mode keeps the last). */
+  /**
+   * The state kept for fine-tuning: target mode picks the control step
+   * closest to the target, the accuracy budget the last accepted rung (its
+   * `validationAccuracy` is the judged one), fixed mode keeps the last.
+   */
   selected: { progress: number; klFac: number; compression: number; validationAccuracy: number | null };
   /** The reference accuracy of the accuracy budget (null in the other modes). */
   referenceAccuracy: number | null;
@@ -117,7 +126,8 @@ interface Resolved {
 }
 
 function resolveOptions(options: FitVIBOptions): Resolved {
-  const epochs = options.epochs ?? DEFAULT_FIT_EPOCHS;
+  const budget = options.targetCompression == null && (options.maxAccuracyDrop != null || options.validation != null);
+  const epochs = options.epochs ?? (budget ? DEFAULT_BUDGET_EPOCHS : DEFAULT_FIT_EPOCHS);
   assertPositiveInteger(epochs, 'epochs');
   const resolved: Resolved = {
     mode: 'fixed',
@@ -233,9 +243,10 @@ function modelWeights(model: TrainableModel): tfl.LayerVariable[] {
 /**
  * Trains a VIB model end to end with the schedule that survives from-scratch
  * training: a warm-up with klFac = 0, then either a klFac ramp (fixed mode)
- * or a controller that steers klFac towards a target compression or keeps
- * the validation accuracy within a budget, then fine-tuning with frozen hard
- * masks. Controlled modes restore the best state seen at a control step
+ * or a controller that steers klFac towards a target compression or climbs a
+ * ladder of compression rungs, each judged against the accuracy budget after
+ * a short frozen-mask recovery, then fine-tuning with frozen hard masks.
+ * Controlled modes restore the best (target) or last accepted (budget) state
  * before fine-tuning. Afterwards every gate is frozen and in 'hard' mode:
  * the model `compact` (packages/prune) reproduces exactly.
  */
@@ -262,8 +273,12 @@ export function fitVIB(model: TrainableModel, data: FitData, options: FitVIBOpti
       const referenceAccuracy = options.referenceAccuracy ?? smoothed;
       controller = new CompressionController(
         { maxAccuracyDrop: options.maxAccuracyDrop ?? DEFAULT_MAX_ACCURACY_DROP, referenceAccuracy },
-        options.controller,
+        // One epoch of frozen-mask recovery per rung unless told otherwise.
+        { recoverySteps: controls, ...options.controller },
       );
+      // The trained, unpruned state is the first rung of the ladder.
+      const compression = measure(model);
+      keep({ progress: o.warmupEpochs, klFac: 0, compression, validationAccuracy: referenceAccuracy }, compression);
     }
   };
 
@@ -272,8 +287,9 @@ export function fitVIB(model: TrainableModel, data: FitData, options: FitVIBOpti
   let smoothed: number | null = null;
   const recent: number[] = [];
   let snapshot: Snapshot | null = null;
-  const keep = (record: FitRecord, score: number) => {
+  const keep = (record: Pick<FitRecord, 'progress' | 'klFac' | 'compression' | 'validationAccuracy'>, score: number, always = false) => {
     const better =
+      always ||
       snapshot == null ||
       score > snapshot.score ||
       (score === snapshot.score && (record.validationAccuracy ?? 0) >= (snapshot.validationAccuracy ?? 0));
@@ -290,10 +306,15 @@ export function fitVIB(model: TrainableModel, data: FitData, options: FitVIBOpti
     };
   };
 
+  const restore = () => {
+    if (snapshot) for (const { variable, value } of snapshot.weights) variable.write(value);
+  };
+
   const runPhase = (phase: 'vib' | 'fine-tune', epochs: number, trainer: VIBTrainer, seedOffset: number) => {
     let klFac = 0;
     let settled = 0;
     let frozen = false;
+    let controlStep = 0;
     for (let epoch = 0; epoch < epochs; epoch++) {
       const order = shuffled(count, o.seed * 7919 + seedOffset + epoch);
       let lossSum = 0;
@@ -303,14 +324,16 @@ export function fitVIB(model: TrainableModel, data: FitData, options: FitVIBOpti
         const progress = epoch + b / batchesPerEpoch;
         if (phase === 'vib') {
           const warm = progress < o.warmupEpochs;
+          if (!warm && controller == null && o.mode !== 'fixed') startController();
           // The warm-up trains the plain network: gates frozen at their
           // near-identity init, no noise. Noise and gate training start with
           // the KL term, so the gates see a task that is already learned.
-          if (warm !== frozen) {
-            setFrozenMask(model, warm);
-            frozen = warm;
+          // An accuracy-budget recovery fine-tunes the hard-mask model the same way.
+          const freeze = warm || (controller as CompressionController | null)?.phase === 'recover';
+          if (freeze !== frozen) {
+            setFrozenMask(model, freeze);
+            frozen = freeze;
           }
-          if (!warm && controller == null && o.mode !== 'fixed') startController();
           klFac = warm ? 0 : controller ? (controller as CompressionController).klFac : schedule(progress);
           setKlFac(model, klFac);
         }
@@ -323,8 +346,10 @@ export function fitVIB(model: TrainableModel, data: FitData, options: FitVIBOpti
         // Control points split the epoch evenly and the last one ends it.
         if (Math.floor(((b + 1) * controls) / batchesPerEpoch) === Math.floor((b * controls) / batchesPerEpoch)) continue;
         const done = epoch + (b + 1) / batchesPerEpoch;
+        controlStep++;
+        const recovering = phase === 'vib' && (controller as CompressionController | null)?.phase === 'recover';
         const record: FitRecord = {
-          phase: phase === 'vib' && done <= o.warmupEpochs ? 'warmup' : phase,
+          phase: phase === 'vib' && done <= o.warmupEpochs ? 'warmup' : recovering ? 'recover' : phase,
           progress: done,
           klFac,
           loss: lossSum / lossCount,
@@ -339,7 +364,17 @@ export function fitVIB(model: TrainableModel, data: FitData, options: FitVIBOpti
         started = performance.now();
         if (phase !== 'vib' || record.phase === 'warmup') continue;
         const active = controller as CompressionController | null;
-        if (active) {
+        if (active && o.mode === 'accuracy-budget') {
+          active.update({ compression: record.compression, accuracy: record.validationAccuracy! });
+          if (active.verdict === 'accepted') {
+            keep({ ...record, validationAccuracy: active.judgedAccuracy }, record.compression, true);
+          } else if (active.verdict === 'rejected') {
+            restore();
+          }
+          if (active.phase === 'done') return;
+          // Judge what the last rung reached while one recovery still fits.
+          if (epochs * controls - controlStep === active.recoverySteps) active.judgeNow(record.compression);
+        } else if (active) {
           if (record.validationAccuracy != null) {
             recent.push(record.validationAccuracy);
             if (recent.length > controls) recent.shift();
@@ -376,7 +411,7 @@ export function fitVIB(model: TrainableModel, data: FitData, options: FitVIBOpti
   let selected: FitVIBResult['selected'];
   const kept = snapshot as Snapshot | null;
   if (kept) {
-    for (const { variable, value } of kept.weights) variable.write(value);
+    restore();
     tf.dispose(kept.weights.map((w) => w.value));
     selected = { progress: kept.progress, klFac: kept.klFac, compression: kept.compression, validationAccuracy: kept.validationAccuracy };
   } else {

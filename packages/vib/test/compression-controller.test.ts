@@ -37,6 +37,7 @@ function simulatedRun(seed: number) {
   const open = new Array(units).fill(true);
   const inputOpen = new Array(inputs).fill(true);
   const before = recurrentParams(4, inputs, units);
+  const ratio = () => before / Math.max(1, recurrentParams(4, inputOpen.filter(Boolean).length, open.filter(Boolean).length));
   return {
     step(klFac: number): number {
       const evolve = (isOpen: boolean[], imp: number[]) =>
@@ -45,9 +46,14 @@ function simulatedRun(seed: number) {
         });
       evolve(open, importance);
       evolve(inputOpen, inputImportance);
-      const keptUnits = open.filter(Boolean).length;
-      const keptInputs = inputOpen.filter(Boolean).length;
-      return before / Math.max(1, recurrentParams(4, keptInputs, keptUnits));
+      return ratio();
+    },
+    save: () => ({ open: [...open], inputOpen: [...inputOpen] }),
+    /** Back to a saved state; returns its compression. */
+    restore(state: { open: boolean[]; inputOpen: boolean[] }): number {
+      state.open.forEach((o, k) => (open[k] = o));
+      state.inputOpen.forEach((o, k) => (inputOpen[k] = o));
+      return ratio();
     },
   };
 }
@@ -86,25 +92,133 @@ describe('CompressionController', () => {
     assert.ok(controller.klFac < high);
   });
 
-  it('accuracy budget: grows within half the budget, holds inside it, pauses (klFac 0) beyond it until recovered', () => {
-    const controller = new CompressionController({ maxAccuracyDrop: 0.01, referenceAccuracy: 0.9 }, { startKlFac: 1e-3, growth: 2 });
-    controller.update({ compression: 2, accuracy: 0.898 });
-    assert.ok(Math.abs(controller.klFac - 2e-3) < 1e-15, 'grows');
-    controller.update({ compression: 3, accuracy: 0.892 });
-    assert.ok(Math.abs(controller.klFac - 2e-3) < 1e-15, 'holds');
-    controller.update({ compression: 4, accuracy: 0.88 });
-    assert.equal(controller.klFac, 0, 'pauses beyond the budget');
-    controller.update({ compression: 4, accuracy: 0.893 });
-    assert.equal(controller.klFac, 0, 'stays paused until back within half the budget');
-    controller.update({ compression: 4, accuracy: 0.897 });
-    assert.ok(Math.abs(controller.klFac - 1e-3) < 1e-15, 'resumes one step below the klFac that overshot');
-    assert.equal(controller.satisfied({ compression: 4, accuracy: 0.88 }), false);
-    assert.equal(controller.score({ compression: 4, accuracy: 0.88 }), -Infinity);
-    assert.equal(controller.score({ compression: 4, accuracy: 0.895 }), 4);
-    controller.raiseReference(0.95);
-    assert.equal(controller.referenceAccuracy, 0.95);
+  it('accuracy budget: grows while pruning stalls, recovers with klFac 0 at each rung, judges the recovered accuracy', () => {
+    const controller = new CompressionController(
+      { maxAccuracyDrop: 0.01, referenceAccuracy: 0.9 },
+      { startKlFac: 1e-3, growth: 2, rung: 1.5, recoverySteps: 2 },
+    );
+    const near = (a: number, b: number) => Math.abs(a - b) < 1e-15;
+    controller.update({ compression: 1, accuracy: 0.9 });
+    assert.ok(near(controller.klFac, 2e-3), 'grows while nothing is pruned');
+    controller.update({ compression: 1.3, accuracy: 0.8 });
+    assert.ok(near(controller.klFac, 2e-3), 'holds while the compression climbs a rung per recovery window (1.5^(1/2) per step)');
+    controller.update({ compression: 1.6, accuracy: 0.8 });
+    assert.equal(controller.phase, 'recover', 'a rung (1.5x) reached: recover');
+    assert.equal(controller.klFac, 0);
+    controller.update({ compression: 1.6, accuracy: 0.85 });
+    assert.equal(controller.verdict, null, 'still recovering');
+    controller.update({ compression: 1.6, accuracy: 0.895 });
+    assert.equal(controller.verdict, 'accepted', 'judged on the later half of the recovery: 0.895 >= 0.9 - 0.01');
+    assert.equal(controller.judgedAccuracy, 0.895);
+    assert.equal(controller.acceptedCompression, 1.6);
+    assert.equal(controller.phase, 'compress');
+    assert.ok(near(controller.klFac, 1e-3), 'resumes one step below the klFac that reached the rung');
+    assert.equal(controller.referenceAccuracy, 0.9, 'a lower judged accuracy leaves the reference alone');
+
+    // The next rung (2.4x) fails twice: rejected, back to 1.6x with a finer rung.
+    controller.update({ compression: 2.5, accuracy: 0.7 });
+    assert.equal(controller.phase, 'recover');
+    for (let k = 0; k < 2; k++) controller.update({ compression: 2.5, accuracy: 0.87 });
+    assert.equal(controller.verdict, null, 'a failed first window gets a second one');
+    assert.equal(controller.phase, 'recover');
+    controller.update({ compression: 2.5, accuracy: 0.87 });
+    controller.update({ compression: 2.5, accuracy: 0.88 });
+    assert.equal(controller.verdict, 'rejected');
+    assert.equal(controller.phase, 'compress');
+    assert.ok(Math.abs(controller.rung - Math.sqrt(1.5)) < 1e-12);
+    assert.ok(near(controller.klFac, 1e-3), 'restarts a step below the klFac of the accepted state');
+
+    // The caller restored 1.6x; the finer rung (1.96x) is judged and accepted, raising the reference.
+    controller.update({ compression: 2, accuracy: 0.7 });
+    assert.equal(controller.phase, 'recover');
+    controller.update({ compression: 2, accuracy: 0.9 });
+    controller.update({ compression: 2, accuracy: 0.91 });
+    assert.equal(controller.verdict, 'accepted');
+    assert.equal(controller.referenceAccuracy, 0.91, 'held to its best judged accuracy');
+
+    // A second rejection ends pruning.
+    controller.update({ compression: 2.5, accuracy: 0.7 });
+    for (let k = 0; k < 4; k++) controller.update({ compression: 2.5, accuracy: 0.85 });
+    assert.equal(controller.verdict, 'rejected');
+    assert.equal(controller.phase, 'done');
+    assert.equal(controller.klFac, 0);
+    controller.update({ compression: 2.5, accuracy: 0.85 });
+    assert.equal(controller.klFac, 0, 'done stays done');
+
+    assert.equal(controller.satisfied({ compression: 4, accuracy: 0.89 }), false);
+    assert.equal(controller.score({ compression: 4, accuracy: 0.89 }), -Infinity);
+    assert.equal(controller.score({ compression: 4, accuracy: 0.905 }), 4);
     controller.raiseReference(0.9);
-    assert.equal(controller.referenceAccuracy, 0.95, 'the reference never falls');
+    assert.equal(controller.referenceAccuracy, 0.91, 'the reference never falls');
+  });
+
+  it('accuracy budget: accepts a rung at once when even the KL-stage accuracy is within the budget', () => {
+    const controller = new CompressionController(
+      { maxAccuracyDrop: 0.01, referenceAccuracy: 0.9 },
+      { startKlFac: 1e-3, growth: 2, rung: 1.5, recoverySteps: 2 },
+    );
+    controller.update({ compression: 1, accuracy: 0.9 });
+    controller.update({ compression: 1.1, accuracy: 0.895 });
+    assert.ok(Math.abs(controller.klFac - 4e-3) < 1e-15, 'grows: 1.1x per step is slower than a rung per window');
+    controller.update({ compression: 1.6, accuracy: 0.9 });
+    assert.equal(controller.verdict, 'accepted');
+    assert.equal(controller.phase, 'compress', 'no recovery');
+    assert.equal(controller.judgedAccuracy, 0.8975);
+    assert.ok(Math.abs(controller.klFac - 4e-3) < 1e-15, 'klFac unchanged');
+    controller.update({ compression: 1.7, accuracy: 0.87 });
+    controller.update({ compression: 2.5, accuracy: 0.9 });
+    assert.equal(controller.phase, 'recover', 'mean of the last two (0.885) is outside: recover');
+  });
+
+  it('accuracy budget: judgeNow recovers and judges whatever the rung, only beyond the accepted state', () => {
+    const controller = new CompressionController({ maxAccuracyDrop: 0.01, referenceAccuracy: 0.9 }, { recoverySteps: 2 });
+    controller.judgeNow(1);
+    assert.equal(controller.phase, 'compress', 'nothing pruned since the last accepted state: nothing to judge');
+    controller.judgeNow(1.2);
+    assert.equal(controller.phase, 'recover');
+    const target = new CompressionController({ targetCompression: 10 });
+    target.judgeNow(5);
+    assert.equal(target.phase, 'compress', 'no-op for a compression target');
+  });
+
+  it('accuracy budget on a simulated training signal: climbs the ladder to the last rung within budget, for several seeds', () => {
+    // Accuracy model: after full recovery the task loses (c / 14)^3 points (1 point at 14x);
+    // during the KL stage the noisy, KL-pressed model sits 4 points lower, and
+    // a frozen-mask recovery closes a 2-point gap by half each step. Noise: +-0.3 points.
+    const recovered = (c: number) => 0.96 - 0.01 * (c / 14) ** 3;
+    for (const seed of [1, 2, 3, 4, 5]) {
+      const rand = random(100 + seed);
+      const noise = () => 0.003 * (2 * rand() - 1);
+      const run = simulatedRun(seed);
+      const controller = new CompressionController({ maxAccuracyDrop: 0.01, referenceAccuracy: 0.96 });
+      let compression = 1;
+      let kept = { compression: 1, state: run.save() };
+      let recoveryStep = 0;
+      let duringKl = 0;
+      let klWithinBudget = 0;
+      for (let step = 0; step < 60 && controller.phase !== 'done'; step++) {
+        let accuracy: number;
+        if (controller.phase === 'recover') {
+          recoveryStep++;
+          accuracy = recovered(compression) - 0.02 * 0.5 ** recoveryStep + noise();
+        } else {
+          recoveryStep = 0;
+          compression = run.step(controller.klFac);
+          accuracy = recovered(compression) - 0.04 + noise();
+          if (compression > 1) {
+            duringKl++;
+            if (accuracy >= 0.95) klWithinBudget++;
+          }
+        }
+        controller.update({ compression, accuracy });
+        if (controller.verdict === 'accepted') kept = { compression, state: run.save() };
+        if (controller.verdict === 'rejected') compression = run.restore(kept.state);
+      }
+      assert.ok(recovered(kept.compression) >= 0.95, `seed ${seed}: kept ${kept.compression.toFixed(1)}x is outside the budget`);
+      assert.ok(kept.compression >= 9, `seed ${seed}: kept only ${kept.compression.toFixed(1)}x (the budget allows 14x)`);
+      // A rule judging the KL-stage accuracy would have stopped at once.
+      assert.ok(duringKl > 0 && klWithinBudget === 0);
+    }
   });
 
   it('rejects bad targets and settings', () => {
@@ -112,6 +226,8 @@ describe('CompressionController', () => {
     assert.throws(() => new CompressionController({ targetCompression: Number.NaN }), InvalidArgumentError);
     assert.throws(() => new CompressionController({ maxAccuracyDrop: 1.5, referenceAccuracy: 0.9 }), InvalidArgumentError);
     assert.throws(() => new CompressionController({ targetCompression: 20 }, { growth: 1 }), InvalidArgumentError);
+    assert.throws(() => new CompressionController({ maxAccuracyDrop: 0.01, referenceAccuracy: 0.9 }, { rung: 1 }), InvalidArgumentError);
+    assert.throws(() => new CompressionController({ maxAccuracyDrop: 0.01, referenceAccuracy: 0.9 }, { recoverySteps: 1.5 }), InvalidArgumentError);
     const budget = new CompressionController({ maxAccuracyDrop: 0.01, referenceAccuracy: 0.9 });
     assert.throws(() => budget.update({ compression: 2 }), InvalidArgumentError);
   });

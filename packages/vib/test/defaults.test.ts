@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import {
+  DEFAULT_BUDGET_EPOCHS,
+  DEFAULT_BUDGET_RUNG,
   DEFAULT_CONTROLLER_DAMPING,
   DEFAULT_CONTROLLER_GAIN,
   DEFAULT_CONTROLLER_GROWTH,
@@ -18,6 +20,7 @@ import {
   DEFAULT_LR,
   DEFAULT_MAX_ACCURACY_DROP,
   DEFAULT_RAMP_FRACTION,
+  DEFAULT_RECOVERY_STEPS,
   DEFAULT_TARGET_TOLERANCE,
   DEFAULT_THRESHOLD,
   DEFAULT_WARMUP_FRACTION,
@@ -41,7 +44,7 @@ function readmeDefault(heading: string, option: string): string {
 describe('defaults are what the README says', () => {
   it('fitVIB', () => {
     const section = '### Options (`FitVIBOptions`';
-    assert.equal(readmeDefault(section, 'epochs'), String(DEFAULT_FIT_EPOCHS));
+    assert.equal(readmeDefault(section, 'epochs'), `${DEFAULT_FIT_EPOCHS} (accuracy budget: ${DEFAULT_BUDGET_EPOCHS})`);
     assert.equal(readmeDefault(section, 'batchSize'), String(DEFAULT_FIT_BATCH_SIZE));
     assert.equal(readmeDefault(section, 'warmupEpochs'), `${DEFAULT_WARMUP_FRACTION} of epochs`);
     assert.equal(readmeDefault(section, 'rampEpochs'), `${DEFAULT_RAMP_FRACTION} of epochs`);
@@ -60,6 +63,8 @@ describe('defaults are what the README says', () => {
     assert.equal(Number(readmeDefault(section, 'gain')), DEFAULT_CONTROLLER_GAIN);
     assert.equal(Number(readmeDefault(section, 'damping')), DEFAULT_CONTROLLER_DAMPING);
     assert.equal(Number(readmeDefault(section, 'tolerance')), DEFAULT_TARGET_TOLERANCE);
+    assert.equal(Number(readmeDefault(section, 'rung')), DEFAULT_BUDGET_RUNG);
+    assert.equal(Number(readmeDefault(section, 'recoverySteps')), DEFAULT_RECOVERY_STEPS);
   });
 
   it('VIBLayer gates and VIBTrainer', () => {

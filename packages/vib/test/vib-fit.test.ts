@@ -4,6 +4,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { TEST_BACKENDS, useBackend } from '@tfjs-compress/testing';
 import {
+  DEFAULT_BUDGET_EPOCHS,
+  DEFAULT_FIT_EPOCHS,
   InvalidArgumentError,
   VIBLayer,
   evaluateAccuracy,
@@ -129,17 +131,68 @@ for (const backend of TEST_BACKENDS) {
       model.dispose();
     });
 
-    it('defaults to the 1-point accuracy budget when validation data is given', () => {
+    it('defaults to the 1-point accuracy budget: rungs recovered with frozen masks, the accepted state fine-tuned', () => {
       const data = selectionTask(512, 6);
       const validation = selectionTask(256, 7);
-      const { model } = gatedModel(8);
-      const result = fitVIB(model, data, { validation, epochs: 12, lr: 1e-2, ibLr: 5e-2, fineTuneEpochs: 1 });
+      const { gate, model } = gatedModel(8);
+      const records: FitRecord[] = [];
+      const gateDuringRecovery: number[][] = [];
+      tf.tidy(() => model.predict(tf.zeros([1, 24])));
+      const start = tf.memory().numTensors;
+      const result = fitVIB(model, data, {
+        validation,
+        // A long warm-up: the model is trained before the KL stage, so the KL pressure costs accuracy.
+        epochs: 14,
+        warmupEpochs: 6,
+        lr: 3e-2,
+        ibLr: 5e-2,
+        fineTuneEpochs: 1,
+        onRecord: (r) => {
+          records.push(r);
+          if (r.phase !== 'recover') return;
+          const logAlpha = gate.logAlpha();
+          gateDuringRecovery.push(Array.from(logAlpha.dataSync()));
+          logAlpha.dispose();
+        },
+      });
+      assert.equal(tf.memory().numTensors, start, 'fitVIB leaks tensors');
       assert.equal(result.mode, 'accuracy-budget');
       assert.ok(result.referenceAccuracy != null);
       assert.ok(result.compression.ratio > 1.5, `compressed only ${result.compression.ratio}x`);
-      if (result.reached) assert.ok((result.selected.validationAccuracy ?? 0) >= result.referenceAccuracy! - 0.01);
+      const recovering = records.filter((r) => r.phase === 'recover');
+      assert.ok(recovering.length >= 4, 'at least one rung was recovered and judged');
+      assert.ok(recovering.every((r) => r.klFac === 0));
+      // Consecutive recovery records of one window: the gates are frozen (log alpha unchanged).
+      let frozenPairs = 0;
+      for (let k = 1; k < records.length; k++) {
+        if (records[k].phase !== 'recover' || records[k - 1].phase !== 'recover') continue;
+        const i = recovering.indexOf(records[k]);
+        assert.deepEqual(gateDuringRecovery[i], gateDuringRecovery[i - 1]);
+        frozenPairs++;
+      }
+      assert.ok(frozenPairs > 0);
+      // What was fine-tuned is the last accepted rung, judged within the budget.
+      assert.equal(result.compression.ratio, result.selected.compression);
+      assert.ok(result.reached);
+      assert.ok((result.selected.validationAccuracy ?? 0) >= result.referenceAccuracy! - 0.01);
       tf.dispose([data.x, data.y, validation.x, validation.y]);
       model.dispose();
+    });
+
+    it('the accuracy budget defaults to 30 epochs (warm-up 8), the other modes to 20 (warm-up 5)', () => {
+      const data = selectionTask(64, 11);
+      const warmups = (options: Parameters<typeof fitVIB>[2]) => {
+        const { model } = gatedModel(12);
+        const records: FitRecord[] = [];
+        // One batch per epoch, so one record per epoch.
+        fitVIB(model, data, { ...options, fineTuneEpochs: 0, batchSize: 64, onRecord: (r) => records.push(r) });
+        model.dispose();
+        return records.filter((r) => r.phase === 'warmup').length;
+      };
+      assert.equal(warmups({ validation: data }), Math.round(DEFAULT_BUDGET_EPOCHS * 0.25));
+      assert.equal(warmups({ targetCompression: 4 }), Math.round(DEFAULT_FIT_EPOCHS * 0.25));
+      assert.equal(warmups({}), Math.round(DEFAULT_FIT_EPOCHS * 0.25));
+      tf.dispose([data.x, data.y]);
     });
 
     it('rejects contradictory or invalid options', () => {
