@@ -1,0 +1,109 @@
+#!/usr/bin/env node
+/**
+ * The last step of `npm run bench`: reads what each workspace's benchmark
+ * wrote to bench-results/ and prints issue 7's figures as one table of
+ * ratios against their targets; writes bench-results/summary.json.
+ * A benchmark that did not run shows as "not run", not as a failure.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const dir = join(dirname(fileURLToPath(import.meta.url)), '..', 'bench-results');
+const read = (name) => {
+  const file = join(dir, `${name}.json`);
+  return existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : null;
+};
+const ms = (v) => (v == null ? '?' : v >= 100 ? `${v.toFixed(0)} ms` : `${v.toFixed(2)} ms`);
+const x = (v) => (v == null ? '?' : `${v.toFixed(2)}x`);
+
+/** One row: what, shape/backend, measured detail, ratio, target, met. */
+const rows = [];
+const add = (figure, shape, detail, ratio, target, met, ratioText) =>
+  rows.push({ figure, shape, detail, ratio, ratioText: ratioText ?? x(ratio), target, met: ratio == null ? null : met });
+
+const rnn = read('vib-rnn');
+for (const c of rnn?.cases ?? []) {
+  if (c.kind === 'step-ratio' && c.ok) {
+    const [vib, builtin] = c.results;
+    const r = vib.medianMs / builtin.medianMs;
+    add('VIBLSTM step / tf.layers.lstm step', `[32,16,2048]->256 ${c.spec.backend}`, `${ms(vib.medianMs)} vs ${ms(builtin.medianMs)} (medians of ${vib.stepMs.length})`, r, '<= 1.0', r <= 1.0);
+  }
+  if (c.kind === 'e2e-step' && c.ok) {
+    const r0 = c.results[0];
+    add(
+      'e2e step / input-projection floor',
+      '[16,8,57600]->256 wasm',
+      `${ms(r0.medianMs)} vs floor ${ms(r0.floorMedianMs)}; heap ${r0.peakHeapMiB?.toFixed(0)} MiB of 4096`,
+      c.ratioToFloor,
+      '<= 1.3',
+      c.ratioToFloor <= 1.3,
+    );
+  }
+}
+if (!rnn) add('VIBLSTM step / tf.layers.lstm step', 'packages/vib-rnn', 'not run', null, '<= 1.0', null);
+
+const shrink = read('shrink');
+for (const c of shrink?.configs ?? []) {
+  add(
+    'masks-only run / shrink-as-you-train run',
+    `${c.config}: ${c.shape}, ${c.schedule}`,
+    `accuracy masks - shrink ${c.accuracyGapPoints?.toFixed(1)} points; after the first shrink ${x(c.tailRatio)}`,
+    c.ratio,
+    '>= 3, gap within 1 point',
+    c.ratio >= 3 && Math.abs(c.accuracyGapPoints) <= 1,
+  );
+}
+if (!shrink) add('masks-only run / shrink-as-you-train run', 'apps/ucf11-e2e', 'not run', null, '>= 3', null);
+
+const parallel = read('parallel');
+for (const c of parallel?.cases ?? []) {
+  const wall = c.speedup?.median;
+  const cpu = c.cpuMsPerStep?.ratio;
+  add(
+    '1 worker / 2 workers (wall)',
+    `${c.shape} ${c.backend}`,
+    `spread ${x(c.speedup?.min)}-${x(c.speedup?.max)}; CPU-time estimate ${x(cpu)}; load ${parallel.loadAverageAtStart?.[0]}`,
+    wall,
+    '>= 1.7',
+    wall >= 1.7,
+  );
+}
+if (!parallel) add('1 worker / 2 workers', 'packages/parallel', 'not run', null, '>= 1.7', null);
+
+const inference = read('inference');
+for (const c of inference?.cases ?? []) {
+  if (!c.ok) continue;
+  const m = c.modelOnly;
+  const best = m?.compactFused ?? m?.compactLayers;
+  add(
+    'uncompressed / compact inference per clip (e2e, model)',
+    `[1,8,57600]->256 ${c.backend}, kept ${c.keptInputs} px / ${c.keptUnits} units`,
+    `${ms(m?.uncompressed?.medianMs)} vs ${ms(best?.medianMs)}; with ffmpeg decode ${x(c.ratios?.withDecode)}`,
+    c.ratios?.modelOnlyFused ?? c.ratios?.modelOnlyLayers,
+    '>= 100',
+    (c.ratios?.modelOnlyFused ?? c.ratios?.modelOnlyLayers) >= 100,
+  );
+}
+if (!inference) add('uncompressed / compact inference per clip (e2e)', 'apps/ucf11-e2e', 'not run', null, '>= 100', null);
+
+const cnn = read('ucf11-cnn-lstm');
+if (cnn) {
+  const s = cnn.stages ?? {};
+  add(
+    'uncompressed / compact LSTM per clip (CNN-LSTM)',
+    `${cnn.shape?.frames} x ${cnn.shape?.features} -> ${cnn.shape?.units} ${cnn.backend}`,
+    `${ms(s.lstmUncompressed?.medianMs)} vs ${ms(s.lstmCompact?.medianMs)}; whole clip with features ${x(cnn.speedup?.total)}`,
+    cnn.speedup?.lstm,
+    '>= 100',
+    cnn.speedup?.lstm >= 100,
+  );
+} else add('uncompressed / compact LSTM per clip (CNN-LSTM)', 'apps/ucf11-cnn-lstm', 'not run', null, '>= 100', null);
+
+const header = ['figure', 'shape / backend', 'measured', 'ratio', 'target', 'met'];
+const cells = rows.map((r) => [r.figure, r.shape, r.detail, r.ratioText, r.target, r.met == null ? '-' : r.met ? 'yes' : 'no']);
+const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
+const line = (c) => `| ${c.map((v, i) => v.padEnd(widths[i])).join(' | ')} |`;
+console.log(['', line(header), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n'));
+writeFileSync(join(dir, 'summary.json'), `${JSON.stringify({ date: new Date().toISOString(), rows }, null, 2)}\n`);
+console.log(`\nJSON: ${join(dir, 'summary.json')}`);
