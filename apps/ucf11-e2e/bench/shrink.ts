@@ -131,7 +131,7 @@ async function warmCache(options: TrainOptions): Promise<void> {
 async function main(): Promise<void> {
   const program = new Command('shrink-bench')
     .description('shrink-as-you-train against masks only: wall time of full training runs and final test accuracy')
-    .option('--configs <list>', `comma-separated configurations: ${Object.keys(BENCH_CONFIGS).join(', ')}`, 'demo,paper,wide')
+    .option('--configs <list>', `comma-separated configurations: ${Object.keys(BENCH_CONFIGS).join(', ')}`, 'paper,wide')
     .option('--repeats <n>', 'runs per side, configuration and seed (alternating order)', integerOption('--repeats'), 2)
     .option('--seeds <list>', 'comma-separated run seeds', '1')
     .option('--json <file>', 'where the JSON goes', join(root, 'bench-results', 'shrink.json'))
