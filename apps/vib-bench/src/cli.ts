@@ -49,6 +49,7 @@ export function benchCommand(): Command {
     .option('--routes <list>', 'scratch,pretrained', routeList, d.routes)
     .option('--target <list>', 'also run each route with each targetCompression in this comma-separated list', numberList('--target'), d.targets)
     .option('--target-only', 'skip the default (accuracy-budget) run: only the --target runs', false)
+    .option('--rejudge-rejected', "accuracy budget: fine-tune the rejected rungs fully and keep the first within budget (fitVIB's rejudgeRejected)")
     .option('--limit <n>', 'use at most n images (quick runs)', integerOption('--limit'))
     .option('--plain-cache <file>', 'reuse the plain baseline from this file (trained and written when missing or stale)')
     .addOption(backendOption())

@@ -29,6 +29,8 @@ export interface MnistBenchOptions {
   epochs?: number;
   /** Skip the default setting (run only the targets). */
   targetOnly?: boolean;
+  /** fitVIB's `rejudgeRejected` for the default (accuracy-budget) setting. Default: fitVIB's (false). */
+  rejudgeRejected?: boolean;
   /** Reuse the plain baseline's weights from this file (written on the first run). Default: none. */
   plainCache?: string;
   backend: BackendChoice;
@@ -139,6 +141,7 @@ export async function runMnistBench(options: MnistBenchOptions, log: (line: stri
         seed: options.seed,
         validation: split.validation,
         epochs: options.epochs,
+        rejudgeRejected: options.rejudgeRejected,
         onRecord,
         ...setting.fit,
       });

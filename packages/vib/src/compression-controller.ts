@@ -80,7 +80,10 @@ export interface CompressionControllerArgs {
  * compression resumes one klFac step lower; otherwise recovery gets a second
  * window, and if that fails too the state is rejected: the caller restores the
  * last accepted state and the ladder goes on with a rung of sqrt(rung). A
- * second rejection ends pruning. Judging the accuracy during the KL stage
+ * second rejection ends pruning. Rejected states beyond the last accepted one
+ * stay `candidates` (fitVIB's `rejudgeRejected` judges them again after the
+ * full fine-tune).
+ * Judging the accuracy during the KL stage
  * instead stopped early: the noisy, KL-pressed model sits 3 to 5 points below
  * what fine-tuning with frozen masks recovers on MNIST.
  */
@@ -104,6 +107,7 @@ export class CompressionController {
   private extended = false;
   private rejections = 0;
   private judged: number | null = null;
+  private rejected: number[] = [];
 
   constructor(target: ControllerTarget, args: CompressionControllerArgs = {}) {
     if ('targetCompression' in target) {
@@ -155,6 +159,17 @@ export class CompressionController {
   /** Accuracy budget: the current rung (shrinks to its square root after a rejection). */
   get rung(): number {
     return this.rungValue;
+  }
+
+  /**
+   * Accuracy budget: the compressions of the rejected states beyond the last
+   * accepted one, most compressed first. They were judged after only one or
+   * two epochs of recovery, and a large step may need more: with
+   * `rejudgeRejected`, fitVIB keeps them and judges them again, in this
+   * order, after the full fine-tune.
+   */
+  get candidates(): number[] {
+    return this.rejected.filter((c) => c > this.accepted.compression).sort((a, b) => b - a);
   }
 
   /** Accuracy budget: the compression of the last accepted state (1 until one is). */
@@ -262,6 +277,7 @@ export class CompressionController {
     this.verdictValue = 'rejected';
     this.extended = false;
     this.rejections++;
+    this.rejected.push(compression);
     if (this.rejections >= 2) {
       this.phaseValue = 'done';
       return 0;

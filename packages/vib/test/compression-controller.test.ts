@@ -126,6 +126,7 @@ describe('CompressionController', () => {
     assert.equal(controller.verdict, 'rejected');
     assert.equal(controller.phase, 'compress');
     assert.ok(Math.abs(controller.rung - Math.sqrt(1.5)) < 1e-12);
+    assert.deepEqual(controller.candidates, [2.5], 'kept for a second judgement after the fine-tune');
     assert.ok(near(controller.klFac, 1e-3), 'restarts a step below the klFac of the accepted state');
 
     // The caller restored 1.6x; the finer rung (1.96x) is judged and accepted, raising the reference.
@@ -135,6 +136,7 @@ describe('CompressionController', () => {
     controller.update({ compression: 2, accuracy: 0.91 });
     assert.equal(controller.verdict, 'accepted');
     assert.equal(controller.referenceAccuracy, 0.91, 'held to its best judged accuracy');
+    assert.deepEqual(controller.candidates, [2.5], 'still beyond the accepted 2x');
 
     // A second rejection ends pruning.
     controller.update({ compression: 2.5, accuracy: 0.7 });
@@ -142,6 +144,7 @@ describe('CompressionController', () => {
     assert.equal(controller.verdict, 'rejected');
     assert.equal(controller.phase, 'done');
     assert.equal(controller.klFac, 0);
+    assert.deepEqual(controller.candidates, [2.5, 2.5]);
     controller.update({ compression: 2.5, accuracy: 0.85 });
     assert.equal(controller.klFac, 0, 'done stays done');
 
@@ -219,6 +222,50 @@ describe('CompressionController', () => {
       // A rule judging the KL-stage accuracy would have stopped at once.
       assert.ok(duringKl > 0 && klWithinBudget === 0);
     }
+  });
+
+  it('accuracy budget on a simulated slow recovery: rejected rungs judged again after the full fine-tune lift the result past 10x', () => {
+    // As above, but a frozen-mask recovery closes the gap a step leaves only
+    // by 20% per check, and the gap grows with the step (3 points per rung of
+    // 1.5x): a large step is still short of the budget after two recovery
+    // windows, although the full fine-tune (modelled as closing the gap)
+    // brings it within. This is what the pre-trained MNIST route showed.
+    const recovered = (c: number) => 0.96 - 0.01 * (c / 14) ** 3;
+    let lifted = 0;
+    for (const seed of [1, 3, 4, 5]) {
+      const rand = random(100 + seed);
+      const noise = () => 0.003 * (2 * rand() - 1);
+      const run = simulatedRun(seed);
+      const controller = new CompressionController({ maxAccuracyDrop: 0.01, referenceAccuracy: 0.96 });
+      let compression = 1;
+      let kept = { compression: 1, state: run.save() };
+      let gap = 0;
+      let recoveryStep = 0;
+      for (let step = 0; step < 120 && controller.phase !== 'done'; step++) {
+        let accuracy: number;
+        if (controller.phase === 'recover') {
+          recoveryStep++;
+          accuracy = recovered(compression) - gap * 0.8 ** recoveryStep + noise();
+        } else {
+          recoveryStep = 0;
+          compression = run.step(controller.klFac);
+          gap = (0.03 * Math.log(compression / kept.compression)) / Math.log(1.5);
+          accuracy = recovered(compression) - 0.04 + noise();
+        }
+        controller.update({ compression, accuracy });
+        if (controller.verdict === 'accepted') kept = { compression, state: run.save() };
+        if (controller.verdict === 'rejected') compression = run.restore(kept.state);
+      }
+      const candidates = controller.candidates;
+      assert.deepEqual(candidates, [...candidates].sort((a, b) => b - a), 'most compressed first');
+      assert.ok(candidates.every((c) => c > controller.acceptedCompression));
+      // fitVIB's rule: the first candidate within budget after the full fine-tune, else the accepted state.
+      const final = candidates.find((c) => recovered(c) >= 0.95) ?? controller.acceptedCompression;
+      assert.ok(recovered(final) >= 0.95, `seed ${seed}: ${final.toFixed(1)}x is outside the budget`);
+      if (controller.acceptedCompression < 10 && final >= 10) lifted++;
+    }
+    // The ladder alone stops below 10x on these seeds; the second judgement reaches 11x to 13x on two of them.
+    assert.ok(lifted >= 2, `lifted past 10x on ${lifted} seeds`);
   });
 
   it('rejects bad targets and settings', () => {

@@ -21,6 +21,7 @@ import {
   DEFAULT_MAX_ACCURACY_DROP,
   DEFAULT_RAMP_FRACTION,
   DEFAULT_RECOVERY_STEPS,
+  DEFAULT_REJUDGE_REJECTED,
   DEFAULT_TARGET_TOLERANCE,
   DEFAULT_THRESHOLD,
   DEFAULT_WARMUP_FRACTION,
@@ -54,6 +55,7 @@ describe('defaults are what the README says', () => {
     assert.equal(Number(readmeDefault(section, 'maxAccuracyDrop').split(' ')[0]), DEFAULT_MAX_ACCURACY_DROP);
     assert.equal(readmeDefault(section, 'fineTuneEpochs'), String(DEFAULT_FINE_TUNE_EPOCHS));
     assert.equal(readmeDefault(section, 'controlsPerEpoch'), String(DEFAULT_CONTROLS_PER_EPOCH));
+    assert.equal(readmeDefault(section, 'rejudgeRejected'), String(DEFAULT_REJUDGE_REJECTED));
   });
 
   it('the compression controller', () => {

@@ -179,6 +179,74 @@ for (const backend of TEST_BACKENDS) {
       model.dispose();
     });
 
+    it('accuracy budget with rejudgeRejected: fine-tunes rejected rungs fully, keeps the first within budget (on by default)', () => {
+      const data = selectionTask(512, 13);
+      const truth = selectionTask(256, 14);
+      // Labels no model can learn until the candidates' fine-tune starts: every rung is rejected after its recovery.
+      const shuffledLabels = tf.tidy(() => tf.cast(tf.floor(tf.randomUniform([256], 0, 4, 'float32', 15)), 'int32'));
+      const run = (realLabelsForCandidates: boolean, rejudgeRejected?: boolean) => {
+        const { model } = gatedModel(16);
+        let candidatePhase = false;
+        const validation = {
+          x: truth.x,
+          get y() {
+            return candidatePhase && realLabelsForCandidates ? truth.y : shuffledLabels;
+          },
+        };
+        const records: FitRecord[] = [];
+        tf.tidy(() => model.predict(tf.zeros([1, 24])));
+        const start = tf.memory().numTensors;
+        const result = fitVIB(model, data, {
+          validation,
+          referenceAccuracy: 0.6,
+          rejudgeRejected,
+          epochs: 16,
+          warmupEpochs: 4,
+          lr: 3e-2,
+          ibLr: 5e-2,
+          fineTuneEpochs: 2,
+          onRecord: (r) => {
+            records.push(r);
+            if (r.phase === 'candidate') candidatePhase = true;
+          },
+        });
+        assert.equal(tf.memory().numTensors, start, 'fitVIB leaks tensors');
+        model.dispose();
+        return { result, records };
+      };
+
+      const kept = run(true);
+      const first = kept.result.candidates[0];
+      assert.ok(first, 'a rung was rejected and became a candidate');
+      assert.ok(first.compression > 1);
+      assert.equal(first.kept, true, `judged ${first.validationAccuracy} after the fine-tune`);
+      assert.equal(kept.result.candidates.length, 1, 'the first candidate within budget ends the search');
+      assert.equal(kept.result.compression.ratio, first.compression, 'the candidate is the result');
+      assert.equal(kept.result.selected.compression, first.compression);
+      assert.equal(kept.result.reached, true);
+      assert.ok(kept.result.validationAccuracy! >= 0.59);
+      assert.equal(kept.records.filter((r) => r.phase === 'candidate').length, 2 * 4, 'one full fine-tune (2 epochs x 4 checks)');
+      assert.equal(kept.records.filter((r) => r.phase === 'fine-tune').length, 0, 'no fallback fine-tune');
+
+      const failed = run(false, true);
+      const tried = failed.result.candidates;
+      assert.ok(tried.length >= 1 && tried.every((c) => !c.kept && c.compression > 1));
+      for (let k = 1; k < tried.length; k++) assert.ok(tried[k].compression <= tried[k - 1].compression, 'most compressed first');
+      assert.equal(failed.records.filter((r) => r.phase === 'candidate').length, 2 * 4 * tried.length);
+      // None within budget: back to the last accepted state (here the unpruned start), fine-tuned as before.
+      assert.equal(failed.records.filter((r) => r.phase === 'fine-tune').length, 2 * 4);
+      assert.equal(failed.result.compression.ratio, 1);
+      assert.equal(failed.result.selected.compression, 1);
+      assert.equal(failed.result.reached, true, 'the accepted start is within budget by definition');
+
+      // Off: the rejected rungs are dropped and the accepted start is fine-tuned.
+      const off = run(true, false);
+      assert.deepEqual(off.result.candidates, []);
+      assert.equal(off.result.compression.ratio, 1);
+      assert.equal(off.records.filter((r) => r.phase === 'candidate').length, 0);
+      tf.dispose([data.x, data.y, truth.x, truth.y, shuffledLabels]);
+    });
+
     it('the accuracy budget defaults to 30 epochs (warm-up 8), the other modes to 20 (warm-up 5)', () => {
       const data = selectionTask(64, 11);
       const warmups = (options: Parameters<typeof fitVIB>[2]) => {
