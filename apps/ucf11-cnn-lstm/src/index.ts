@@ -42,3 +42,17 @@ export {
   type FeatureKey,
   type SamplingSpec,
 } from './feature-cache.js';
+export { DEFAULT_TRAIN_SAMPLINGS, FRAME_COUNTS_FILE, ClipFeatures, type ClipFeaturesOptions } from './clip-features.js';
+export { CNN_LSTM_BN_MOMENTUM, buildCnnLstmModel, buildPlainCnnLstmModel, toVibCnnLstm, type CnnLstmModelOptions } from './cnn-lstm-model.js';
+export { extractorFromOptions, normalizationOf } from './extractor-from-options.js';
+export { DEFAULT_TRAIN_OPTIONS, NORMALIZATIONS, RANDOM_EXTRACTOR, SPLITS, type CnnLstmTrainOptions, type NormalizationChoice, type SplitKind } from './options.js';
+export { cacheDirOf, effectiveOptions, readCnnLstmRun, type CnnLstmRun } from './run-files.js';
+export { clipFeaturesOf, modelOptionsOf, splitOf, train, type CnnLstmTrainOutcome } from './train.js';
+export { compress, evaluateRun, report, type RunCommandOptions } from './run-commands.js';
+export { INFER_MODELS, infer, type InferModel, type InferOptions, type InferResult, type Prediction } from './infer.js';
+export { BENCH_EDGE_DEFAULTS, benchEdge, formatEdgeBench, timeIt, type BenchEdgeOptions, type EdgeBench, type Timing } from './bench-edge.js';
+export { compactLstmRunner, type CompactEngine, type CompactLstmRunner, type CompactLstmRunnerOptions } from './compact-lstm-runner.js';
+export { sweepCnnLstm } from './sweep.js';
+export { COMPLETE_MARKER, generateSet } from './synthetic-set.js';
+export { DEMO_DEFAULTS, runDemo, type DemoOutcome } from './demo.js';
+export { program, toTrainOptions } from './cli.js';

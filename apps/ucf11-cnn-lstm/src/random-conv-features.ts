@@ -33,6 +33,15 @@ export interface RandomConvFeaturesOptions {
   channels?: readonly number[];
   /** Normalisation the frames get before `extract`. Default: 'imagenet'. */
   normalization?: Normalization;
+  /**
+   * Average pooling over a [rows, cols] grid of the last feature map instead
+   * of over all of it: features are then rows x cols cells of
+   * featureSize / (rows x cols) channels each, cell by cell, and keep coarse
+   * position (global pooling is translation-invariant, so it cannot see
+   * where an object moves). featureSize must be a multiple of rows x cols.
+   * Default: [1, 1] (global average pooling, like Inception-v3's avg_pool).
+   */
+  poolGrid?: readonly [number, number];
 }
 
 /**
@@ -54,6 +63,8 @@ export class RandomConvFeatures implements FrameFeatureExtractor {
   readonly normalization: Normalization;
   readonly seed: number;
   readonly channels: readonly number[];
+  /** Pooling grid [rows, cols] of the last feature map. */
+  readonly poolGrid: readonly [number, number];
   /** Floating-point operations per frame (2 per multiply-add; ReLU and pooling not counted). */
   readonly flopsPerFrame: number;
   private readonly kernels: tf.Tensor4D[];
@@ -74,8 +85,17 @@ export class RandomConvFeatures implements FrameFeatureExtractor {
     }
     this.channels = [...channels];
     this.normalization = options.normalization ?? DEFAULT_NORMALIZATION;
+    const grid = options.poolGrid ?? [1, 1];
+    if (!Array.isArray(grid) || grid.length !== 2 || !grid.every((g) => Number.isInteger(g) && g > 0)
+      || this.featureSize % (grid[0] * grid[1]) !== 0) {
+      throw new InvalidArgumentError('poolGrid', grid, `[rows, cols] of positive integers whose product divides featureSize (${this.featureSize})`);
+    }
+    this.poolGrid = [grid[0], grid[1]];
+    const cells = grid[0] * grid[1];
     this.id = `random-conv:seed=${this.seed}:channels=${this.channels.join('-')}:features=${this.featureSize}`
-      + `:size=${this.inputWidth}x${this.inputHeight}:norm=${normalizationId(this.normalization)}`;
+      + `:size=${this.inputWidth}x${this.inputHeight}:norm=${normalizationId(this.normalization)}`
+      + (cells > 1 ? `:grid=${grid[0]}x${grid[1]}` : '');
+    const lastChannels = this.featureSize / cells;
 
     const rng = mulberry32(this.seed);
     const shapes: [number, number, number, number][] = [];
@@ -91,8 +111,11 @@ export class RandomConvFeatures implements FrameFeatureExtractor {
       flops += 2 * height * width * KERNEL * KERNEL * inChannels * out;
       inChannels = out;
     }
-    shapes.push([1, 1, inChannels, this.featureSize]);
-    flops += 2 * height * width * inChannels * this.featureSize;
+    if (grid[0] > height || grid[1] > width) {
+      throw new InvalidArgumentError('poolGrid', grid, `a grid no finer than the last feature map (${height}x${width})`);
+    }
+    shapes.push([1, 1, inChannels, lastChannels]);
+    flops += 2 * height * width * inChannels * lastChannels;
     this.flopsPerFrame = flops;
     this.kernels = shapes.map((shape) => tf.tensor4d(heNormal(rng, shape), shape));
   }
@@ -106,7 +129,20 @@ export class RandomConvFeatures implements FrameFeatureExtractor {
       this.kernels.forEach((filter, i) => {
         x = tf.fused.conv2d({ x, filter, strides: i === last ? 1 : STRIDE, pad: 'same', activation: 'relu' });
       });
-      return tf.mean(x, [1, 2]) as tf.Tensor2D;
+      const [rows, cols] = this.poolGrid;
+      if (rows * cols === 1) return tf.mean(x, [1, 2]) as tf.Tensor2D;
+      const [, h, w] = x.shape;
+      const cells: tf.Tensor[] = [];
+      for (let r = 0; r < rows; r++) {
+        const top = Math.floor((r * h) / rows);
+        const bottom = Math.floor(((r + 1) * h) / rows);
+        for (let c = 0; c < cols; c++) {
+          const left = Math.floor((c * w) / cols);
+          const right = Math.floor(((c + 1) * w) / cols);
+          cells.push(tf.mean(tf.slice(x, [0, top, left, 0], [-1, bottom - top, right - left, -1]), [1, 2]));
+        }
+      }
+      return tf.concat(cells, 1) as tf.Tensor2D;
     });
   }
 

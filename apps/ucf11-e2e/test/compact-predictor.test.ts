@@ -6,8 +6,8 @@ import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { compact, saveCompact, type CompactResult } from '@tfjs-compress/prune';
-import { assertNoLeak, TEST_BACKENDS, useBackend } from '@tfjs-compress/testing';
-import { InvalidArgumentError, type VIBGate } from '@tfjs-compress/vib';
+import { assertNoLeak, TEST_BACKENDS, useBackend, maxAbsDiff, namesOption } from '@tfjs-compress/testing';
+import type { VIBGate } from '@tfjs-compress/vib';
 import { VIBLSTM } from '@tfjs-compress/vib-rnn';
 import { mulberry32, readDataset, type VideoClip } from '@tfjs-compress/video';
 import { CompactClipPredictor } from '../src/compact-predictor.js';
@@ -92,14 +92,6 @@ async function oldPath(result: CompactResult, clips: VideoClip[], cacheDir: stri
   return out;
 }
 
-function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.equal(a.length, b.length);
-  let max = 0;
-  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i] - b[i]));
-  return max;
-}
-
-const isOption = (option: string) => (e: unknown) => InvalidArgumentError.isInstance(e) && (e as InvalidArgumentError).option === option;
 
 for (const backend of TEST_BACKENDS) {
   describe(`CompactClipPredictor (${backend})`, () => {
@@ -120,14 +112,14 @@ for (const backend of TEST_BACKENDS) {
       assert.equal(result.model.getLayer('vib_lstm').getWeights()[1].shape[0], 3, 'three kept units');
       const expected = await oldPath(result, clips, join(temp(), 'cache'));
       assert.equal(expected.size, clips.length);
-      const spread = maxDiff(expected.get(clips[0].path)!, expected.get(clips[1].path)!);
+      const spread = maxAbsDiff(expected.get(clips[0].path)!, expected.get(clips[1].path)!);
       assert.ok(spread > 1e-3, `clips give different predictions (${spread})`);
       for (const engine of ['fused', 'layers'] as const) {
         const predictor = await CompactClipPredictor.load(dir, { frames: FRAMES, width: WIDTH, height: HEIGHT, engine });
         assert.equal(predictor.engine, engine);
         for (const clip of clips) {
           const got = await predictor.predict(clip.path);
-          assert.ok(maxDiff(got.probabilities, expected.get(clip.path)!) < 1e-5, `${engine} ${clip.path}`);
+          assert.ok(maxAbsDiff(got.probabilities, expected.get(clip.path)!) < 1e-5, `${engine} ${clip.path}`);
           assert.deepEqual(got.frameIndices, [0, 2, 4, 6], '8 frames, T = 4: stride 2 from frame 0');
           const t = got.times;
           assert.ok(t.decodeMs > 0 && t.gatherMs >= 0 && t.modelMs > 0, JSON.stringify(t));
@@ -167,21 +159,21 @@ for (const backend of TEST_BACKENDS) {
       const options = { frames: FRAMES, width: WIDTH, height: HEIGHT };
       const { model } = result;
       const kept = result.keptInputs;
-      assert.throws(() => new CompactClipPredictor(model, kept, { ...options, width: 0 }), isOption('width'));
-      assert.throws(() => new CompactClipPredictor(model, kept, { ...options, frames: 5 }), isOption('frames'));
-      assert.throws(() => new CompactClipPredictor(model, kept.slice(1), options), isOption('keptInputs'));
-      assert.throws(() => new CompactClipPredictor(model, [...kept.slice(1), FEATURES], options), isOption('keptInputs'));
-      assert.throws(() => new CompactClipPredictor(model, kept, { ...options, width: 16 }), isOption('keptInputs'), 'pixels outside a smaller frame');
-      assert.throws(() => new CompactClipPredictor(model, kept, { ...options, engine: 'gpu' as never }), isOption('engine'));
-      assert.throws(() => new CompactClipPredictor(model, kept, { ...options, shortClip: 'wrap' as never }), isOption('shortClip'));
-      assert.throws(() => new CompactClipPredictor(model, kept, { ...options, scaleFlags: 'cubic' as never }), isOption('scaleFlags'));
+      assert.throws(() => new CompactClipPredictor(model, kept, { ...options, width: 0 }), namesOption('width'));
+      assert.throws(() => new CompactClipPredictor(model, kept, { ...options, frames: 5 }), namesOption('frames'));
+      assert.throws(() => new CompactClipPredictor(model, kept.slice(1), options), namesOption('keptInputs'));
+      assert.throws(() => new CompactClipPredictor(model, [...kept.slice(1), FEATURES], options), namesOption('keptInputs'));
+      assert.throws(() => new CompactClipPredictor(model, kept, { ...options, width: 16 }), namesOption('keptInputs'), 'pixels outside a smaller frame');
+      assert.throws(() => new CompactClipPredictor(model, kept, { ...options, engine: 'gpu' as never }), namesOption('engine'));
+      assert.throws(() => new CompactClipPredictor(model, kept, { ...options, shortClip: 'wrap' as never }), namesOption('shortClip'));
+      assert.throws(() => new CompactClipPredictor(model, kept, { ...options, scaleFlags: 'cubic' as never }), namesOption('scaleFlags'));
       const predictor = new CompactClipPredictor(model, kept, options);
-      await assert.rejects(predictor.predict(''), isOption('path'));
-      assert.throws(() => predictor.predictFeatures(new Float32Array(3)), isOption('features'));
-      assert.throws(() => predictor.predictDecoded({ width: 16, height: 12, numFrames: 1, data: new Uint8Array(16 * 12 * 3) }), isOption('clip'));
+      await assert.rejects(predictor.predict(''), namesOption('path'));
+      assert.throws(() => predictor.predictFeatures(new Float32Array(3)), namesOption('features'));
+      assert.throws(() => predictor.predictDecoded({ width: 16, height: 12, numFrames: 1, data: new Uint8Array(16 * 12 * 3) }), namesOption('clip'));
       // A GRU model has no fused path: 'fused' says so, 'auto' falls back to layers.
       const gru = tfl.sequential({ layers: [tfl.layers.gru({ units: 2, recurrentInitializer: 'glorotUniform', inputShape: [FRAMES, 3] }), tfl.layers.dense({ units: 2, activation: 'softmax' })] });
-      assert.throws(() => new CompactClipPredictor(gru, [0, 1, 2], { ...options, engine: 'fused' }), isOption('engine'));
+      assert.throws(() => new CompactClipPredictor(gru, [0, 1, 2], { ...options, engine: 'fused' }), namesOption('engine'));
       assert.equal(new CompactClipPredictor(gru, [0, 1, 2], options).engine, 'layers');
       gru.dispose();
     });

@@ -3,3 +3,4 @@ export { assertClose, maxAbsDiff } from './compare.js';
 export { finiteDifferenceGradient } from './finite-difference.js';
 export { assertNoLeak } from './leak.js';
 export { saveAndLoad } from './round-trip.js';
+export { namesOption } from './errors.js';

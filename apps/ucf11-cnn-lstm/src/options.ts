@@ -1,0 +1,82 @@
+import type { CommonTrainOptions } from '@tfjs-compress/app-kit';
+import type { BackendChoice } from '@tfjs-compress/runtime';
+import type { ReadLayout } from '@tfjs-compress/video';
+import { DEFAULT_TRAIN_SAMPLINGS } from './clip-features.js';
+
+export const SPLITS = ['random', 'group'] as const;
+export type SplitKind = (typeof SPLITS)[number];
+
+/** How frames are normalised before the extractor: the video package's names, plus 'symmetric' ([-1, 1], Keras 'tf' mode). */
+export const NORMALIZATIONS = ['imagenet', 'unit', 'none', 'symmetric'] as const;
+export type NormalizationChoice = (typeof NORMALIZATIONS)[number];
+
+/** The built-in extractor's name on the command line. */
+export const RANDOM_EXTRACTOR = 'random-conv';
+
+/** Options of `train` (and of the training part of `demo` and `sweep`). */
+export interface CnnLstmTrainOptions extends CommonTrainOptions {
+  layout: ReadLayout;
+  split: SplitKind;
+  backend: BackendChoice;
+  /**
+   * The frame feature extractor: 'random-conv' (built in: untrained, seeded,
+   * offline) or a tfjs model (folder, model.json path or http(s) URL).
+   */
+  extractor: string;
+  /** Layer / node to read features from (a model extractor). Default: the model's output. */
+  extractorOutput?: string;
+  /** Frame size fed to the extractor, [height, width]. Default: the model's own; 120x160 for random-conv. */
+  inputSize?: [number, number];
+  normalization: NormalizationChoice;
+  /** random-conv: features per frame. */
+  featureSize: number;
+  /** random-conv: seed of its fixed weights. */
+  extractorSeed: number;
+  /** random-conv: pooling grid [rows, cols] of its last feature map (keeps coarse position). */
+  poolGrid: [number, number];
+  /** Cached training samplings per clip (augmentation). */
+  samplings: number;
+  /** Feature cache. Default: <out>/feature-cache. */
+  cacheDir?: string;
+  /** Group-lasso weight of the stage after VIB; 0: no stage. */
+  groupLasso: number;
+  groupLassoEpochs: number;
+}
+
+/**
+ * The paper's CNN-LSTM setup (PAPER_NOTES section 4): 2048 features, 2048
+ * units, 32 frames, batch 32, no dropout; the schedule of the end-to-end
+ * app (KL warm-up, ramp, frozen-mask fine-tune).
+ */
+export const DEFAULT_TRAIN_OPTIONS: CnnLstmTrainOptions = {
+  data: 'data/ucf11',
+  layout: 'auto',
+  split: 'random',
+  testFraction: 0.2,
+  out: 'runs/ucf11-cnn-lstm',
+  frames: 32,
+  units: 2048,
+  batchSize: 32,
+  epochs: 30,
+  warmupEpochs: 5,
+  rampEpochs: 10,
+  fineTuneEpochs: 5,
+  pretrainEpochs: 0,
+  lr: 1e-3,
+  ibLr: 5e-2,
+  klFac: 1e-3,
+  klMult: 2,
+  weightDecay: 0,
+  dropout: 0,
+  seed: 1,
+  backend: 'auto',
+  resume: false,
+  extractor: RANDOM_EXTRACTOR,
+  normalization: 'imagenet',
+  featureSize: 2048,
+  extractorSeed: 1,
+  poolGrid: [4, 4],
+  samplings: DEFAULT_TRAIN_SAMPLINGS,
+  groupLasso: 0,
+  groupLassoEpochs: 3,
+};

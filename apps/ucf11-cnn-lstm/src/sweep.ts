@@ -1,0 +1,26 @@
+import { join, resolve } from 'node:path';
+import { runSweep, type SweepRunOptions } from '@tfjs-compress/app-kit';
+import type { CnnLstmTrainOptions } from './options.js';
+import { compress } from './run-commands.js';
+import { train } from './train.js';
+
+/**
+ * `sweep`: one training run per klFac (app-kit's `runSweep`), all reading
+ * one feature cache (<out>/feature-cache unless --cache-dir), so the CNN
+ * runs once for the whole sweep.
+ */
+export function sweepCnnLstm(options: CnnLstmTrainOptions, klFacs: readonly number[], log: (line: string) => void = console.log) {
+  const cacheDir = options.cacheDir ?? join(resolve(options.out), 'feature-cache');
+  const spec: SweepRunOptions = {
+    out: options.out,
+    values: klFacs,
+    title: `UCF11 CNN-LSTM: accuracy against LSTM compression (VIB-LSTM(${options.units}), ${options.frames} frames)`,
+    trainAndCompress: async (klFac, runDir) => {
+      const outcome = await train({ ...options, out: runDir, klFac, cacheDir }, log);
+      outcome.model.dispose();
+      return compress({ out: runDir, backend: options.backend }, log);
+    },
+    log,
+  };
+  return runSweep(spec);
+}
