@@ -20,7 +20,8 @@
  * and prints a table.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { printTable, writeBenchJson } from '@tfjs-compress/testing';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -352,18 +353,9 @@ async function main(): Promise<void> {
   }
   report.loadAverageAfter = load();
   const header = ['case (per clip, batch 1)', 'uncompressed', 'compact', 'detail', 'ratio'];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const format = (cells: string[]) => cells.map((c, i) => (c ?? '').padEnd(widths[i])).join(' | ');
-  console.log(format(header));
-  console.log(widths.map((w) => '-'.repeat(w)).join('-|-'));
-  for (const row of rows) console.log(format(row));
+  printTable(header, rows);
   console.log(`\nload average (1, 5, 15 min): ${report.loadAverageBefore} before, ${report.loadAverageAfter} after (2 cores; above 2 the timings are noisy)`);
-  const outDir = join(root, 'bench-results');
-  mkdirSync(outDir, { recursive: true });
-  const outFile = join(outDir, 'inference.json');
-  writeFileSync(`${outFile}.tmp`, `${JSON.stringify(report, null, 2)}\n`);
-  renameSync(`${outFile}.tmp`, outFile);
-  console.log(`\nJSON: ${outFile}`);
+  writeBenchJson(join(root, 'bench-results', 'inference.json'), report);
 }
 
 main().catch((error: Error) => {

@@ -15,7 +15,8 @@
  * prints a table.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { printTable, writeBenchJson } from '@tfjs-compress/testing';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -214,17 +215,8 @@ async function main(): Promise<void> {
     ]);
   }
   const header = ['config', `shape (${opts.backend}); schedule`, 'masks only: median (spread)', 'shrink: median (spread)', 'ratio (masks/shrink)'];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const format = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join(' | ');
-  console.log(format(header));
-  console.log(widths.map((w) => '-'.repeat(w)).join('-|-'));
-  for (const row of rows) console.log(format(row));
-
-  const outFile = resolve(opts.json);
-  mkdirSync(dirname(outFile), { recursive: true });
-  writeFileSync(`${outFile}.tmp`, `${JSON.stringify(report, null, 2)}\n`);
-  renameSync(`${outFile}.tmp`, outFile);
-  console.log(`\nJSON: ${outFile}`);
+  printTable(header, rows);
+  writeBenchJson(resolve(opts.json), report);
   rmSync(work, { recursive: true, force: true });
 }
 

@@ -10,7 +10,7 @@
  * about 2 x 3 GiB of wasm heap and minutes per case).
  */
 import { availableParallelism, cpus, loadavg } from 'node:os';
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { printTable, writeBenchJson } from '@tfjs-compress/testing';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
@@ -187,22 +187,10 @@ for (const shape of shapes) {
   }
 }
 
-function table(header: string[], body: string[][]): void {
-  const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => r[i].length)));
-  const format = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join(' | ');
-  console.log(format(header));
-  console.log(widths.map((w) => '-'.repeat(w)).join('-|-'));
-  for (const row of body) console.log(format(row));
-}
-table(['shape (wasm)', 'params', 'single ms', '1 worker ms', '2 workers ms', '2w speed-up (range)', '2w exchange+update', 'cpu/step busiest thread 1w / 2w'], rows);
+printTable(['shape (wasm)', 'params', 'single ms', '1 worker ms', '2 workers ms', '2w speed-up (range)', '2w exchange+update', 'cpu/step busiest thread 1w / 2w'], rows);
 console.log('\nmean wall ms per step in the slowest worker');
-table(['shape', 'workers', 'fwd+bwd', 'grad out', 'reduce', 'adam (own parts)', 'weights out', 'weights in'], breakdown);
+printTable(['shape', 'workers', 'fwd+bwd', 'grad out', 'reduce', 'adam (own parts)', 'weights out', 'weights in'], breakdown);
 report.loadAverageAtEnd = loadavg();
 console.log(`load average at start ${(report.loadAverageAtStart as number[]).map((l) => l.toFixed(1)).join(' ')}, end ${loadavg().map((l) => l.toFixed(1)).join(' ')} (${availableParallelism()} cores)`);
 
-const outDir = join(root, 'bench-results');
-mkdirSync(outDir, { recursive: true });
-const outFile = join(outDir, 'parallel.json');
-writeFileSync(`${outFile}.tmp`, `${JSON.stringify(report, null, 2)}\n`);
-renameSync(`${outFile}.tmp`, outFile);
-console.log(`\nJSON: ${outFile}`);
+writeBenchJson(join(root, 'bench-results', 'parallel.json'), report);

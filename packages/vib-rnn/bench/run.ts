@@ -4,7 +4,7 @@
  * Writes bench-results/vib-rnn.json at the repository root and prints a table.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { printTable, writeBenchJson } from '@tfjs-compress/testing';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CaseSpec, LayerResult } from './bench-case.js';
@@ -82,15 +82,5 @@ for (const layer of ['vib', 'builtin'] as const) {
 }
 
 const header = ['case', 'backend', 'VIBLSTM / result', 'tf.layers.lstm / detail', 'ratio (ours/builtin)'];
-const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-const format = (cells: string[]) => cells.map((c, i) => (c ?? '').padEnd(widths[i])).join(' | ');
-console.log(format(header));
-console.log(widths.map((w) => '-'.repeat(w)).join('-|-'));
-for (const row of rows) console.log(format(row));
-
-const outDir = join(root, 'bench-results');
-mkdirSync(outDir, { recursive: true });
-const outFile = join(outDir, 'vib-rnn.json');
-writeFileSync(`${outFile}.tmp`, `${JSON.stringify(report, null, 2)}\n`);
-renameSync(`${outFile}.tmp`, outFile);
-console.log(`\nJSON: ${outFile}`);
+printTable(header, rows);
+writeBenchJson(join(root, 'bench-results', 'vib-rnn.json'), report);

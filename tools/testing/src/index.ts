@@ -4,3 +4,4 @@ export { finiteDifferenceGradient } from './finite-difference.js';
 export { assertNoLeak } from './leak.js';
 export { saveAndLoad } from './round-trip.js';
 export { namesOption } from './errors.js';
+export { printTable, writeBenchJson } from './bench-output.js';
