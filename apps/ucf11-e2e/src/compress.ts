@@ -1,9 +1,8 @@
-import { join } from 'node:path';
 import { compressRun, type CompressResults } from '@tfjs-compress/app-kit';
 import { loadCompact } from '@tfjs-compress/prune';
 import { describeBackend, selectBackend, type BackendChoice } from '@tfjs-compress/runtime';
 import './register.js';
-import { closableVideoSource } from './dataset.js';
+import { closableVideoSource, streamOptionsOf } from './dataset.js';
 import { readRun, runPaths } from './run-files.js';
 
 export { formatResults, keepInputs, type CompressResults, type ModelFigures } from '@tfjs-compress/app-kit';
@@ -18,11 +17,8 @@ export interface CompressOptions {
 /** The run's test clips as a closable batch source (frames from the run's frame cache). */
 export function testSourceOf(out: string) {
   const run = readRun(out);
-  const o = run.options;
-  return closableVideoSource(run.test, 'test', {
-    frames: o.frames, width: o.width, height: o.height, batchSize: o.batchSize, classes: run.classes.length, seed: o.seed,
-    cacheDir: o.cacheDir ?? join(runPaths(out).dir, 'frame-cache'),
-  });
+  // The stream's default ffmpeg concurrency, as evaluation always used.
+  return closableVideoSource(run.test, 'test', { ...streamOptionsOf(run.options, run.classes.length), concurrency: undefined });
 }
 
 /**

@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BatchSource } from '@tfjs-compress/app-kit';
+import type { TrainOptions } from './options.js';
+import { runPaths } from './run-files.js';
 import {
   VideoBatchStream,
   generateSyntheticDataset,
@@ -97,6 +99,20 @@ export interface StreamOptions {
   /** Frame cache directory: decoded clips are kept there, so later epochs skip ffmpeg. */
   cacheDir: string;
   concurrency?: number;
+}
+
+/** The stream options of a run: its frame size and batch, and its frame cache (<out>/frame-cache unless --cache-dir). */
+export function streamOptionsOf(o: TrainOptions, classes: number): StreamOptions {
+  return {
+    frames: o.frames,
+    width: o.width,
+    height: o.height,
+    batchSize: o.batchSize,
+    classes,
+    seed: o.seed,
+    cacheDir: o.cacheDir ?? join(runPaths(o.out).dir, 'frame-cache'),
+    concurrency: o.concurrency,
+  };
 }
 
 /** A BatchSource over a VideoBatchStream: flat [B, T, H*W*3] frames, integer labels, bounded memory. */

@@ -1,13 +1,12 @@
-import { join } from 'node:path';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { DEFAULT_WORKER_IMPORTS, trainRun, type EpochRecord } from '@tfjs-compress/app-kit';
 import { describeBackend, selectBackend } from '@tfjs-compress/runtime';
 import { InvalidArgumentError } from '@tfjs-compress/vib';
 import type { VideoClip } from '@tfjs-compress/video';
-import { closableVideoSource, loadSplit } from './dataset.js';
+import { closableVideoSource, loadSplit, streamOptionsOf } from './dataset.js';
 import { buildE2eModel, buildPlainModel, toVibModel, type E2eModelOptions } from './e2e-model.js';
 import type { TrainOptions } from './options.js';
-import { runPaths, type RunRecord } from './run-files.js';
+import type { RunRecord } from './run-files.js';
 
 export interface TrainOutcome {
   model: tfl.LayersModel;
@@ -58,16 +57,7 @@ export async function train(options: TrainOptions, log: (line: string) => void =
     features: (o) => o.width * o.height * 3,
     describeModel: (o, split) => `${o.frames} x ${o.width * o.height * 3} -> VIB-LSTM(${o.units}) -> head -> ${split.classes.length}`,
     sources: async (o, split) => {
-      const stream = {
-        frames: o.frames,
-        width: o.width,
-        height: o.height,
-        batchSize: o.batchSize,
-        classes: split.classes.length,
-        seed: o.seed,
-        cacheDir: o.cacheDir ?? join(runPaths(o.out).dir, 'frame-cache'),
-        concurrency: o.concurrency,
-      };
+      const stream = streamOptionsOf(o, split.classes.length);
       return { train: closableVideoSource(split.train, 'train', stream), test: closableVideoSource(split.test, 'test', stream) };
     },
     buildModel: (o, classes, pretrained) => (pretrained ? buildPlainModel(modelOptions(o, classes)) : buildE2eModel(modelOptions(o, classes))),
