@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { VIBLSTM } from '@tfjs-compress/vib-rnn';
-import type { BatchSource } from '../src/index.js';
+import type { BatchSource, TrainingSessionOptions } from '../src/index.js';
 
 /**
  * A learnable sequence task held in plain arrays: class c shows as a pulse on
@@ -81,4 +81,26 @@ export function smallPlainModel(task: PulseTask, units: number, seed: number): t
       tfl.layers.dense({ units: task.classes, activation: 'softmax', kernelInitializer: tfl.initializers.glorotUniform({ seed: seed + 2 }) }),
     ],
   });
+}
+
+/**
+ * The runTraining options the session tests share: batches of 16 from `task`
+ * (shuffled), all of `testTask` for evaluation, seed 5, lr 1e-2 / ibLr 5e-2,
+ * no progress bars or log. `specific` adds what a test varies.
+ */
+export function pulseSession(
+  task: PulseTask,
+  testTask: PulseTask,
+  specific: Pick<TrainingSessionOptions, 'outDir' | 'epochs' | 'buildModel'> & Partial<TrainingSessionOptions>,
+): TrainingSessionOptions {
+  return {
+    train: arraySource(task, 16, true),
+    test: arraySource(testTask, 48, false),
+    seed: 5,
+    lr: 1e-2,
+    ibLr: 5e-2,
+    progress: false,
+    log: () => undefined,
+    ...specific,
+  };
 }

@@ -17,7 +17,7 @@ import {
   shrinkCheck,
   type TrainingSessionOptions,
 } from '../src/index.js';
-import { arraySource, pulseTask, smallVibModel, type PulseTask } from './helpers.js';
+import { arraySource, pulseTask, smallVibModel, type PulseTask, pulseSession } from './helpers.js';
 
 const temp = () => mkdtempSync(join(tmpdir(), 'app-kit-shrink-'));
 const quiet = () => undefined;
@@ -81,20 +81,14 @@ for (const backend of TEST_BACKENDS) {
       testTask = pulseTask(48, 5, 12, 3, 77);
     });
 
-    const base = (outDir: string, epochs: TrainingSessionOptions['epochs']): TrainingSessionOptions => ({
-      outDir,
-      epochs,
-      buildModel: () => prunedStart(task, 8, 5),
-      train: arraySource(task, 16, true),
-      test: arraySource(testTask, 48, false),
-      seed: 5,
-      lr: 1e-2,
-      ibLr: 5e-2,
-      klFacAt: klWarmup(3e-3, 0, 1),
-      shrink: { patience: 1 },
-      progress: false,
-      log: quiet,
-    });
+    const base = (outDir: string, epochs: TrainingSessionOptions['epochs']): TrainingSessionOptions =>
+      pulseSession(task, testTask, {
+        outDir,
+        epochs,
+        buildModel: () => prunedStart(task, 8, 5),
+        klFacAt: klWarmup(3e-3, 0, 1),
+        shrink: { patience: 1 },
+      });
 
     it('shrinks the live model and its checkpoints; a resumed run ends where an uninterrupted one does', async () => {
       const full = await runTraining(base(temp(), { vib: 3, 'fine-tune': 1 }));

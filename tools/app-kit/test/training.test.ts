@@ -24,7 +24,7 @@ import {
   type EpochRecord,
   type TrainingSessionOptions,
 } from '../src/index.js';
-import { arraySource, pulseTask, smallPlainModel, smallVibModel, type PulseTask } from './helpers.js';
+import { arraySource, pulseTask, smallPlainModel, smallVibModel, type PulseTask, pulseSession } from './helpers.js';
 
 const temp = () => mkdtempSync(join(tmpdir(), 'app-kit-train-'));
 const quiet = () => undefined;
@@ -47,19 +47,13 @@ for (const backend of TEST_BACKENDS) {
       testTask = pulseTask(48, 5, 12, 3, 77);
     });
 
-    const base = (outDir: string, epochs: TrainingSessionOptions['epochs']): TrainingSessionOptions => ({
-      outDir,
-      epochs,
-      buildModel: () => smallVibModel(task, 8, 5),
-      train: arraySource(task, 16, true),
-      test: arraySource(testTask, 48, false),
-      seed: 5,
-      lr: 1e-2,
-      ibLr: 5e-2,
-      klFacAt: klWarmup(3e-3, 1, 1),
-      progress: false,
-      log: quiet,
-    });
+    const base = (outDir: string, epochs: TrainingSessionOptions['epochs']): TrainingSessionOptions =>
+      pulseSession(task, testTask, {
+        outDir,
+        epochs,
+        buildModel: () => smallVibModel(task, 8, 5),
+        klFacAt: klWarmup(3e-3, 1, 1),
+      });
 
     it('checkpoints restore the optimizer moments under new variable names', async () => {
       const dir = join(temp(), 'ckpt');
