@@ -34,7 +34,8 @@ for (const c of rnn?.cases ?? []) {
     add(
       'e2e step / input-projection floor',
       '[16,8,57600]->256 wasm',
-      `${ms(r0.medianMs)} vs floor ${ms(r0.floorMedianMs)}; heap ${r0.peakHeapMiB?.toFixed(0)} MiB of 4096`,
+      `${ms(r0.medianMs)} vs floor ${ms(r0.floorMedianMs)} (${ms(r0.floorFreshMedianMs)} with a fresh W, ${x(c.ratioToFreshFloor)}; ` +
+        `${x(c.ratioToFloorWithInputGradient)} counting dY W^T); heap ${r0.peakHeapMiB?.toFixed(0)} MiB of 4096`,
       c.ratioToFloor,
       '<= 1.3',
       c.ratioToFloor <= 1.3,

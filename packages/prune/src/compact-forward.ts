@@ -37,12 +37,22 @@ interface Lstm {
   features: number;
   /** [K, 4H] on the backend: the one big matMul goes there. */
   kernel: tf.Tensor2D;
+  /** The same [K, 4H] row-major in JS, when it is small enough to project in JS (`jsProjectionMaxMacs`). */
+  kernelValues: Float32Array | null;
   /** [H, 4H] row-major. */
   recurrent: Float32Array;
   bias: Float32Array | null;
   activation: Activation;
   recurrentActivation: Activation;
 }
+
+/**
+ * Below this many multiply-adds ([T, K] x [K, 4H]) the input projection runs
+ * in JS too: a backend matMul costs a tensor upload, a dispatch and a
+ * download (0.3-0.5 ms on wasm), more than the arithmetic of a compact model
+ * (the CNN-LSTM's 16 x 40 x 80 is about 50k multiply-adds, 0.05 ms in JS).
+ */
+export const JS_PROJECTION_MAX_MACS = 1 << 19;
 
 const config = (layer: tfl.layers.Layer) => layer.getConfig() as Record<string, unknown>;
 
@@ -59,7 +69,7 @@ function unsupported(layer: tfl.layers.Layer, what: string): InvalidArgumentErro
 
 const data = (t: tf.Tensor) => t.dataSync() as Float32Array;
 
-function readLstm(layer: tfl.layers.Layer): Lstm {
+function readLstm(layer: tfl.layers.Layer, jsProjectionMaxMacs: number): Lstm {
   const c = config(layer);
   for (const flag of ['returnSequences', 'returnState', 'goBackwards', 'stateful'] as const) {
     if (c[flag] === true) throw unsupported(layer, `${flag} is set`);
@@ -75,6 +85,7 @@ function readLstm(layer: tfl.layers.Layer): Lstm {
     units,
     features: kernel.shape[0],
     kernel: kernel as tf.Tensor2D,
+    kernelValues: kernel.size <= jsProjectionMaxMacs ? data(kernel).slice() : null,
     recurrent: data(recurrent).slice(),
     bias: useBias ? data(bias).slice() : null,
     activation: activationOf(c.activation, layer),
@@ -137,6 +148,21 @@ function batchNormStep(layer: tfl.layers.Layer, inputs: number): HeadStep {
   };
 }
 
+/** [T, K] x [K, G], both row-major, skipping zero inputs (pruned-away features often are). */
+function projectInJs(x: Float32Array, kernel: Float32Array, steps: number, K: number, G: number): Float64Array {
+  const out = new Float64Array(steps * G);
+  for (let t = 0; t < steps; t++) {
+    const o = t * G;
+    for (let k = 0; k < K; k++) {
+      const xk = x[t * K + k];
+      if (xk === 0) continue;
+      const row = k * G;
+      for (let j = 0; j < G; j++) out[o + j] += xk * kernel[row + j];
+    }
+  }
+  return out;
+}
+
 /** The model's layers after its input, checked to form one chain from input to output. */
 function chainOf(model: tfl.LayersModel): tfl.layers.Layer[] {
   const layers = model.layers.filter((l) => l.getClassName() !== 'InputLayer');
@@ -159,8 +185,9 @@ function chainOf(model: tfl.LayersModel): tfl.layers.Layer[] {
  * per-op overhead, which dominates at compact sizes (dozens of small ops per
  * time step cost more than the arithmetic). The input projection, the one
  * sizeable product ([T, K] x [K, 4H]), is a single matMul on the current
- * backend; the recurrence (H x 4H per step) and the head run in plain
- * JavaScript on float64 scratch. Results equal `model.predict` to float32
+ * backend (in JS too when it is small, see JS_PROJECTION_MAX_MACS); the
+ * recurrence (H x 4H per step) and the head run in plain JavaScript on
+ * float64 scratch. Results equal `model.predict` to float32
  * rounding.
  *
  * Supported: a built-in LSTM returning its last output (tfjs gate order
@@ -181,12 +208,20 @@ export class CompactForward {
   /** Time steps fixed by the model's input shape, or null when any length goes. */
   readonly timesteps: number | null;
   private readonly lstm: Lstm;
+  private readonly jsProjectionMaxMacs: number;
   private readonly head: HeadStep[];
 
-  constructor(model: tfl.LayersModel) {
+  /**
+   * `jsProjectionMaxMacs`: largest input projection ([T, K] x [K, 4H]
+   * multiply-adds) run in JS rather than as a backend matMul. Default:
+   * JS_PROJECTION_MAX_MACS; 0 always uses the backend.
+   */
+  constructor(model: tfl.LayersModel, options: { jsProjectionMaxMacs?: number } = {}) {
     const [first, ...rest] = chainOf(model);
     if (first.getClassName() !== 'LSTM') throw unsupported(first, 'the first layer must be an LSTM');
-    this.lstm = readLstm(first);
+    this.jsProjectionMaxMacs = options.jsProjectionMaxMacs ?? JS_PROJECTION_MAX_MACS;
+    if (!(this.jsProjectionMaxMacs >= 0)) throw new InvalidArgumentError('jsProjectionMaxMacs', this.jsProjectionMaxMacs, 'a number >= 0');
+    this.lstm = readLstm(first, this.jsProjectionMaxMacs);
     this.features = this.lstm.features;
     this.units = this.lstm.units;
     this.timesteps = model.inputs[0].shape[1] ?? null;
@@ -234,7 +269,11 @@ export class CompactForward {
     }
     const { units: H, recurrent, bias, activation, recurrentActivation } = this.lstm;
     const G = 4 * H;
-    const projected = tf.tidy(() => tf.matMul(tf.tensor2d(x, [steps, K]), this.lstm.kernel).dataSync() as Float32Array);
+    const { kernelValues } = this.lstm;
+    const projected =
+      kernelValues && steps * K * G <= this.jsProjectionMaxMacs
+        ? projectInJs(x, kernelValues, steps, K, G)
+        : tf.tidy(() => tf.matMul(tf.tensor2d(x, [steps, K]), this.lstm.kernel).dataSync() as Float32Array);
     const h = new Float64Array(H);
     const c = new Float64Array(H);
     const z = new Float64Array(G);

@@ -55,14 +55,18 @@ for (const backend of TEST_BACKENDS) {
       for (const [v, variant] of VARIANTS.entries()) {
         const model = tfl.sequential({ layers: variant.layers() });
         randomize(model, 100 * v + 1);
-        const forward = new CompactForward(model);
-        assert.deepEqual([forward.features, forward.outputs], [7, 3]);
         const x = seeded([1, 6, 7], 7 + v, 2);
         const expected = tf.tidy(() => (model.predict(x) as tf.Tensor).dataSync() as Float32Array);
         const input = x.dataSync() as Float32Array;
-        const got = forward.run(input);
-        await assertNoLeak(() => forward.run(input), 3, variant.what);
-        assert.ok(maxAbsDiff(got, expected) < 1e-5, `${variant.what}: ${maxAbsDiff(got, expected)}`);
+        // The input projection in JS (the default at this size) and as a backend matMul.
+        for (const jsProjectionMaxMacs of [undefined, 0]) {
+          const forward = new CompactForward(model, { jsProjectionMaxMacs });
+          assert.deepEqual([forward.features, forward.outputs], [7, 3]);
+          const got = forward.run(input);
+          await assertNoLeak(() => forward.run(input), 3, variant.what);
+          const what = `${variant.what}, jsProjectionMaxMacs ${jsProjectionMaxMacs}`;
+          assert.ok(maxAbsDiff(got, expected) < 1e-5, `${what}: ${maxAbsDiff(got, expected)}`);
+        }
         assert.ok(Math.max(...expected) - Math.min(...expected) > 1e-2, `${variant.what}: outputs are not flat`);
         tf.dispose(x);
         model.dispose();

@@ -1,4 +1,4 @@
-export { isWasmMatMulPatched, patchWasmMatMul } from './wasm-matmul.js';
+export { DEFAULT_INNER_CHUNK_BYTES, isWasmMatMulPatched, patchWasmMatMul, type WasmMatMulOptions } from './wasm-matmul.js';
 export {
   BACKEND_CHOICES,
   describeBackend,

@@ -7,15 +7,38 @@ const PATCHED = Symbol.for('@tfjs-compress/runtime/wasm-matmul-patched');
 const KERNELS = ['BatchMatMul', '_FusedMatMul'] as const;
 
 /**
+ * Bytes of B per partial product when a long inner dimension is split (see
+ * `splitInner`). XNNPACK streams all of B past every few rows of A, so a B
+ * much larger than the cache runs from memory: [128, 57,600] x [57,600, 1,024]
+ * took 722 ms whole, 519 ms in 19 MB parts and 344 ms in 6.5 MB parts (the
+ * weight gradient of the same size takes 349 ms), measured on wasm.
+ */
+export const DEFAULT_INNER_CHUNK_BYTES = 6 << 20;
+
+export interface WasmMatMulOptions {
+  /** Bytes of B per partial product when the inner dimension is split; 0 never splits. Default: 6 MiB. */
+  innerChunkBytes?: number;
+}
+
+let innerChunkBytes = DEFAULT_INNER_CHUNK_BYTES;
+
+/**
  * tfjs-backend-wasm 4.22 runs BatchMatMul about 33x slower with
  * `transposeA` and 5x slower with `transposeB` than without (PLATFORM_NOTES),
  * and every matMul gradient takes those paths. This re-registers the wasm
  * BatchMatMul and _FusedMatMul kernels (public kernel registry) so that they
  * transpose the operand first with the wasm Transpose kernel and then take
  * the fast path. Results are the same products; only the memory layout of
- * the operand changes. Idempotent; returns whether a kernel was replaced.
+ * the operand changes. A product with a long inner dimension and a B larger
+ * than the cache is also summed from parts (`splitInner`). Idempotent (a
+ * second call only updates the options); returns whether a kernel was replaced.
  */
-export function patchWasmMatMul(): boolean {
+export function patchWasmMatMul(options: WasmMatMulOptions = {}): boolean {
+  const chunk = options.innerChunkBytes ?? DEFAULT_INNER_CHUNK_BYTES;
+  if (!(Number.isInteger(chunk) && chunk >= 0)) {
+    throw new Error(`patchWasmMatMul: innerChunkBytes must be an integer >= 0, got ${chunk}`);
+  }
+  innerChunkBytes = chunk;
   const transpose = tf.getKernel('Transpose', 'wasm');
   if (transpose == null) return false;
   let patched = false;
@@ -24,7 +47,7 @@ export function patchWasmMatMul(): boolean {
     if (original == null || (original as unknown as Record<symbol, boolean>)[PATCHED]) continue;
     const replacement: tf.KernelConfig = {
       ...original,
-      kernelFunc: transposeFirst(original.kernelFunc, transpose.kernelFunc),
+      kernelFunc: transposeFirst(splitInner(original.kernelFunc), transpose.kernelFunc),
     };
     (replacement as unknown as Record<symbol, boolean>)[PATCHED] = true;
     tf.unregisterKernel(name, 'wasm');
@@ -92,5 +115,130 @@ function transposeFirst(matMul: KernelFunc, transposeKernel: KernelFunc): Kernel
     }
     for (const t of temporaries) (backend as tf.KernelBackend).disposeData(t.dataId);
     return result;
+  };
+}
+
+/** The wasm backend's internals a zero-copy view of a tensor's rows needs (tfjs-backend-wasm 4.x). */
+interface WasmBackendInternals {
+  dataIdMap: { get(dataId: object): { memoryOffset: number; id: number } | undefined; has(dataId: object): boolean; delete(dataId: object): void };
+  wasm: { HEAPU8: Uint8Array; tfjs: { disposeData(id: number): void } };
+  makeOutput(shape: number[], dtype: 'float32', memoryOffset?: number): TensorInfo;
+  disposeData(dataId: object, force?: boolean): boolean;
+}
+
+const isWasmInternals = (backend: unknown): backend is WasmBackendInternals => {
+  const b = backend as Partial<WasmBackendInternals>;
+  return typeof b.makeOutput === 'function' && typeof b.dataIdMap?.has === 'function' && typeof b.wasm?.tfjs?.disposeData === 'function';
+};
+
+interface RowViews {
+  memoryOffset: number;
+  rows: number;
+  views: TensorInfo[];
+}
+
+/** Per backend: the row views of each split B, keyed by B's dataId; released when B is. */
+const rowViewCache = new WeakMap<WasmBackendInternals, Map<object, RowViews>>();
+
+/** A view owns no memory: forget it (and XNNPACK's packing of it) without freeing. */
+function releaseViews(backend: WasmBackendInternals, entry: RowViews): void {
+  for (const view of entry.views) {
+    backend.wasm.tfjs.disposeData(backend.dataIdMap.get(view.dataId)!.id);
+    backend.dataIdMap.delete(view.dataId);
+  }
+}
+
+/**
+ * The views of B's row blocks, made once per B: XNNPACK keys its packed copy
+ * of a weight on the tensor's id, so stable views keep that packing across
+ * calls (inference with fixed weights packs once, as without splitting). The
+ * backend's disposeData is wrapped once so that the views, and their packing,
+ * go when B does.
+ */
+function rowViewsOf(backend: WasmBackendInternals, b: TensorInfo, memoryOffset: number, rows: number): TensorInfo[] {
+  let cache = rowViewCache.get(backend);
+  if (cache == null) {
+    const entries = new Map<object, RowViews>();
+    cache = entries;
+    rowViewCache.set(backend, entries);
+    const dispose = backend.disposeData.bind(backend);
+    backend.disposeData = (dataId, force) => {
+      const freed = dispose(dataId, force);
+      const entry = entries.get(dataId);
+      if (entry && !backend.dataIdMap.has(dataId)) {
+        releaseViews(backend, entry);
+        entries.delete(dataId);
+      }
+      return freed;
+    };
+  }
+  const cached = cache.get(b.dataId);
+  if (cached && cached.memoryOffset === memoryOffset && cached.rows === rows) return cached.views;
+  if (cached) releaseViews(backend, cached);
+  const [K, N] = b.shape.slice(-2);
+  const lead = b.shape.slice(0, -2);
+  const views: TensorInfo[] = [];
+  for (let k0 = 0; k0 < K; k0 += rows) {
+    views.push(backend.makeOutput([...lead, Math.min(rows, K - k0), N], 'float32', memoryOffset + 4 * k0 * N));
+  }
+  cache.set(b.dataId, { memoryOffset, rows, views });
+  return views;
+}
+
+/** A[:, k0 : k0 + count] as a new tensor, copied row by row in JS (the wasm Slice kernel takes 150 ms for 30 MB of columns). */
+function columnsOf(backend: WasmBackendInternals, a: TensorInfo, M: number, K: number, k0: number, count: number): TensorInfo {
+  const part = backend.makeOutput([...a.shape.slice(0, -1), count], 'float32');
+  // Views after the allocation: it may have grown the heap.
+  const heap = backend.wasm.HEAPU8.buffer;
+  const source = new Float32Array(heap, backend.dataIdMap.get(a.dataId)!.memoryOffset, M * K);
+  const target = new Float32Array(heap, backend.dataIdMap.get(part.dataId)!.memoryOffset, M * count);
+  for (let m = 0; m < M; m++) target.set(source.subarray(m * K + k0, m * K + k0 + count), m * count);
+  return part;
+}
+
+/**
+ * C = A B without transposes as a sum over parts of the inner dimension K:
+ * C = sum_k A[:, k] B[k, :]. The rows of B are contiguous, so each part of B
+ * is a view into its memory (no copy); the columns of A are copied (A is the
+ * small operand where this pays off). Taken for one product (no batch) of
+ * more than 8 rows, a B of at least two parts and no fused bias or activation; otherwise, or
+ * without the backend internals it needs, the original kernel runs whole.
+ */
+function splitInner(matMul: KernelFunc): KernelFunc {
+  return (args) => {
+    const { inputs, backend, attrs } = args;
+    const a = inputs.a as TensorInfo;
+    const b = inputs.b as TensorInfo;
+    const { activation } = attrs as unknown as { activation?: string };
+    const fused = inputs.bias != null || inputs.preluActivationWeights != null || (activation != null && activation !== 'linear');
+    const [M, K] = a.shape.slice(-2);
+    const N = b.shape[b.shape.length - 1];
+    const single = size(a) === M * K && size(b) === K * N;
+    const rows = Math.max(64, Math.floor(innerChunkBytes / (4 * N)));
+    // Up to 8 rows of A, XNNPACK reads B once whatever its size: nothing to gain.
+    if (fused || !single || M <= 8 || innerChunkBytes === 0 || K < 2 * rows || a.dtype !== 'float32' || b.dtype !== 'float32' || !isWasmInternals(backend)) {
+      return matMul(args);
+    }
+    const bOffset = backend.dataIdMap.get(b.dataId)?.memoryOffset;
+    if (bOffset == null) return matMul(args);
+    const views = rowViewsOf(backend, b, bOffset, rows);
+    let sum: TensorInfo | null = null;
+    views.forEach((bView, part) => {
+      const k0 = part * rows;
+      const aPart = columnsOf(backend, a, M, K, k0, bView.shape[bView.shape.length - 2]);
+      const product = matMul({ inputs: { a: aPart, b: bView }, backend, attrs }) as TensorInfo;
+      backend.disposeData(aPart.dataId);
+      if (sum == null) {
+        sum = product;
+        return;
+      }
+      // Views made after the call: the heap may have grown during it.
+      const heap = backend.wasm.HEAPU8.buffer;
+      const total = new Float32Array(heap, backend.dataIdMap.get(sum.dataId)!.memoryOffset, M * N);
+      const add = new Float32Array(heap, backend.dataIdMap.get(product.dataId)!.memoryOffset, M * N);
+      for (let i = 0; i < total.length; i++) total[i] += add[i];
+      backend.disposeData(product.dataId);
+    });
+    return sum!;
   };
 }

@@ -47,6 +47,42 @@ describe('wasm matMul fast path', () => {
     assert.equal(tf.memory().numTensors, before, 'no tensors left behind');
   });
 
+  it('sums a long inner dimension from parts (views of B) to the cpu result, leaving no data behind', async () => {
+    // K = 300 in parts of 64 rows (the smallest part): 4 full parts and one of 44; 12 rows of A (more than 8 split).
+    const long = () => {
+      const a = tf.randomNormal([12, 300], 0, 1, 'float32', 21);
+      const b = tf.randomNormal([300, 3], 0, 1, 'float32', 22);
+      const w = tf.randomNormal([300, 4], 0, 1, 'float32', 23);
+      const [dw] = tf.grads((q: tf.Tensor) => tf.mean(tf.square(tf.matMul(a, q))))([w]);
+      return [
+        tf.matMul(a, b),
+        tf.matMul(tf.reshape(a, [1, 12, 300]), tf.reshape(b, [1, 300, 3])),
+        // Up to 8 rows run whole.
+        tf.matMul(tf.slice(a, 0, 8), b),
+        // Flagged: transposed first, then split.
+        tf.matMul(tf.transpose(a), b, true, false),
+        // Batched and fused products run whole.
+        tf.matMul(tf.stack([a, a]), tf.stack([b, b])),
+        tf.fused.matMul({ a, b, bias: tf.ones([3]), activation: 'relu' }),
+        dw,
+      ];
+    };
+    await useBackend('cpu');
+    const expected = tf.tidy(long);
+    patchWasmMatMul({ innerChunkBytes: 1 });
+    try {
+      await useBackend('wasm');
+      const before = { tensors: tf.memory().numTensors, data: tf.engine().backend.numDataIds() };
+      const actual = tf.tidy(long);
+      actual.forEach((t, i) => assertClose(t, expected[i], 1e-4, `product ${i}`));
+      tf.dispose(actual);
+      assert.deepEqual({ tensors: tf.memory().numTensors, data: tf.engine().backend.numDataIds() }, before, 'no tensors or views left behind');
+    } finally {
+      patchWasmMatMul();
+    }
+    assert.throws(() => patchWasmMatMul({ innerChunkBytes: -1 }), /innerChunkBytes must be an integer >= 0, got -1/);
+  });
+
   it('selects wasm when tfjs-node is missing, and cpu on request', async () => {
     const auto = await selectBackend();
     assert.equal(auto.name, 'wasm');

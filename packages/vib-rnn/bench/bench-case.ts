@@ -34,6 +34,9 @@ export interface LayerResult {
   /** The input gradient dY W^T alone: per-example gate noise needs it (the gate's gradient reads it). */
   inputGradientMs?: number[];
   inputGradientMedianMs?: number;
+  /** The floor with a new W each time (as in training, where the kernel changes every step and is packed again). */
+  floorFreshMs?: number[];
+  floorFreshMedianMs?: number;
 }
 
 function buildModel(kind: 'vib' | 'builtin', spec: CaseSpec): tfl.LayersModel {
@@ -65,14 +68,25 @@ function floorOperands(spec: CaseSpec) {
   };
 }
 
-/** Times [X W + X^T dY, dY W^T] in ms. */
-function floorStep(p: ReturnType<typeof floorOperands>): [number, number] {
+/**
+ * Times [X W + X^T dY, dY W^T, X W' + X^T dY] in ms, W' a fresh copy of W:
+ * a training step's kernel is new every step, so XNNPACK packs it again
+ * (the first figure reuses the packing of the unchanged W).
+ */
+function floorStep(p: ReturnType<typeof floorOperands>): [number, number, number] {
   const start = performance.now();
   tf.matMul(p.x, p.w).dispose();
+  const forward = performance.now();
   tf.matMul(p.x, p.dy, true, false).dispose();
   const middle = performance.now();
   tf.matMul(p.dy, p.w, false, true).dispose();
-  return [middle - start, performance.now() - middle];
+  const end = performance.now();
+  const fresh = tf.add(p.w, 0);
+  const freshStart = performance.now();
+  tf.matMul(p.x, fresh).dispose();
+  const freshForward = performance.now() - freshStart;
+  fresh.dispose();
+  return [middle - start, end - middle, freshForward + (middle - forward)];
 }
 
 async function main() {
@@ -89,6 +103,7 @@ async function main() {
   });
   const floorTimes: number[] = [];
   const inputGradientTimes: number[] = [];
+  const floorFreshTimes: number[] = [];
   let projection: ReturnType<typeof floorOperands> | null = null;
   let heapAfterWarmup: number | null = null;
   // Interleave the layers (and the floor) so that machine noise hits all alike; round 0 warms up.
@@ -107,9 +122,10 @@ async function main() {
       }
     }
     if (projection && r > 0) {
-      const [floor, inputGradient] = floorStep(projection);
+      const [floor, inputGradient, floorFresh] = floorStep(projection);
       floorTimes.push(floor);
       inputGradientTimes.push(inputGradient);
+      floorFreshTimes.push(floorFresh);
     }
   }
   const results: LayerResult[] = runs.map((run) => ({
@@ -118,7 +134,14 @@ async function main() {
     medianMs: median(run.times),
     peakHeapMiB: spec.floor ? heapAfterWarmup : heapMiB(),
     ...(projection
-      ? { floorMs: floorTimes, floorMedianMs: median(floorTimes), inputGradientMs: inputGradientTimes, inputGradientMedianMs: median(inputGradientTimes) }
+      ? {
+          floorMs: floorTimes,
+          floorMedianMs: median(floorTimes),
+          inputGradientMs: inputGradientTimes,
+          inputGradientMedianMs: median(inputGradientTimes),
+          floorFreshMs: floorFreshTimes,
+          floorFreshMedianMs: median(floorFreshTimes),
+        }
       : {}),
   }));
   process.stdout.write(`${JSON.stringify({ ok: true, results })}\n`);

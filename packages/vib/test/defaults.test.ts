@@ -22,6 +22,7 @@ import {
   DEFAULT_RAMP_FRACTION,
   DEFAULT_RECOVERY_STEPS,
   DEFAULT_REJUDGE_REJECTED,
+  DEFAULT_TRAINED_FRACTION,
   DEFAULT_TARGET_TOLERANCE,
   DEFAULT_THRESHOLD,
   DEFAULT_WARMUP_FRACTION,
@@ -56,6 +57,7 @@ describe('defaults are what the README says', () => {
     assert.equal(readmeDefault(section, 'fineTuneEpochs'), String(DEFAULT_FINE_TUNE_EPOCHS));
     assert.equal(readmeDefault(section, 'controlsPerEpoch'), String(DEFAULT_CONTROLS_PER_EPOCH));
     assert.equal(readmeDefault(section, 'rejudgeRejected'), String(DEFAULT_REJUDGE_REJECTED));
+    assert.equal(Number(readmeDefault(section, 'trainedFraction')), DEFAULT_TRAINED_FRACTION);
   });
 
   it('the compression controller', () => {

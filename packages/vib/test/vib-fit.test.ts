@@ -247,6 +247,48 @@ for (const backend of TEST_BACKENDS) {
       tf.dispose([data.x, data.y, truth.x, truth.y, shuffledLabels]);
     });
 
+    it('a model that arrives trained skips the warm-up and is measured from its own accuracy', () => {
+      const data = selectionTask(512, 31);
+      const validation = selectionTask(256, 32);
+      const arrive = () => {
+        const { model } = gatedModel(33);
+        // Trained plainly first: fixed mode with klFac 0 is a warm-up and nothing else.
+        fitVIB(model, data, { epochs: 8, warmupEpochs: 7, klFac: 0, fineTuneEpochs: 0, lr: 3e-2 });
+        return model;
+      };
+      const run = (model: tfl.LayersModel, options: Parameters<typeof fitVIB>[2] = {}) => {
+        const records: FitRecord[] = [];
+        const arrival = evaluateAccuracy(model, validation);
+        const start = tf.memory().numTensors;
+        const result = fitVIB(model, data, { validation, epochs: 6, fineTuneEpochs: 1, lr: 3e-2, ibLr: 5e-2, ...options, onRecord: (r) => records.push(r) });
+        assert.equal(tf.memory().numTensors, start, 'fitVIB leaks tensors');
+        model.dispose();
+        return { result, records, arrival };
+      };
+
+      const trained = run(arrive());
+      assert.ok(trained.arrival > 0.7, `the plain training reached only ${trained.arrival}`);
+      assert.deepEqual(trained.result.arrival, { validationAccuracy: trained.arrival, trained: true });
+      assert.equal(trained.records.filter((r) => r.phase === 'warmup').length, 0, 'no warm-up');
+      assert.equal(trained.records[0].phase, 'vib');
+      // Measured from the arrival accuracy (raised only by higher judged ones), not from a later warm-up.
+      assert.ok(trained.result.referenceAccuracy! >= trained.arrival);
+      const judged = trained.records.filter((r) => r.phase === 'recover').map((r) => r.validationAccuracy!);
+      assert.ok(trained.result.referenceAccuracy! <= Math.max(trained.arrival, ...judged));
+
+      // trainedFraction 1 turns the rule off: the default warm-up runs (25% of 6 epochs, 4 checks each).
+      const off = run(arrive(), { trainedFraction: 1 });
+      assert.deepEqual(off.result.arrival, { validationAccuracy: off.arrival, trained: false });
+      assert.equal(off.records.filter((r) => r.phase === 'warmup').length, Math.round(6 * 0.25) * 4);
+
+      // A fresh model sits near chance: it warms up.
+      const { model: fresh } = gatedModel(34);
+      const untrained = run(fresh);
+      assert.equal(untrained.result.arrival?.trained, false);
+      assert.ok(untrained.records.some((r) => r.phase === 'warmup'));
+      tf.dispose([data.x, data.y, validation.x, validation.y]);
+    });
+
     it('the accuracy budget defaults to 30 epochs (warm-up 8), the other modes to 20 (warm-up 5)', () => {
       const data = selectionTask(64, 11);
       const warmups = (options: Parameters<typeof fitVIB>[2]) => {
@@ -271,6 +313,7 @@ for (const backend of TEST_BACKENDS) {
       assert.throws(() => fitVIB(model, data, { epochs: 4, warmupEpochs: 4 }), InvalidArgumentError);
       assert.throws(() => fitVIB(model, data, { epochs: 0 }), InvalidArgumentError);
       assert.throws(() => fitVIB(model, data, { targetCompression: 0.5 }), InvalidArgumentError);
+      assert.throws(() => fitVIB(model, data, { validation: data, trainedFraction: 0 }), /trainedFraction/);
       tf.dispose([data.x, data.y]);
       model.dispose();
     });
