@@ -32,6 +32,13 @@ export const DEFAULT_CONTROLS_PER_EPOCH = 4;
  */
 export const DEFAULT_REJUDGE_REJECTED = true;
 /**
+ * Accuracy budget with `rejudgeRejected`: the rejected rungs kept (as copies
+ * of the weights) and fully fine-tuned at most, most compressed first, each
+ * costing `fineTuneEpochs`. They pile up when `controller.maxRejections` is
+ * raised.
+ */
+export const DEFAULT_MAX_CANDIDATES = 3;
+/**
  * Accuracy budget: a model whose validation accuracy before any training
  * covers at least this fraction of the way from chance (the majority class's
  * share) to 100% arrives trained (e.g. from `insertBottlenecks`): it skips the
@@ -102,6 +109,8 @@ export interface FitVIBOptions extends VIBTrainerArgs {
    * epoch is within the budget. Default: false.
    */
   rejudgeRejected?: boolean;
+  /** Accuracy budget with `rejudgeRejected`: most rejected rungs fully fine-tuned, a positive integer. Default: 3. */
+  maxCandidates?: number;
   /**
    * Accuracy budget: the fraction of the way from chance to 100% validation
    * accuracy at which a model counts as arriving trained, in (0, 1]; 1 turns
@@ -214,6 +223,7 @@ function resolveOptions(options: FitVIBOptions): Resolved {
   }
   if (options.referenceAccuracy != null) assertRate(options.referenceAccuracy, 'referenceAccuracy');
   if (options.fineTuneLr != null) assertPositive(options.fineTuneLr, 'fineTuneLr');
+  if (options.maxCandidates != null) assertPositiveInteger(options.maxCandidates, 'maxCandidates');
   if (options.trainedFraction != null && !(options.trainedFraction > 0 && options.trainedFraction <= 1)) {
     throw new InvalidArgumentError('trainedFraction', options.trainedFraction, 'a number in (0, 1]');
   }
@@ -338,6 +348,7 @@ export function fitVIB(model: TrainableModel, data: FitData, options: FitVIBOpti
   const schedule = klSchedule({ klFac: o.klFac, warmupEpochs: o.warmupEpochs, rampEpochs: o.rampEpochs });
   const trainerArgs: VIBTrainerArgs = { ...options, ibLr: options.ibLr ?? DEFAULT_FIT_IB_LR };
   const rejudge = o.mode === 'accuracy-budget' && (options.rejudgeRejected ?? DEFAULT_REJUDGE_REJECTED);
+  const maxCandidates = options.maxCandidates ?? DEFAULT_MAX_CANDIDATES;
 
   let controller: CompressionController | null = null;
   let arrivalReference: number | null = null;
@@ -399,6 +410,9 @@ export function fitVIB(model: TrainableModel, data: FitData, options: FitVIBOpti
       validationAccuracy: record.validationAccuracy,
       score: record.compression,
     });
+    // Only the most compressed few are ever tried: keep no more copies of the weights than that.
+    candidates.sort((a, b) => b.compression - a.compression);
+    for (const dropped of candidates.splice(maxCandidates)) tf.dispose(dropped.weights.map((w) => w.value));
   };
 
   const runPhase = (phase: 'vib' | 'candidate' | 'fine-tune', epochs: number, trainer: VIBTrainer, seedOffset: number) => {
@@ -526,7 +540,8 @@ export function fitVIB(model: TrainableModel, data: FitData, options: FitVIBOpti
   const candidateResults: FitVIBResult['candidates'] = [];
   const worthTrying = candidates
     .filter((c) => finalController != null && c.compression > finalController.acceptedCompression)
-    .sort((a, b) => b.compression - a.compression);
+    .sort((a, b) => b.compression - a.compression)
+    .slice(0, maxCandidates);
   let found: Snapshot | null = null;
   for (const tried of o.fineTuneEpochs > 0 && finalController ? worthTrying : []) {
     for (const { variable, value } of tried.weights) variable.write(value);

@@ -155,6 +155,28 @@ describe('CompressionController', () => {
     assert.equal(controller.referenceAccuracy, 0.91, 'the reference never falls');
   });
 
+  it('accuracy budget: with maxRejections Infinity the ladder goes on after every rejection, its rung not below 1.1', () => {
+    const controller = new CompressionController(
+      { maxAccuracyDrop: 0.01, referenceAccuracy: 0.9 },
+      { startKlFac: 1e-3, growth: 2, rung: 1.5, recoverySteps: 2, maxRejections: Infinity },
+    );
+    const rungs: number[] = [];
+    for (let rejection = 1; rejection <= 5; rejection++) {
+      // Past the rung at once, then two failed recovery windows.
+      controller.update({ compression: 10, accuracy: 0.5 });
+      assert.equal(controller.phase, 'recover');
+      for (let k = 0; k < 4; k++) controller.update({ compression: 10, accuracy: 0.5 });
+      assert.equal(controller.verdict, 'rejected', `rejection ${rejection}`);
+      assert.equal(controller.phase, 'compress', `pruning goes on after rejection ${rejection}`);
+      rungs.push(controller.rung);
+    }
+    const expected = [Math.sqrt(1.5), Math.sqrt(Math.sqrt(1.5)), 1.1, 1.1, 1.1];
+    rungs.forEach((r, i) => assert.ok(Math.abs(r - expected[i]) < 1e-12, `rung ${i}: ${r}`));
+    assert.deepEqual(controller.candidates, [10, 10, 10, 10, 10]);
+    assert.equal(new CompressionController({ maxAccuracyDrop: 0.01, referenceAccuracy: 0.9 }).maxRejections, 2, 'default: the second rejection ends it');
+    assert.throws(() => new CompressionController({ maxAccuracyDrop: 0.01, referenceAccuracy: 0.9 }, { maxRejections: 0 }), /maxRejections/);
+  });
+
   it('accuracy budget: accepts a rung at once when even the KL-stage accuracy is within the budget', () => {
     const controller = new CompressionController(
       { maxAccuracyDrop: 0.01, referenceAccuracy: 0.9 },

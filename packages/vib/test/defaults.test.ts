@@ -23,6 +23,8 @@ import {
   DEFAULT_RECOVERY_STEPS,
   DEFAULT_REJUDGE_REJECTED,
   DEFAULT_TRAINED_FRACTION,
+  DEFAULT_MAX_CANDIDATES,
+  DEFAULT_MAX_REJECTIONS,
   DEFAULT_TARGET_TOLERANCE,
   DEFAULT_THRESHOLD,
   DEFAULT_WARMUP_FRACTION,
@@ -58,6 +60,7 @@ describe('defaults are what the README says', () => {
     assert.equal(readmeDefault(section, 'controlsPerEpoch'), String(DEFAULT_CONTROLS_PER_EPOCH));
     assert.equal(readmeDefault(section, 'rejudgeRejected'), String(DEFAULT_REJUDGE_REJECTED));
     assert.equal(Number(readmeDefault(section, 'trainedFraction')), DEFAULT_TRAINED_FRACTION);
+    assert.equal(Number(readmeDefault(section, 'maxCandidates')), DEFAULT_MAX_CANDIDATES);
   });
 
   it('the compression controller', () => {
@@ -69,6 +72,7 @@ describe('defaults are what the README says', () => {
     assert.equal(Number(readmeDefault(section, 'tolerance')), DEFAULT_TARGET_TOLERANCE);
     assert.equal(Number(readmeDefault(section, 'rung')), DEFAULT_BUDGET_RUNG);
     assert.equal(Number(readmeDefault(section, 'recoverySteps')), DEFAULT_RECOVERY_STEPS);
+    assert.equal(Number(readmeDefault(section, 'maxRejections')), DEFAULT_MAX_REJECTIONS);
   });
 
   it('VIBLayer gates and VIBTrainer', () => {
