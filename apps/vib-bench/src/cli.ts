@@ -11,7 +11,7 @@ import { writeSweep } from './chart.js';
 import { collectMnistRuns } from './collect-mnist.js';
 import { MNIST_DEFAULTS, runMnistBench, type MnistRoute } from './mnist-bench.js';
 import { runSweep, type CellName, type Route, type SweepParameter, type TaskName } from './sweep-tasks.js';
-import { integerOption, positiveOption } from '@tfjs-compress/app-kit';
+import { fractionOption, integerOption, positiveOption } from '@tfjs-compress/app-kit';
 
 function numberList(name: string) {
   return (value: string) => {
@@ -51,6 +51,7 @@ export function benchCommand(): Command {
     .option('--target-only', 'skip the default (accuracy-budget) run: only the --target runs', false)
     .option('--rejudge-rejected', "accuracy budget: fine-tune the rejected rungs fully and keep the first within budget (fitVIB's rejudgeRejected)")
     .option('--limit <n>', 'use at most n images (quick runs)', integerOption('--limit'))
+    .option('--validation-fraction <f>', 'fraction of the non-test images held out for validation', fractionOption('--validation-fraction'), d.validationFraction)
     .option('--plain-cache <file>', 'reuse the plain baseline from this file (trained and written when missing or stale)')
     .addOption(backendOption())
     .option('--out <dir>', 'where mnist-results.json goes', d.out)

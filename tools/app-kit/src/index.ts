@@ -1,6 +1,6 @@
 export { PREVIOUS_SUFFIX, existingDir, replaceDirAtomic, toJson, writeFileAtomic, writeJsonAtomic } from './atomic-files.js';
 export { OPTIMIZER_FILE, STATE_FILE, hasCheckpoint, loadCheckpoint, restoreOptimizer, saveCheckpoint, type LoadedCheckpoint } from './checkpoint.js';
-export { choiceOption, integerOption, nonNegativeOption, positiveOption } from './cli-options.js';
+export { choiceOption, fractionOption, integerOption, nonNegativeOption, positiveOption } from './cli-options.js';
 export { setDropoutSeeds } from './dropout-seeds.js';
 export { evaluate, labelsOf, measureLatency, type Batch, type BatchSource, type Evaluation, type Latency } from './evaluate.js';
 export { chartJsSource, pixelKeepCounts, renderReport, writeReport, type PixelMaskImage, type ReportData } from './html-report.js';
