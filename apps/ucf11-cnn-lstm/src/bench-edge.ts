@@ -76,8 +76,8 @@ export const BENCH_EDGE_DEFAULTS = { runs: 20, warmup: 3, frames: 16, features: 
 
 /** Times `fn` `runs` times after `warmup` untimed calls. */
 /** Warm-up and timed runs of the plain-JS compact path (cheap: well under a millisecond each). */
-const JS_WARMUP_RUNS = 300;
-const JS_TIMED_RUNS = 200;
+export const JS_WARMUP_RUNS = 300;
+export const JS_TIMED_RUNS = 200;
 
 export async function timeIt(fn: () => unknown, runs: number, warmup: number): Promise<Timing> {
   for (let i = 0; i < warmup; i++) await fn();

@@ -50,7 +50,7 @@ export { cacheDirOf, effectiveOptions, readCnnLstmRun, type CnnLstmRun } from '.
 export { clipFeaturesOf, modelOptionsOf, splitOf, train, type CnnLstmTrainOutcome } from './train.js';
 export { compress, evaluateRun, report, type RunCommandOptions } from './run-commands.js';
 export { INFER_MODELS, infer, type InferModel, type InferOptions, type InferResult, type Prediction } from './infer.js';
-export { BENCH_EDGE_DEFAULTS, benchEdge, formatEdgeBench, timeIt, type BenchEdgeOptions, type EdgeBench, type Timing } from './bench-edge.js';
+export { BENCH_EDGE_DEFAULTS, JS_TIMED_RUNS, JS_WARMUP_RUNS, benchEdge, formatEdgeBench, timeIt, type BenchEdgeOptions, type EdgeBench, type Timing } from './bench-edge.js';
 export { compactLstmRunner, type CompactEngine, type CompactLstmRunner, type CompactLstmRunnerOptions } from './compact-lstm-runner.js';
 export { sweepCnnLstm } from './sweep.js';
 export { COMPLETE_MARKER, generateSet } from './synthetic-set.js';
