@@ -201,8 +201,9 @@ function columnsOf(backend: WasmBackendInternals, a: TensorInfo, M: number, K: n
  * C = sum_k A[:, k] B[k, :]. The rows of B are contiguous, so each part of B
  * is a view into its memory (no copy); the columns of A are copied (A is the
  * small operand where this pays off). Taken for one product (no batch) of
- * more than 8 rows, a B of at least two parts and no fused bias or activation; otherwise, or
- * without the backend internals it needs, the original kernel runs whole.
+ * more than 8 rows, a B of at least two parts and no fused bias or
+ * activation; otherwise, or without the backend internals it needs, the
+ * original kernel runs whole.
  */
 function splitInner(matMul: KernelFunc): KernelFunc {
   return (args) => {
@@ -223,14 +224,13 @@ function splitInner(matMul: KernelFunc): KernelFunc {
     if (bOffset == null) return matMul(args);
     const views = rowViewsOf(backend, b, bOffset, rows);
     let sum: TensorInfo | null = null;
-    views.forEach((bView, part) => {
-      const k0 = part * rows;
-      const aPart = columnsOf(backend, a, M, K, k0, bView.shape[bView.shape.length - 2]);
+    for (const [part, bView] of views.entries()) {
+      const aPart = columnsOf(backend, a, M, K, part * rows, bView.shape[bView.shape.length - 2]);
       const product = matMul({ inputs: { a: aPart, b: bView }, backend, attrs }) as TensorInfo;
       backend.disposeData(aPart.dataId);
       if (sum == null) {
         sum = product;
-        return;
+        continue;
       }
       // Views made after the call: the heap may have grown during it.
       const heap = backend.wasm.HEAPU8.buffer;
@@ -238,7 +238,7 @@ function splitInner(matMul: KernelFunc): KernelFunc {
       const add = new Float32Array(heap, backend.dataIdMap.get(product.dataId)!.memoryOffset, M * N);
       for (let i = 0; i < total.length; i++) total[i] += add[i];
       backend.disposeData(product.dataId);
-    });
-    return sum!;
+    }
+    return sum as TensorInfo;
   };
 }
