@@ -106,7 +106,7 @@ export interface FitVIBOptions extends VIBTrainerArgs {
    * Accuracy budget: before fine-tuning the last accepted state, restore each
    * rung rejected beyond it (most compressed first), fine-tune it fully, and
    * keep the first whose mean validation accuracy over the last fine-tune
-   * epoch is within the budget. Default: false.
+   * epoch is within the budget. Default: true.
    */
   rejudgeRejected?: boolean;
   /** Accuracy budget with `rejudgeRejected`: most rejected rungs fully fine-tuned, a positive integer. Default: 3. */
