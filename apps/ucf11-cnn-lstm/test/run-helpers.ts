@@ -1,14 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { useBackend } from '@tfjs-compress/testing';
+import { useBackend, tempDir } from '@tfjs-compress/testing';
 import { generateSet } from '../src/index.js';
 import { tinyClassifier, writeShardedLayersModel } from './helpers.js';
 
 export const appDir = join(dirname(fileURLToPath(import.meta.url)), '..');
-export const temp = (prefix = 'cnn-lstm-run-') => mkdtempSync(join(tmpdir(), prefix));
+export const temp = (prefix = 'cnn-lstm-run-') => tempDir(prefix);
 
 /** Runs the CLI (from source) and returns its exit status and output. */
 export function cli(args: string[]): { status: number | null; stdout: string; stderr: string } {

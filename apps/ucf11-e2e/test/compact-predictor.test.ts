@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { compact, saveCompact, type CompactResult } from '@tfjs-compress/prune';
-import { assertNoLeak, TEST_BACKENDS, useBackend, maxAbsDiff, namesOption } from '@tfjs-compress/testing';
+import { assertNoLeak, TEST_BACKENDS, useBackend, maxAbsDiff, namesOption, tempDir } from '@tfjs-compress/testing';
 import type { VIBGate } from '@tfjs-compress/vib';
 import { VIBLSTM } from '@tfjs-compress/vib-rnn';
 import { mulberry32, readDataset, type VideoClip } from '@tfjs-compress/video';
@@ -15,7 +13,7 @@ import { ensureSyntheticSet, videoSource } from '../src/dataset.js';
 import { buildE2eModel } from '../src/e2e-model.js';
 
 // Only src modules this feature uses are imported (not src/index.js), so these tests do not depend on the rest of the app.
-const temp = () => mkdtempSync(join(tmpdir(), 'ucf11-predictor-'));
+const temp = () => tempDir('ucf11-predictor-');
 
 /** 3 classes x 2 groups x 1 clip of 8 frames at 32x24, generated once per process. */
 let tiny: Promise<string> | undefined;

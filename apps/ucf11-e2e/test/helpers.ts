@@ -1,9 +1,8 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { tempDir } from '@tfjs-compress/testing';
 import { ensureSyntheticSet } from '../src/index.js';
 
-export const temp = (prefix = 'ucf11-e2e-') => mkdtempSync(join(tmpdir(), prefix));
+export const temp = (prefix = 'ucf11-e2e-') => tempDir(prefix);
 
 /** 3 classes x 2 groups x 2 clips of 8 frames at 32x24, written once per process. */
 let tiny: Promise<string> | undefined;

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { tempDir } from '@tfjs-compress/testing';
 import { MetricsLog, PREVIOUS_SUFFIX, existingDir, klWarmup, replaceDirAtomic, toJson, writeJsonAtomic } from '../src/index.js';
 
-const temp = () => mkdtempSync(join(tmpdir(), 'app-kit-'));
+const temp = () => tempDir('app-kit-');
 
 describe('atomic files', () => {
   it('replaceDirAtomic swaps a directory and leaves no temporary behind', async () => {

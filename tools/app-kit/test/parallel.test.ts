@@ -1,15 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { useBackend } from '@tfjs-compress/testing';
+import { useBackend, tempDir } from '@tfjs-compress/testing';
 import { VIBLSTM } from '@tfjs-compress/vib-rnn';
 import { klWarmup, runTraining, type TrainingSessionOptions } from '../src/index.js';
 import { arraySource, pulseTask, type PulseTask } from './helpers.js';
 
-const temp = () => mkdtempSync(join(tmpdir(), 'app-kit-parallel-'));
+const temp = () => tempDir('app-kit-parallel-');
 const quiet = () => undefined;
 
 /** No dropout or batch norm: with frozen gates, data-parallel steps are the full-batch steps. */

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { tempDir } from '@tfjs-compress/testing';
 import { Command } from 'commander';
 import {
   addCommonTrainFlags,
@@ -71,7 +71,7 @@ describe('referenceAccuracies', () => {
 
 describe('runSweep', () => {
   it('runs each value once, writes JSON, SVG and HTML, and reuses finished runs', async () => {
-    const out = mkdtempSync(join(tmpdir(), 'sweep-'));
+    const out = tempDir('sweep-');
     const trained: number[] = [];
     const fake = async (value: number, dir: string): Promise<CompressResults> => {
       trained.push(value);

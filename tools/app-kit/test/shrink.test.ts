@@ -1,12 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { FeatureSelect, compact, expandVIB } from '@tfjs-compress/prune';
-import { TEST_BACKENDS, assertClose, useBackend } from '@tfjs-compress/testing';
+import { TEST_BACKENDS, assertClose, useBackend, tempDir } from '@tfjs-compress/testing';
 import { InvalidArgumentError, type VIBGate } from '@tfjs-compress/vib';
 import {
   findRecurrentLayer,
@@ -19,7 +16,7 @@ import {
 } from '../src/index.js';
 import { arraySource, pulseTask, smallVibModel, type PulseTask, pulseSession } from './helpers.js';
 
-const temp = () => mkdtempSync(join(tmpdir(), 'app-kit-shrink-'));
+const temp = () => tempDir('app-kit-shrink-');
 const quiet = () => undefined;
 const weightsOf = (model: tfl.LayersModel) => model.getWeights().map((w) => Array.from(w.dataSync()));
 

@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { insertBottlenecks } from '@tfjs-compress/prune';
-import { TEST_BACKENDS, useBackend } from '@tfjs-compress/testing';
+import { TEST_BACKENDS, useBackend, tempDir } from '@tfjs-compress/testing';
 import { LeanAdam, VIBTrainer } from '@tfjs-compress/vib';
 import {
   CHECKPOINT_DIR,
@@ -26,7 +25,7 @@ import {
 } from '../src/index.js';
 import { arraySource, pulseTask, smallPlainModel, smallVibModel, type PulseTask, pulseSession } from './helpers.js';
 
-const temp = () => mkdtempSync(join(tmpdir(), 'app-kit-train-'));
+const temp = () => tempDir('app-kit-train-');
 const quiet = () => undefined;
 const weightsOf = (model: tfl.LayersModel) => model.getWeights().map((w) => Array.from(w.dataSync()));
 
