@@ -107,12 +107,7 @@ function denseStep(layer: tfl.layers.Layer, inputs: number): { step: HeadStep; o
     step: (x) => {
       const y = new Float64Array(outputs);
       if (b) for (let j = 0; j < outputs; j++) y[j] = b[j];
-      for (let i = 0; i < inputs; i++) {
-        const xi = x[i];
-        if (xi === 0) continue;
-        const row = i * outputs;
-        for (let j = 0; j < outputs; j++) y[j] += xi * w[row + j];
-      }
+      addProduct(x, 0, inputs, w, outputs, y, 0);
       activation(y);
       return y;
     },
@@ -148,18 +143,24 @@ function batchNormStep(layer: tfl.layers.Layer, inputs: number): HeadStep {
   };
 }
 
-/** [T, K] x [K, G], both row-major, skipping zero inputs (pruned-away features often are). */
+/**
+ * out[o, o + G) += x[xo, xo + K) W for W [K, G] row-major, skipping zero
+ * inputs (pruned-away features and units, ReLU outputs): the one product the
+ * input projection, the recurrence and the dense head all use.
+ */
+function addProduct(x: ArrayLike<number>, xo: number, K: number, w: Float32Array, G: number, out: Float64Array, o: number): void {
+  for (let k = 0; k < K; k++) {
+    const xk = x[xo + k];
+    if (xk === 0) continue;
+    const row = k * G;
+    for (let j = 0; j < G; j++) out[o + j] += xk * w[row + j];
+  }
+}
+
+/** [T, K] x [K, G], both row-major. */
 function projectInJs(x: Float32Array, kernel: Float32Array, steps: number, K: number, G: number): Float64Array {
   const out = new Float64Array(steps * G);
-  for (let t = 0; t < steps; t++) {
-    const o = t * G;
-    for (let k = 0; k < K; k++) {
-      const xk = x[t * K + k];
-      if (xk === 0) continue;
-      const row = k * G;
-      for (let j = 0; j < G; j++) out[o + j] += xk * kernel[row + j];
-    }
-  }
+  for (let t = 0; t < steps; t++) addProduct(x, t * K, K, kernel, G, out, t * G);
   return out;
 }
 
@@ -281,12 +282,7 @@ export class CompactForward {
     const [zi, zf, zc, zo] = gates;
     for (let t = 0; t < steps; t++) {
       for (let j = 0; j < G; j++) z[j] = projected[t * G + j] + (bias ? bias[j] : 0);
-      for (let m = 0; m < H; m++) {
-        const hm = h[m];
-        if (hm === 0) continue;
-        const row = m * G;
-        for (let j = 0; j < G; j++) z[j] += hm * recurrent[row + j];
-      }
+      addProduct(h, 0, H, recurrent, G, z, 0);
       recurrentActivation(zi);
       recurrentActivation(zf);
       activation(zc);
