@@ -325,6 +325,15 @@ function modelWeights(model: TrainableModel): tfl.LayerVariable[] {
   return (model as unknown as { weights: tfl.LayerVariable[] }).weights;
 }
 
+/** Copies of every weight, keyed by variable: freezing moves gate weights between the owners' lists, reordering `weights`. */
+function copyWeights(model: TrainableModel): Snapshot['weights'] {
+  return modelWeights(model).map((w) => ({ variable: w, value: tf.clone(w.read()) }));
+}
+
+function disposeSnapshot(snapshot: Snapshot): void {
+  tf.dispose(snapshot.weights.map((w) => w.value));
+}
+
 /**
  * Trains a VIB model end to end with the schedule that survives from-scratch
  * training: a warm-up with klFac = 0, then either a klFac ramp (fixed mode)
@@ -386,10 +395,9 @@ export function fitVIB(model: TrainableModel, data: FitData, options: FitVIBOpti
       score > snapshot.score ||
       (score === snapshot.score && (record.validationAccuracy ?? 0) >= (snapshot.validationAccuracy ?? 0));
     if (!better) return;
-    if (snapshot) tf.dispose(snapshot.weights.map((w) => w.value));
+    if (snapshot) disposeSnapshot(snapshot);
     snapshot = {
-      // Keyed by variable: freezing moves gate weights between the owners' lists, reordering `weights`.
-      weights: modelWeights(model).map((w) => ({ variable: w, value: tf.clone(w.read()) })),
+      weights: copyWeights(model),
       progress: record.progress,
       klFac: record.klFac,
       compression: record.compression,
@@ -405,7 +413,7 @@ export function fitVIB(model: TrainableModel, data: FitData, options: FitVIBOpti
   const candidates: Snapshot[] = [];
   const keepCandidate = (record: Pick<FitRecord, 'progress' | 'klFac' | 'compression' | 'validationAccuracy'>) => {
     candidates.push({
-      weights: modelWeights(model).map((w) => ({ variable: w, value: tf.clone(w.read()) })),
+      weights: copyWeights(model),
       progress: record.progress,
       klFac: record.klFac,
       compression: record.compression,
@@ -414,7 +422,7 @@ export function fitVIB(model: TrainableModel, data: FitData, options: FitVIBOpti
     });
     // Only the most compressed few are ever tried: keep no more copies of the weights than that.
     candidates.sort((a, b) => b.compression - a.compression);
-    for (const dropped of candidates.splice(maxCandidates)) tf.dispose(dropped.weights.map((w) => w.value));
+    for (const dropped of candidates.splice(maxCandidates)) disposeSnapshot(dropped);
   };
 
   const runPhase = (phase: 'vib' | 'candidate' | 'fine-tune', epochs: number, trainer: VIBTrainer, seedOffset: number) => {
@@ -557,9 +565,9 @@ export function fitVIB(model: TrainableModel, data: FitData, options: FitVIBOpti
       break;
     }
   }
-  tf.dispose(candidates.flatMap((c) => c.weights.map((w) => w.value)));
+  for (const candidate of candidates) disposeSnapshot(candidate);
   if (found) {
-    if (snapshot) tf.dispose((snapshot as Snapshot).weights.map((w) => w.value));
+    if (snapshot) disposeSnapshot(snapshot as Snapshot);
     return {
       mode: o.mode,
       history,
@@ -577,7 +585,7 @@ export function fitVIB(model: TrainableModel, data: FitData, options: FitVIBOpti
   const kept = snapshot as Snapshot | null;
   if (kept) {
     restore();
-    tf.dispose(kept.weights.map((w) => w.value));
+    disposeSnapshot(kept);
     selected = { progress: kept.progress, klFac: kept.klFac, compression: kept.compression, validationAccuracy: kept.validationAccuracy };
   } else {
     selected = {
