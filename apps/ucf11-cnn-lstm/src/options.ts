@@ -71,6 +71,7 @@ export const DEFAULT_TRAIN_OPTIONS: CnnLstmTrainOptions = {
   // Shrink-as-you-train, as in the end-to-end app (issue 7's evidence: faster, not less accurate).
   shrink: true,
   shrinkPatience: 2,
+  shrinkChecks: 3,
   seed: 1,
   backend: 'auto',
   resume: false,

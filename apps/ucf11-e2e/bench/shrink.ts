@@ -1,12 +1,15 @@
 /**
  * Shrink-as-you-train benchmark: wall time of a full training run on the
- * default synthetic set with shrinking against the same run (same seed) with
- * masks only, and the final test accuracy of both. Every run is its own
- * child process; runs alternate (masks, shrink, shrink, masks, ...) so load
- * from other processes hits both sides alike. The frame cache is filled
- * before the first timed run.
+ * default synthetic set that removes pruned inputs and units (`--shrink-mode
+ * remove`) against the same run (same seed) that only masks them at full size
+ * (`mask`: the same training, silenced instead of removed), and the final
+ * test accuracy of both. `--with-unmasked` adds the paper's plain VIB run
+ * (`--no-shrink`: pruned units keep their noise until the end) as a third
+ * side, for its accuracy. Every run is its own child process; runs alternate
+ * (mask, remove, remove, mask, ...) so load from other processes hits both
+ * sides alike. The frame cache is filled before the first timed run.
  *
- *   node --import tsx bench/shrink.ts [--configs demo,paper,wide] [--repeats 2] [--seeds 1] [--backend wasm] [--json file]
+ *   node --import tsx bench/shrink.ts [--configs demo,paper,wide] [--repeats 2] [--seeds 1] [--with-unmasked] [--backend wasm] [--json file]
  *
  * Runs with the same seed are deterministic, so repeats measure time only;
  * `--seeds 2,3` adds runs with other seeds (other split, initialisation and
@@ -38,10 +41,15 @@ export const BENCH_CONFIGS = {
 } as const satisfies Record<string, Partial<TrainOptions>>;
 type ConfigName = keyof typeof BENCH_CONFIGS;
 
+/** remove: shrink-as-you-train; mask: the same, silenced at full size; none: no masking during training (the paper's). */
+type Side = 'remove' | 'mask' | 'none';
+
 interface ChildSpec {
   config: ConfigName;
   seed: number;
-  shrink: boolean;
+  side: Side;
+  /** Override of the app's shrink checks per epoch (null: the app's default). */
+  shrinkChecks: number | null;
   out: string;
   cacheDir: string;
   backend: BackendChoice;
@@ -49,7 +57,7 @@ interface ChildSpec {
 
 interface RunFigures {
   seed: number;
-  shrink: boolean;
+  side: Side;
   seconds: number;
   testAccuracy: number | null;
   keptInputs: number | null;
@@ -70,7 +78,9 @@ function trainOptions(spec: ChildSpec): TrainOptions {
     out: spec.out,
     cacheDir: spec.cacheDir,
     backend: spec.backend,
-    shrink: spec.shrink,
+    shrink: spec.side !== 'none',
+    shrinkMode: spec.side === 'mask' ? 'mask' : 'remove',
+    ...(spec.shrinkChecks != null ? { shrinkChecks: spec.shrinkChecks } : {}),
     seed: spec.seed,
     progress: false,
   };
@@ -86,7 +96,7 @@ async function child(spec: ChildSpec): Promise<void> {
   const firstShrink = history.find((r) => r.modelInputs != null && full != null && (r.modelInputs < full || r.modelUnits! < history[0].modelUnits!));
   const figures: RunFigures = {
     seed: spec.seed,
-    shrink: spec.shrink,
+    side: spec.side,
     seconds,
     testAccuracy: last.testAccuracy,
     keptInputs: last.keptInputs,
@@ -135,11 +145,13 @@ async function main(): Promise<void> {
     .option('--configs <list>', `comma-separated configurations: ${Object.keys(BENCH_CONFIGS).join(', ')}`, 'paper,wide')
     .option('--repeats <n>', 'runs per side, configuration and seed (alternating order)', integerOption('--repeats'), 2)
     .option('--seeds <list>', 'comma-separated run seeds', '1')
+    .option('--shrink-checks <n>', "shrink checks per epoch (default: the app's)", integerOption('--shrink-checks'))
+    .option('--with-unmasked', "also run the paper's VIB training without masking (--no-shrink) once per seed, for its accuracy", false)
     .option('--json <file>', 'where the JSON goes', join(root, 'bench-results', 'shrink.json'))
     .addOption(new Option('--backend <name>', 'tfjs backend').argParser(choiceOption('--backend', BACKEND_CHOICES)).default('wasm'))
     .option('--child <json>', 'internal: one training run')
     .parse();
-  const opts = program.opts<{ configs: string; repeats: number; seeds: string; json: string; backend: BackendChoice; child?: string }>();
+  const opts = program.opts<{ configs: string; repeats: number; seeds: string; shrinkChecks?: number; withUnmasked: boolean; json: string; backend: BackendChoice; child?: string }>();
   if (opts.child) return child(JSON.parse(opts.child) as ChildSpec);
   const configs = opts.configs.split(',').map((c) => c.trim()) as ConfigName[];
   for (const c of configs) choiceOption('--configs', Object.keys(BENCH_CONFIGS) as ConfigName[])(c);
@@ -147,7 +159,7 @@ async function main(): Promise<void> {
 
   const work = mkdtempSync(join(tmpdir(), 'shrink-bench-'));
   const cacheDir = join(work, 'frame-cache');
-  const base = trainOptions({ config: 'demo', seed: DEMO_DEFAULTS.seed, shrink: false, out: join(work, 'warm'), cacheDir, backend: opts.backend });
+  const base = trainOptions({ config: 'demo', seed: DEMO_DEFAULTS.seed, side: 'none', shrinkChecks: null, out: join(work, 'warm'), cacheDir, backend: opts.backend });
   const d = DEMO_DEFAULTS;
   await ensureSyntheticSet(
     {
@@ -168,25 +180,27 @@ async function main(): Promise<void> {
   };
   const rows: string[][] = [];
   for (const config of configs) {
-    const o = trainOptions({ config, seed: seeds[0], shrink: true, out: '', cacheDir, backend: opts.backend });
+    const o = trainOptions({ config, seed: seeds[0], side: 'remove', shrinkChecks: opts.shrinkChecks ?? null, out: '', cacheDir, backend: opts.backend });
     const shape = `[${o.batchSize}, ${o.frames}, ${o.width * o.height * 3}] -> ${o.units}`;
-    const schedule = `${o.epochs} VIB (warm-up ${o.warmupEpochs}, ramp ${o.rampEpochs}) + ${o.fineTuneEpochs} fine-tune`;
+    const schedule = `${o.epochs} VIB (warm-up ${o.warmupEpochs}, ramp ${o.rampEpochs}) + ${o.fineTuneEpochs} fine-tune; patience ${o.shrinkPatience}, ${o.shrinkChecks ?? 1} check(s) per epoch`;
     const runs: RunFigures[] = [];
     let turn = 0;
     for (const seed of seeds) {
       for (let r = 0; r < opts.repeats; r++) {
-        const order = turn++ % 2 === 0 ? [false, true] : [true, false];
-        for (const shrink of order) {
-          process.stderr.write(`${config}: seed ${seed}, run ${r + 1}/${opts.repeats}, ${shrink ? 'shrink' : 'masks only'} ...\n`);
-          const out = join(work, `${config}-${seed}-${shrink ? 'shrink' : 'masks'}-${r}`);
-          runs.push(runChild({ config, seed, shrink, out, cacheDir, backend: opts.backend }));
+        const order: Side[] = turn++ % 2 === 0 ? ['mask', 'remove'] : ['remove', 'mask'];
+        if (opts.withUnmasked && r === 0) order.push('none');
+        for (const side of order) {
+          process.stderr.write(`${config}: seed ${seed}, run ${r + 1}/${opts.repeats}, ${side} ...\n`);
+          const out = join(work, `${config}-${seed}-${side}-${r}`);
+          runs.push(runChild({ config, seed, side, shrinkChecks: opts.shrinkChecks ?? null, out, cacheDir, backend: opts.backend }));
           rmSync(out, { recursive: true, force: true });
         }
       }
     }
-    const side = (shrink: boolean) => runs.filter((x) => x.shrink === shrink);
-    const masks = side(false);
-    const shrunk = side(true);
+    const sideRuns = (side: Side) => runs.filter((x) => x.side === side);
+    const masks = sideRuns('mask');
+    const shrunk = sideRuns('remove');
+    const unmasked = sideRuns('none');
     const seconds = (list: RunFigures[]) => list.map((x) => x.seconds);
     const ratio = median(seconds(masks)) / median(seconds(shrunk));
     // Epochs after the first shrink: what "every later step costs less" buys per epoch.
@@ -198,9 +212,12 @@ async function main(): Promise<void> {
     const gaps = seeds.map((_, i) => 100 * (accuracy(masks)[i] - accuracy(shrunk)[i]));
     const accuracyGap = median(gaps);
     const masksSpread = 100 * (Math.max(...accuracy(masks)) - Math.min(...accuracy(masks)));
+    const unmaskedAccuracy = unmasked.length ? accuracy(unmasked) : null;
     (report.configs as unknown[]).push({
       config, shape, schedule, repeats: opts.repeats, seeds, ratio, tailRatio, accuracyGapPoints: accuracyGap, accuracyGapPointsPerSeed: gaps,
       masksOnlyAccuracySpreadPoints: seeds.length > 1 ? masksSpread : null,
+      baseline: "mask: the same shrink checks silencing at full size (--shrink-mode mask); 'none' runs: no masking during training (the paper's)",
+      unmaskedAccuracy, unmaskedSeconds: unmasked.length ? median(seconds(unmasked)) : null,
       targets: { ratio: 3, accuracyGapPoints: 1 }, runs,
     });
     const spread = (values: number[]) => `${Math.min(...values).toFixed(0)}-${Math.max(...values).toFixed(0)} s`;
@@ -211,10 +228,11 @@ async function main(): Promise<void> {
       `${median(seconds(masks)).toFixed(0)} s (${spread(seconds(masks))}); acc ${pct(accuracy(masks))}`,
       `${median(seconds(shrunk)).toFixed(0)} s (${spread(seconds(shrunk))}); acc ${pct(accuracy(shrunk))}; LSTM ${shrunk[0].modelInputs}x${shrunk[0].modelUnits} from epoch ${after ?? '-'}`,
       `${ratio.toFixed(2)}x run, ${tailRatio == null ? '-' : `${tailRatio.toFixed(2)}x`} after 1st shrink; acc gap ${gaps.map((g) => g.toFixed(1)).join(', ')} pt` +
-        (seeds.length > 1 ? ` (masks-only spread over seeds ${masksSpread.toFixed(1)} pt)` : ''),
+        (seeds.length > 1 ? ` (mask spread over seeds ${masksSpread.toFixed(1)} pt)` : '') +
+        (unmaskedAccuracy ? `; unmasked VIB: acc ${pct(unmaskedAccuracy)}, ${median(seconds(unmasked)).toFixed(0)} s` : ''),
     ]);
   }
-  const header = ['config', `shape (${opts.backend}); schedule`, 'masks only: median (spread)', 'shrink: median (spread)', 'ratio (masks/shrink)'];
+  const header = ['config', `shape (${opts.backend}); schedule`, 'mask: median (spread)', 'remove: median (spread)', 'ratio (mask/remove)'];
   printTable(header, rows);
   writeBenchJson(resolve(opts.json), report);
   rmSync(work, { recursive: true, force: true });

@@ -14,6 +14,7 @@ import {
   assertPositiveInteger,
   gatedLayers,
   setFrozenMask,
+  type SilencePlan,
 } from '@tfjs-compress/vib';
 import type { GradResult, NamedWireTensor, OptimizerPart, Reply, Request, UpdateResult, WireTensor, WorkerInit } from './protocol.js';
 import { splitBatch } from './split-batch.js';
@@ -363,6 +364,11 @@ export class DataParallelTrainer {
   /** Freezes (or unfreezes) every gate's mask in every worker (fine-tuning). */
   setFrozenMask(frozen: boolean): Promise<void> {
     return this.serial(async () => void (await this.all({ type: 'setFrozenMask', frozen })));
+  }
+
+  /** Silences the planned features and units in every worker's model (vib's `silenceGates`; shrink mode 'mask'). */
+  silence(plan: Record<string, SilencePlan>): Promise<void> {
+    return this.serial(async () => void (await this.all({ type: 'silence', plan })));
   }
 
   /** Restarts the seeded gate-noise streams in every worker (app-kit does it at each epoch). */

@@ -4,6 +4,7 @@
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import type { BackendChoice } from '@tfjs-compress/runtime';
+import type { SilencePlan } from '@tfjs-compress/vib';
 
 /** A tensor's contents as they cross threads. */
 export interface WireTensor {
@@ -44,6 +45,7 @@ export type Request =
   | { type: 'update' }
   | { type: 'setKlFac'; klFac: number }
   | { type: 'setFrozenMask'; frozen: boolean }
+  | { type: 'silence'; plan: Record<string, SilencePlan> }
   | { type: 'resetNoise' }
   | { type: 'setDropoutSeed'; seed: number }
   | { type: 'resetOptimizers' }

@@ -12,6 +12,7 @@ import {
   categoricalCrossentropy,
   gatedLayers,
   setFrozenMask,
+  silenceGates,
   setKlFac,
   splitTrainableWeights,
 } from '@tfjs-compress/vib';
@@ -87,6 +88,13 @@ function makeShards(): void {
         : null;
     shards.set(w, { from, to, variable: part });
   });
+}
+
+/** Re-reads this worker's parts from the model's weights, after something changed them in place (silencing). */
+function refreshShards(): void {
+  for (const [w, { from, to, variable }] of shards) {
+    if (variable) tf.tidy(() => variable.assign(tf.slice(tf.reshape(w.read(), [-1]), from, to - from)));
+  }
 }
 
 function toTensor(wire: WireTensor): tf.Tensor {
@@ -323,14 +331,22 @@ async function handle(request: Request): Promise<unknown> {
       return setKlFac(model, request.klFac);
     case 'setFrozenMask':
       return setFrozenMask(model, request.frozen);
+    case 'silence':
+      // It writes mu and logD: the parts this worker updates must see that.
+      silenceGates(model, request.plan);
+      return refreshShards();
     case 'resetNoise':
       for (const layer of gatedLayers(model) as Array<{ resetNoise?: () => void }>) layer.resetNoise?.();
       return;
     case 'setDropoutSeed':
       // tfjs's Dropout reads `this.seed` on every call (see app-kit's setDropoutSeeds).
-      model.layers.forEach((layer, i) => {
-        if (layer.getClassName() === 'Dropout') (layer as unknown as { seed?: number }).seed = workerSeed(request.seed + i * 7919, init.index);
-      });
+      {
+        // Counted among the Dropout layers, as app-kit's setDropoutSeeds does.
+        let k = 0;
+        for (const layer of model.layers) {
+          if (layer.getClassName() === 'Dropout') (layer as unknown as { seed?: number }).seed = workerSeed(request.seed + k++ * 7919, init.index);
+        }
+      }
       return;
     case 'resetOptimizers':
       gateOptimizer.dispose();

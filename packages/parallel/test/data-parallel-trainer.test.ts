@@ -3,8 +3,9 @@ import { spawnSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
 import { TEST_BACKENDS, assertClose, assertNoLeak, useBackend } from '@tfjs-compress/testing';
-import { InvalidArgumentError, LeanAdam, VIBTrainer, setFrozenMask } from '@tfjs-compress/vib';
+import { InvalidArgumentError, LeanAdam, VIBTrainer, setFrozenMask, silenceGates } from '@tfjs-compress/vib';
 import '@tfjs-compress/vib-rnn';
 import { DataParallelTrainer, leanAdamState } from '../src/index.js';
 import { batchOf, smallModel } from './helpers.js';
@@ -94,13 +95,19 @@ for (const backend of TEST_BACKENDS) {
       });
     }
 
-    it('1 worker draws the same gate noise as the single-process model (worker 0 keeps its seeds)', async () => {
+    /**
+     * One worker on a noisy model (logD -3) against VIBTrainer on a twin, loss by loss;
+     * `prepare` runs on both first (it gets the trainer only for the worker's model).
+     */
+    async function assertOneWorkerMatches(batchSeed: number, prepare?: (model: tfl.LayersModel, dp?: DataParallelTrainer) => Promise<void> | void) {
       const noisy = () => smallModel({ logD: -3 });
       const reference = noisy();
       const source = noisy();
-      const batches = [batchOf(4, 60), batchOf(4, 61)];
+      const batches = [batchOf(4, batchSeed), batchOf(4, batchSeed + 1)];
+      await prepare?.(reference);
       const dp = await DataParallelTrainer.create(source, { workers: 1, imports: IMPORTS, backend, ...OPTIONS });
       try {
+        await prepare?.(source, dp);
         const expected = referenceRun(reference, batches);
         for (const [i, b] of batches.entries()) {
           const { loss } = await dp.trainOnBatch(b.xs, b.ys);
@@ -114,7 +121,17 @@ for (const backend of TEST_BACKENDS) {
         reference.dispose();
         source.dispose();
       }
-    });
+    }
+
+    it('1 worker draws the same gate noise as the single-process model (worker 0 keeps its seeds)', () => assertOneWorkerMatches(60));
+
+    it('silence() reaches the workers: 1 worker equals a silenced single-process model, with gate noise on', () =>
+      assertOneWorkerMatches(70, async (model, dp) => {
+        // Auto-named layers differ between the two models: the same indices under each one's name.
+        const plan = { [model.layers[0].name]: { inputs: [1, 3], units: [2] } };
+        if (dp) await dp.silence(plan);
+        else silenceGates(model, plan);
+      }));
 
     it('averages what the forward pass writes (BatchNormalization statistics) over the workers, by rows', async () => {
       const reference = smallModel({ batchNorm: true });

@@ -25,6 +25,7 @@ import {
   type ConstraintSpec,
   type InitializerSpec,
   type RegularizerSpec,
+  type SilencePlan,
   type VIBGateArgs,
   type VIBGateSettings,
 } from '@tfjs-compress/vib';
@@ -257,6 +258,20 @@ export abstract class VIBRecurrentCell extends tfl.layers.RNNCell {
   setKlFac(klFac: number): void {
     assertNonNegative(klFac, 'klFac');
     this.settings.klFac = klFac;
+  }
+
+  /** See `VIBRecurrentLayer.silence`. */
+  silence(plan: SilencePlan): void {
+    this.requireBuilt();
+    if (plan.inputs?.length) {
+      if (this.inputGate == null) throw new InvalidArgumentError('silence plan inputs', plan.inputs, 'none: this layer has no input bottleneck');
+      this.inputGate.silence(plan.inputs);
+    }
+    if (plan.units?.length) {
+      const gates = this.gateNames.map((name) => this.gates[name]).filter((g): g is VIBGate => g != null);
+      if (gates.length === 0) throw new InvalidArgumentError('silence plan units', plan.units, 'none: this layer has no gate bottlenecks');
+      for (const gate of gates) gate.silence(plan.units);
+    }
   }
 
   /** Restarts the seeded gate-noise and dropout streams (reproducible calls, gradient checks). */

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { RNNLayerArgs } from '@tensorflow/tfjs-layers/dist/layers/recurrent.js';
 import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types.js';
-import { InvalidArgumentError, type HasVIBGates, type VIBGate } from '@tfjs-compress/vib';
+import { InvalidArgumentError, type HasVIBGates, type SilencePlan, type VIBGate } from '@tfjs-compress/vib';
 import { DenseProjection } from './dense-projection.js';
 import type { VIBRecurrentCell, VIBRecurrentCellArgs } from './vib-recurrent-cell.js';
 
@@ -109,6 +109,15 @@ export abstract class VIBRecurrentLayer extends tfl.layers.RNN implements HasVIB
 
   setKlFac(klFac: number): void {
     this.cell.setKlFac(klFac);
+  }
+
+  /**
+   * Holds input features (through the input gate) and hidden units (through
+   * every gate's bottleneck) at 0 from now on: the model computes what
+   * `shrinkVIB` removing them would, at full size. See `VIBGate.silence`.
+   */
+  silence(plan: SilencePlan): void {
+    this.cell.silence(plan);
   }
 
   resetNoise(): void {

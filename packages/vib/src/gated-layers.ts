@@ -1,13 +1,23 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { LOG_D_WEIGHT_SUFFIX, MU_WEIGHT_SUFFIX, type VIBGate } from './vib-gate.js';
+import { InvalidArgumentError } from './errors.js';
 import { assertNonNegative } from './validation.js';
+
+/** Input features and hidden units (or a VIBLayer's features) of one layer, by index. */
+export interface SilencePlan {
+  inputs?: number[];
+  units?: number[];
+}
 
 /** What every layer holding VIB gates exposes (VIBLayer, VIBLSTM, VIBGRU, ...). */
 export interface HasVIBGates {
   readonly vibGates: VIBGate[];
+  readonly name: string;
   setFrozenMask(frozen: boolean): void;
   setKlFac(klFac: number): void;
+  /** Holds the planned features and units at 0 from now on (optional for layers from elsewhere). */
+  silence?(plan: SilencePlan): void;
 }
 
 /** A model, a layer or anything holding `layers`. */
@@ -37,6 +47,21 @@ export function setKlFac(model: LayerLike, klFac: number): void {
 /** Freezes (or unfreezes) every gate's mask for the fine-tuning stage. */
 export function setFrozenMask(model: LayerLike, frozen: boolean): void {
   for (const layer of gatedLayers(model)) layer.setFrozenMask(frozen);
+}
+
+/**
+ * Silences, per layer name, the planned input features and units
+ * (`HasVIBGates.silence`): the masked twin of physically removing them.
+ * Cumulative, and safe to repeat with the same plan.
+ */
+export function silenceGates(model: LayerLike, plan: Record<string, SilencePlan>): void {
+  const layers = new Map(gatedLayers(model).map((l) => [l.name, l]));
+  for (const [name, entry] of Object.entries(plan)) {
+    const layer = layers.get(name);
+    if (layer == null) throw new InvalidArgumentError('silence plan layer', name, `a gated layer of the model (${[...layers.keys()].join(', ')})`);
+    if (layer.silence == null) throw new InvalidArgumentError('silence plan layer', name, 'a layer that can silence units (VIBLayer, VIBLSTM, VIBGRU)');
+    layer.silence(entry);
+  }
 }
 
 /** Sum of the unscaled KL terms of every gate in a model. */

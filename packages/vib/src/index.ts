@@ -53,9 +53,11 @@ export {
   isGateWeight,
   setFrozenMask,
   setKlFac,
+  silenceGates,
   splitTrainableWeights,
   totalKl,
   type HasVIBGates,
+  type SilencePlan,
 } from './gated-layers.js';
 export { DEFAULT_ADAM_EPSILON, DEFAULT_BETA1, DEFAULT_BETA2, LeanAdam } from './lean-adam.js';
 export {

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { Initializer } from '@tensorflow/tfjs-layers/dist/initializers.js';
 import { logAlphaOf, maskOf, vibKl } from './kl.js';
+import { InvalidArgumentError } from './errors.js';
 import { NoiseStream } from './noise-stream.js';
 
 export type InferenceMode = 'weighted' | 'hard' | 'mean';
@@ -53,6 +54,12 @@ export class VIBGate {
   readonly mu: tfl.LayerVariable;
   readonly logD: tfl.LayerVariable;
 
+  /** 0 at silenced units, 1 elsewhere; null while none is silenced. */
+  private keep: Float32Array | null = null;
+  /** Per unit, its column among the unsilenced ones, or their count (a zero column) when silenced. */
+  private noiseColumns: Int32Array | null = null;
+  private unsilenced: number;
+
   constructor(
     readonly size: number,
     prefix: string,
@@ -62,6 +69,7 @@ export class VIBGate {
     readonly settings: VIBGateSettings,
     private readonly noise: NoiseStream,
   ) {
+    this.unsilenced = size;
     const trainable = !settings.frozenMask;
     this.mu = addWeight(`${prefix}${MU_WEIGHT_SUFFIX}`, [size], muInitializer, trainable);
     this.logD = addWeight(`${prefix}${LOG_D_WEIGHT_SUFFIX}`, [size], logDInitializer, trainable);
@@ -73,12 +81,33 @@ export class VIBGate {
    */
   factor(training: boolean, batch: number): tf.Tensor {
     return tf.tidy(() => {
+      const factor = this.unsilencedFactor(training, batch);
+      return this.keep ? tf.mul(factor, tf.tensor1d(this.keep)) : factor;
+    });
+  }
+
+  /**
+   * eps: with silenced units, drawn for the others only and spread out with
+   * zeros, so the stream gives the kept units what a model with the silenced
+   * units removed draws (mask and remove runs see the same noise).
+   */
+  private trainingNoise(batch: number): tf.Tensor {
+    const columns = this.noiseColumns;
+    if (columns == null) return this.noise.normal([batch, this.size]);
+    return tf.tidy(() => {
+      const drawn = tf.concat([this.noise.normal([batch, this.unsilenced]), tf.zeros([batch, 1])], 1);
+      return tf.gather(drawn, tf.tensor1d(columns, 'int32'), 1);
+    });
+  }
+
+  private unsilencedFactor(training: boolean, batch: number): tf.Tensor {
+    return tf.tidy(() => {
       const mu = this.mu.read();
       const logD = this.logD.read();
       if (this.settings.frozenMask) return maskOf(mu, logD, this.settings.threshold);
       if (training) {
         const sigma = tf.exp(tf.mul(0.5, logD));
-        return tf.add(mu, tf.mul(sigma, this.noise.normal([batch, this.size])));
+        return tf.add(mu, tf.mul(sigma, this.trainingNoise(batch)));
       }
       switch (this.settings.inferenceMode) {
         case 'hard':
@@ -108,17 +137,59 @@ export class VIBGate {
     return logAlphaOf(this.mu.read(), this.logD.read()) as tf.Tensor1D;
   }
 
+  /** 1 for kept units, 0 for pruned and silenced ones. */
   mask(threshold = this.settings.threshold): tf.Tensor1D {
-    return maskOf(this.mu.read(), this.logD.read(), threshold) as tf.Tensor1D;
+    return tf.tidy(() => {
+      const mask = maskOf(this.mu.read(), this.logD.read(), threshold) as tf.Tensor1D;
+      return this.keep ? tf.mul(mask, tf.tensor1d(this.keep)) : mask;
+    });
   }
 
   keptUnits(threshold = this.settings.threshold): number[] {
     const values = tf.tidy(() => this.logAlpha().dataSync());
     const kept: number[] = [];
     values.forEach((v, i) => {
-      if (v < threshold) kept.push(i);
+      if (v < threshold && (this.keep == null || this.keep[i] === 1)) kept.push(i);
     });
     return kept;
+  }
+
+  /**
+   * Holds `units` at exactly 0 from now on, in training (no noise either) and
+   * at inference: what physically removing them does, at full size
+   * (shrink-as-you-train's `mode: 'mask'`). Adds to the units already
+   * silenced. Their weights are set to mu = 0, logD >= 0 (log alpha >= 18),
+   * so that a saved model, which does not carry the silencing, still reads
+   * them as pruned. Every call re-applies that to all silenced units.
+   */
+  silence(units: readonly number[]): void {
+    for (const k of units) {
+      if (!Number.isInteger(k) || k < 0 || k >= this.size) {
+        throw new InvalidArgumentError('silenced unit', k, `an integer in [0, ${this.size})`);
+      }
+    }
+    this.keep ??= new Float32Array(this.size).fill(1);
+    for (const k of units) this.keep[k] = 0;
+    const keep = this.keep;
+    const columns = new Int32Array(this.size);
+    let next = 0;
+    keep.forEach((v, k) => (columns[k] = v === 1 ? next++ : -1));
+    this.noiseColumns = columns.map((c) => (c < 0 ? next : c));
+    this.unsilenced = next;
+    tf.tidy(() => {
+      const kept = tf.tensor1d(keep);
+      this.mu.write(tf.mul(this.mu.read(), kept));
+      this.logD.write(tf.where(tf.cast(kept, 'bool'), this.logD.read(), tf.maximum(this.logD.read(), 0)));
+    });
+  }
+
+  /** The silenced units, ascending. */
+  silencedUnits(): number[] {
+    const out: number[] = [];
+    this.keep?.forEach((v, k) => {
+      if (v === 0) out.push(k);
+    });
+    return out;
   }
 
   /**

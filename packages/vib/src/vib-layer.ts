@@ -3,6 +3,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import type { LayerArgs } from '@tensorflow/tfjs-layers/dist/engine/topology.js';
 import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types.js';
 import { InvalidArgumentError } from './errors.js';
+import type { SilencePlan } from './gated-layers.js';
 import { NoiseStream } from './noise-stream.js';
 import { resolveInitializer, serializeObject, type InitializerSpec } from './serialization.js';
 import {
@@ -208,6 +209,12 @@ export class VIBLayer extends tfl.layers.Layer {
   setKlFac(klFac: number): void {
     assertNonNegative(klFac, 'klFac');
     this.settings.klFac = klFac;
+  }
+
+  /** Holds the listed features at 0 from now on (`VIBGate.silence`); `inputs` does not apply to this layer. */
+  silence(plan: SilencePlan): void {
+    if (plan.inputs?.length) throw new InvalidArgumentError(`silence plan of '${this.name}'`, plan, '{units}: a VIBLayer has no separate inputs');
+    if (plan.units?.length) this.requireGate().silence(plan.units);
   }
 
   /** Restarts the seeded noise stream, so the next call draws the same noise as the first. */

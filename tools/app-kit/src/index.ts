@@ -8,11 +8,15 @@ export { MetricsLog, readMetrics } from './metrics-log.js';
 export { epochProgress, type EpochProgress } from './progress.js';
 export { klWarmup } from './schedules.js';
 export {
+  DEFAULT_SHRINK_MODE,
   DEFAULT_SHRINK_PATIENCE,
+  SHRINK_MODES,
   initialShrinkState,
+  midEpochCheckAfter,
   resolveShrinkSettings,
   shrinkCheck,
   type ShrinkCheck,
+  type ShrinkMode,
   type ShrinkSettings,
   type ShrinkState,
   type ShrinkStreaks,

@@ -1,15 +1,41 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { composeShrinkOrigin, planShrink, shrinkVIB, type ShrinkOrigin, type ShrinkPlan, type ShrinkResult } from '@tfjs-compress/prune';
-import { InvalidArgumentError, assertFiniteNumber, assertPositiveInteger } from '@tfjs-compress/vib';
+import { InvalidArgumentError, assertFiniteNumber, assertOneOf, assertPositiveInteger, silenceGates } from '@tfjs-compress/vib';
 
 /** Consecutive checks (epochs) a unit must stay pruned before it is removed. */
 export const DEFAULT_SHRINK_PATIENCE = 2;
+
+/**
+ * What happens to a feature or unit pruned for `patience` checks: 'remove'
+ * takes it out of the live model (every later step costs less); 'mask'
+ * silences it at full size (`silenceGates`): the same training at the
+ * same cost, the baseline that shows what removing saves, and a route for
+ * layers that cannot be sliced (tensorised projections).
+ */
+export type ShrinkMode = 'remove' | 'mask';
+export const SHRINK_MODES: readonly ShrinkMode[] = ['remove', 'mask'];
+export const DEFAULT_SHRINK_MODE: ShrinkMode = 'remove';
 
 export interface ShrinkSettings {
   /** Checks in a row (one per epoch) a feature or unit must stay pruned before it is removed, >= 1. Default: 2. */
   patience?: number;
   /** log alpha threshold of "pruned". Default: each gate's own threshold (0). */
   threshold?: number;
+  /** 'remove' (default) or 'mask'; see ShrinkMode. */
+  mode?: ShrinkMode;
+  /**
+   * Checks per epoch, >= 1: the last after the epoch (with its evaluation),
+   * the others evenly between its batches, so pruned units leave sooner.
+   * `patience` counts checks. Default: 1.
+   */
+  checksPerEpoch?: number;
+}
+
+/** True after the batch that ends one of an epoch's first `checks - 1` equal parts (the last check follows the epoch). */
+export function midEpochCheckAfter(batchesDone: number, batchesPerEpoch: number, checks: number): boolean {
+  if (checks <= 1 || batchesDone < 1 || batchesDone >= batchesPerEpoch) return false;
+  for (let k = 1; k < checks; k++) if (Math.round((k * batchesPerEpoch) / checks) === batchesDone) return true;
+  return false;
 }
 
 /** How many checks in a row each currently pruned index has been pruned, per layer name. JSON-safe (saved in checkpoints). */
@@ -25,6 +51,8 @@ export interface ShrinkState {
   shrinks: number;
   /** Where the model's inputs and units sat before the first shrink (null before it): `expandVIB` input. */
   origin: ShrinkOrigin | null;
+  /** Mode 'mask': everything silenced so far, per layer (indices of the full-size model). Re-applied on resume. */
+  silenced?: ShrinkPlan;
 }
 
 export function initialShrinkState(): ShrinkState {
@@ -32,14 +60,18 @@ export function initialShrinkState(): ShrinkState {
 }
 
 /** Validates and resolves the settings once. */
-export function resolveShrinkSettings(settings: ShrinkSettings): { patience: number; threshold: number | undefined } {
+export function resolveShrinkSettings(settings: ShrinkSettings): { patience: number; threshold: number | undefined; mode: ShrinkMode; checksPerEpoch: number } {
   if (settings == null || typeof settings !== 'object') {
-    throw new InvalidArgumentError('shrink', settings, 'false or an object {patience?, threshold?}');
+    throw new InvalidArgumentError('shrink', settings, 'false or an object {patience?, threshold?, mode?, checksPerEpoch?}');
   }
+  const checksPerEpoch = settings.checksPerEpoch ?? 1;
+  assertPositiveInteger(checksPerEpoch, 'shrink.checksPerEpoch');
   const patience = settings.patience ?? DEFAULT_SHRINK_PATIENCE;
   assertPositiveInteger(patience, 'shrink.patience');
   if (settings.threshold != null) assertFiniteNumber(settings.threshold, 'shrink.threshold');
-  return { patience, threshold: settings.threshold };
+  const mode = settings.mode ?? DEFAULT_SHRINK_MODE;
+  assertOneOf(mode, SHRINK_MODES, 'shrink.mode');
+  return { patience, threshold: settings.threshold, mode, checksPerEpoch };
 }
 
 type Axis = 'inputs' | 'units';
@@ -107,8 +139,48 @@ function remap(streaks: ShrinkStreaks, result: ShrinkResult): ShrinkStreaks {
 
 export interface ShrinkCheck {
   state: ShrinkState;
-  /** The shrink done by this check, or null (nothing pruned for long enough, or nothing removable). */
+  /** The shrink done by this check, or null (nothing pruned for long enough, or nothing removable, or mode 'mask'). */
   result: ShrinkResult | null;
+  /** Mode 'mask': what this check newly silenced (the model itself was changed), or null. */
+  silenced: { inputs: number; units: number } | null;
+}
+
+/** a and b merged, per layer and axis, ascending without repeats. */
+function mergePlans(a: ShrinkPlan, b: ShrinkPlan): ShrinkPlan {
+  const out: ShrinkPlan = {};
+  for (const layer of new Set([...Object.keys(a), ...Object.keys(b)])) {
+    const entry: ShrinkPlan[string] = {};
+    for (const axis of AXES) {
+      const list = [...new Set([...(a[layer]?.[axis] ?? []), ...(b[layer]?.[axis] ?? [])])].sort((x, y) => x - y);
+      if (list.length) entry[axis] = list;
+    }
+    out[layer] = entry;
+  }
+  return out;
+}
+
+const countOf = (plan: ShrinkPlan | undefined, axis: Axis) => Object.values(plan ?? {}).reduce((n, e) => n + (e[axis]?.length ?? 0), 0);
+
+/** Mode 'mask': silences (cumulatively) what is eligible; the streaks keep counting at full size, no renumbering. */
+function maskCheck(model: tfl.LayersModel, state: ShrinkState, streaks: ShrinkStreaks, plan: ShrinkPlan | null): ShrinkCheck {
+  const silenced = mergePlans(state.silenced ?? {}, plan ?? {});
+  const inputs = countOf(silenced, 'inputs') - countOf(state.silenced, 'inputs');
+  const units = countOf(silenced, 'units') - countOf(state.silenced, 'units');
+  const changed = inputs + units > 0;
+  // Re-applied every check: it also re-bakes mu = 0 over what the optimizer's momentum moved since.
+  if (Object.keys(silenced).length) silenceGates(model, silenced);
+  return {
+    state: {
+      ...state,
+      streaks,
+      silenced,
+      removedInputs: state.removedInputs + inputs,
+      removedUnits: state.removedUnits + units,
+      shrinks: state.shrinks + (changed ? 1 : 0),
+    },
+    result: null,
+    silenced: changed ? { inputs, units } : null,
+  };
 }
 
 /**
@@ -118,14 +190,16 @@ export interface ShrinkCheck {
  * more. Waiting for a few checks keeps a unit whose log alpha only touches
  * the threshold once. The caller swaps in `result.model`, slices the
  * optimizer state with `sliceOptimizerState(optimizer, result.weights)`
- * and disposes the old model. Never mutates `state`.
+ * and disposes the old model. Never mutates `state`. In mode 'mask' it
+ * silences them in `model` instead (see ShrinkMode) and returns no result.
  */
 export function shrinkCheck(model: tfl.LayersModel, state: ShrinkState, settings: ShrinkSettings = {}): ShrinkCheck {
-  const { patience, threshold } = resolveShrinkSettings(settings);
+  const { patience, threshold, mode } = resolveShrinkSettings(settings);
   const streaks = nextStreaks(state.streaks, planShrink(model, { threshold }));
   const plan = eligible(streaks, patience);
+  if (mode === 'mask') return maskCheck(model, state, streaks, plan);
   const result = plan ? shrinkVIB(model, { plan }) : null;
-  if (result == null || !result.changed) return { state: { ...state, streaks }, result: null };
+  if (result == null || !result.changed) return { state: { ...state, streaks }, result: null, silenced: null };
   return {
     state: {
       streaks: remap(streaks, result),
@@ -135,5 +209,6 @@ export function shrinkCheck(model: tfl.LayersModel, state: ShrinkState, settings
       origin: composeShrinkOrigin(state.origin, result),
     },
     result,
+    silenced: null,
   };
 }

@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { choiceOption, integerOption, nonNegativeOption, positiveOption } from './cli-options.js';
-import { DEFAULT_SHRINK_PATIENCE } from './shrink-check.js';
+import { DEFAULT_SHRINK_MODE, DEFAULT_SHRINK_PATIENCE, SHRINK_MODES, type ShrinkMode } from './shrink-check.js';
 
 /** The training options both UCF11 apps share (the CLI flags of `train`, `demo` and `sweep`). */
 export interface CommonTrainOptions {
@@ -35,6 +35,10 @@ export interface CommonTrainOptions {
   shrink?: boolean;
   /** Epochs in a row an input or unit must stay pruned before shrinking removes it. Default: 2. */
   shrinkPatience?: number;
+  /** 'remove' (default) or 'mask': silence at full size what shrinking would remove (the same training, without the speed-up). */
+  shrinkMode?: ShrinkMode;
+  /** Shrink checks per epoch (the last after it, the others between its batches); patience counts checks. Default: 1. */
+  shrinkChecks?: number;
   /** Data-parallel training over this many worker threads (@tfjs-compress/parallel); 1: the main thread. Default: 1. */
   workers?: number;
   seed: number;
@@ -94,6 +98,12 @@ export function addCommonTrainFlags(command: Command, d: CommonTrainOptions, cho
     .addOption(new Option('--shrink', 'shrink as you train: remove inputs and units pruned for --shrink-patience epochs in a row from the live model').default(d.shrink ?? false))
     .option('--no-shrink', 'keep the model at full size during training (masks only)')
     .option('--shrink-patience <n>', 'epochs in a row an input or unit must stay pruned before it is removed', integerOption('--shrink-patience'), d.shrinkPatience ?? DEFAULT_SHRINK_PATIENCE)
+    .addOption(
+      new Option('--shrink-mode <mode>', "with --shrink: 'remove' takes them out of the live model; 'mask' silences them at full size (same training, no speed-up)")
+        .argParser(choiceOption('--shrink-mode', SHRINK_MODES))
+        .default(d.shrinkMode ?? DEFAULT_SHRINK_MODE),
+    )
+    .option('--shrink-checks <n>', 'shrink checks per epoch, evenly between its batches (--shrink-patience counts checks)', integerOption('--shrink-checks', 1), d.shrinkChecks ?? 1)
     .option('--workers <n>', 'data-parallel training over n worker threads (wasm is single-threaded: 2 uses both cores of a 2-core machine)', integerOption('--workers'), d.workers ?? 1)
     .option('--seed <n>', 'seed of the split, initialisation, gate noise, dropout, shuffling and frame sampling', integerOption('--seed', 0), d.seed)
     .addOption(backendFlag(choices.backends, d.backend))

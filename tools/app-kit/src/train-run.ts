@@ -3,7 +3,7 @@ import { expandVIB, fileSystemHandler } from '@tfjs-compress/prune';
 import type { ClosableSource } from './compress-run.js';
 import { readJson, runPaths, writeRun, type RunRecord } from './run-files.js';
 import { klWarmup } from './schedules.js';
-import { DEFAULT_SHRINK_PATIENCE } from './shrink-check.js';
+import { DEFAULT_SHRINK_MODE, DEFAULT_SHRINK_PATIENCE, type ShrinkSettings } from './shrink-check.js';
 import { runTraining, type EpochRecord } from './training-session.js';
 import type { CommonTrainOptions } from './train-cli.js';
 
@@ -100,8 +100,9 @@ export async function trainRun<O extends CommonTrainOptions, C>(spec: TrainRunOp
 export const DEFAULT_WORKER_IMPORTS: readonly string[] = ['@tfjs-compress/vib-rnn', '@tfjs-compress/prune'];
 
 /** runTraining's `shrink` from the CLI options (off unless asked for). */
-export function shrinkSettings(o: Pick<CommonTrainOptions, 'shrink' | 'shrinkPatience'>): { patience: number } | false {
-  return o.shrink === true ? { patience: o.shrinkPatience ?? DEFAULT_SHRINK_PATIENCE } : false;
+export function shrinkSettings(o: Pick<CommonTrainOptions, 'shrink' | 'shrinkPatience' | 'shrinkMode' | 'shrinkChecks'>): ShrinkSettings | false {
+  if (o.shrink !== true) return false;
+  return { patience: o.shrinkPatience ?? DEFAULT_SHRINK_PATIENCE, mode: o.shrinkMode ?? DEFAULT_SHRINK_MODE, checksPerEpoch: o.shrinkChecks ?? 1 };
 }
 
 /** runTraining's `parallel` from `--workers` (undefined: train on the main thread). */

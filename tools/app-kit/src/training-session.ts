@@ -3,13 +3,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { sliceOptimizerState, type ShrinkOrigin } from '@tfjs-compress/prune';
 import { DataParallelTrainer, leanAdamState, type DataParallelOptions } from '@tfjs-compress/parallel';
-import { LeanAdam, VIBTrainer, assertNonNegative, assertPositive, categoricalCrossentropy, gatedLayers, setFrozenMask, setKlFac } from '@tfjs-compress/vib';
+import { LeanAdam, VIBTrainer, assertNonNegative, assertPositive, categoricalCrossentropy, gatedLayers, setFrozenMask, setKlFac, silenceGates } from '@tfjs-compress/vib';
 import { hasCheckpoint, loadCheckpoint, restoreOptimizer, saveCheckpoint } from './checkpoint.js';
 import { setDropoutSeeds } from './dropout-seeds.js';
 import { evaluate, labelsOf, type BatchSource } from './evaluate.js';
 import { MetricsLog } from './metrics-log.js';
 import { epochProgress } from './progress.js';
-import { initialShrinkState, resolveShrinkSettings, shrinkCheck, type ShrinkSettings, type ShrinkState } from './shrink-check.js';
+import { initialShrinkState, midEpochCheckAfter, resolveShrinkSettings, shrinkCheck, type ShrinkSettings, type ShrinkState } from './shrink-check.js';
 import { findRecurrentLayer, freezeMasks, keptCounts, resetGateNoise } from './vib-model.js';
 
 /**
@@ -163,7 +163,7 @@ export async function runTraining(options: TrainingSessionOptions): Promise<Trai
   const epochs = plan(options.epochs);
   if ((options.epochs.plain ?? 0) > 0 && options.toVib == null) throw new Error('runTraining: a plain phase needs toVib');
   const shrinkSettings = options.shrink == null || options.shrink === false ? null : options.shrink;
-  if (shrinkSettings) resolveShrinkSettings(shrinkSettings);
+  const shrinkChecks = shrinkSettings ? resolveShrinkSettings(shrinkSettings).checksPerEpoch : 1;
   const checkpointDir = join(options.outDir, CHECKPOINT_DIR);
   const metrics = new MetricsLog<EpochRecord>(join(options.outDir, METRICS_FILE));
 
@@ -183,6 +183,8 @@ export async function runTraining(options: TrainingSessionOptions): Promise<Trai
     await metrics.rewrite([]);
   }
   const resumedFrom = state.completedEpochs;
+  // Mode 'mask': silencing is not part of a saved model; the checkpoint's state says what to silence again.
+  if (state.shrink?.silenced) silenceGates(model, state.shrink.silenced);
   if (state.completedEpochs > 0 && epochs[state.completedEpochs - 1]?.phase === 'fine-tune') freezeMasks(model);
 
   let trainer: VIBTrainer | null = null;
@@ -216,9 +218,10 @@ export async function runTraining(options: TrainingSessionOptions): Promise<Trai
       seed: options.seed,
     });
     log(`data-parallel: ${dp.liveWorkers} worker threads on ${options.parallel.backend ?? 'wasm'}`);
-    const state = { gate: await leanAdamState(model, optimizers!.gate), rest: await leanAdamState(model, optimizers!.rest) };
-    await dp.importOptimizerState(state);
-    tf.dispose(state);
+    if (state.shrink?.silenced) await dp.silence(state.shrink.silenced);
+    const moments = { gate: await leanAdamState(model, optimizers!.gate), rest: await leanAdamState(model, optimizers!.rest) };
+    await dp.importOptimizerState(moments);
+    tf.dispose(moments);
   };
   /** Weights and moments back from the workers: before evaluation, shrinking and checkpoints. */
   const syncFromWorkers = async () => {
@@ -228,6 +231,29 @@ export async function runTraining(options: TrainingSessionOptions): Promise<Trai
     // restoreOptimizer disposes the tensors it is given.
     await restoreOptimizer(optimizers!.gate, model, state.gate);
     await restoreOptimizer(optimizers!.rest, model, state.rest);
+  };
+  /** One shrink check on the current model (workers synced first by the caller); swaps in the shrunk model. True when something went or was silenced. */
+  const runShrinkCheck = async (settings: ShrinkSettings): Promise<boolean> => {
+    const check = shrinkCheck(model, state.shrink ?? initialShrinkState(), settings);
+    state.shrink = check.state;
+    if (check.result) {
+      const current = optimizers!;
+      sliceOptimizerState(current.gate, check.result.weights);
+      sliceOptimizerState(current.rest, check.result.weights);
+      model.dispose();
+      model = check.result.model;
+      // The old trainer only holds the old model and the optimizers, which live on: no dispose.
+      ({ trainer, optimizers } = makeTrainer([current.gate, current.rest]));
+      // The shrunk model is a new topology: new workers, fed the sliced moments.
+      await startWorkers();
+      const r = check.result.removed;
+      log(`shrink: removed ${r.inputs} input features and ${r.units} units; the model now reads ${check.result.keptInputs.length} inputs`);
+    }
+    if (check.silenced) {
+      await (dp as DataParallelTrainer | null)?.silence(check.state.silenced!);
+      log(`shrink (mask): silenced ${check.silenced.inputs} input features and ${check.silenced.units} units`);
+    }
+    return check.result != null || check.silenced != null;
   };
   const startPhase = async (restore: boolean) => {
     trainer?.dispose();
@@ -259,16 +285,20 @@ export async function runTraining(options: TrainingSessionOptions): Promise<Trai
     if (index === resumedFrom) await startPhase(resumedFrom > 0 && !phaseChanged);
     else if (phaseChanged) await startPhase(false);
     const klFac = phase === 'vib' && options.klFacAt ? options.klFacAt(phaseEpoch) : null;
-    if (klFac != null) setKlFac(model, klFac);
-    if (phase === 'vib' && (options.freezeGatesInWarmup ?? true)) setFrozenMask(model, klFac === 0);
-    resetGateNoise(model);
-    // Set in closures above, which TypeScript's narrowing does not follow.
-    const parallel = dp as DataParallelTrainer | null;
-    if (parallel != null) {
-      if (klFac != null) await parallel.setKlFac(klFac);
-      if (phase === 'vib' && (options.freezeGatesInWarmup ?? true)) await parallel.setFrozenMask(klFac === 0);
-      await parallel.resetNoise();
-    }
+    /** This epoch's KL factor, gate freezing and a fresh noise stream, on the model and the workers (again after a mid-epoch shrink). */
+    const applyEpochSettings = async () => {
+      if (klFac != null) setKlFac(model, klFac);
+      if (phase === 'vib' && (options.freezeGatesInWarmup ?? true)) setFrozenMask(model, klFac === 0);
+      resetGateNoise(model);
+      // Set in closures above, which TypeScript's narrowing does not follow.
+      const parallel = dp as DataParallelTrainer | null;
+      if (parallel != null) {
+        if (klFac != null) await parallel.setKlFac(klFac);
+        if (phase === 'vib' && (options.freezeGatesInWarmup ?? true)) await parallel.setFrozenMask(klFac === 0);
+        await parallel.resetNoise();
+      }
+    };
+    await applyEpochSettings();
 
     const started = performance.now();
     const bar = epochProgress(`${phase} ${phaseEpoch}/${options.epochs[phase]} (epoch ${epoch}/${epochs.length})`, options.train.batchesPerEpoch, options.progress);
@@ -280,6 +310,7 @@ export async function runTraining(options: TrainingSessionOptions): Promise<Trai
       const seedOfStep = dropoutSeed(options.seed, index * 100_000 + batches);
       let batchCorrect = 0;
       let loss: number;
+      const parallel = dp as DataParallelTrainer | null;
       if (parallel != null) {
         // Worker 0 seeds its Dropout layers as setDropoutSeeds does; the others are offset.
         await parallel.setDropoutSeed(seedOfStep);
@@ -300,6 +331,11 @@ export async function runTraining(options: TrainingSessionOptions): Promise<Trai
       seen += batch.size;
       batches++;
       bar.tick({ loss: lossSum / seen, accuracy: correct / seen });
+      if (shrinkSettings && phase !== 'plain' && midEpochCheckAfter(batches, options.train.batchesPerEpoch, shrinkChecks)) {
+        await syncFromWorkers();
+        // A shrunk model starts a new noise stream: restart it in mode 'mask' too, so both modes draw alike.
+        if (await runShrinkCheck(shrinkSettings)) await applyEpochSettings();
+      }
     }
     bar.stop();
     if (seen === 0) throw new Error(`epoch ${epoch}: the training source gave no batches`);
@@ -307,23 +343,7 @@ export async function runTraining(options: TrainingSessionOptions): Promise<Trai
     const test = options.test ? await evaluate(model, options.test) : null;
     const kept = keptCounts(model);
     if (kept && state.totals == null) state.totals = { inputs: kept.totalInputs, units: kept.totalUnits };
-    if (shrinkSettings && phase !== 'plain') {
-      const check = shrinkCheck(model, state.shrink ?? initialShrinkState(), shrinkSettings);
-      state.shrink = check.state;
-      if (check.result) {
-        const current = optimizers!;
-        sliceOptimizerState(current.gate, check.result.weights);
-        sliceOptimizerState(current.rest, check.result.weights);
-        model.dispose();
-        model = check.result.model;
-        // The old trainer only holds the old model and the optimizers, which live on: no dispose.
-        ({ trainer, optimizers } = makeTrainer([current.gate, current.rest]));
-        // The shrunk model is a new topology: new workers, fed the sliced moments.
-        await startWorkers();
-        const r = check.result.removed;
-        log(`shrink: removed ${r.inputs} input features and ${r.units} units; the model now reads ${check.result.keptInputs.length} inputs`);
-      }
-    }
+    if (shrinkSettings && phase !== 'plain') await runShrinkCheck(shrinkSettings);
     const physical = findRecurrentLayer(model);
     const record: EpochRecord = {
       phase,

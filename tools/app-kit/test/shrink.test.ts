@@ -10,6 +10,7 @@ import {
   freezeMasks,
   initialShrinkState,
   klWarmup,
+  midEpochCheckAfter,
   runTraining,
   shrinkCheck,
   type TrainingSessionOptions,
@@ -65,6 +66,45 @@ describe('shrinkCheck', () => {
     assert.deepEqual(third.result?.keptInputs, [0, 2, 3, 4, 7]);
     assert.throws(() => shrinkCheck(model, start, { patience: 0 }), InvalidArgumentError);
     for (const m of [model, second.result.model, third.result!.model]) m.dispose();
+  });
+
+  it('midEpochCheckAfter: checks - 1 evenly spaced batches, none at the end of the epoch', () => {
+    const after = (per: number, checks: number) => Array.from({ length: per + 2 }, (_, b) => b).filter((b) => midEpochCheckAfter(b, per, checks));
+    assert.deepEqual(after(18, 3), [6, 12]);
+    assert.deepEqual(after(18, 1), []);
+    assert.deepEqual(after(4, 2), [2]);
+    assert.deepEqual(after(2, 5), [1], 'more checks than batches: one per batch at most, none after the last');
+    const model = smallVibModel(pulseTask(8, 3, 8, 2, 1), 4, 2);
+    assert.throws(() => shrinkCheck(model, initialShrinkState(), { checksPerEpoch: 0 }), /checksPerEpoch/);
+    model.dispose();
+  });
+
+  it("mode 'mask' silences the same features at full size, keeps them silenced, and counts each once", () => {
+    const task = pulseTask(8, 3, 8, 2, 1);
+    const model = smallVibModel(task, 4, 2);
+    const layer = findRecurrentLayer(model)!;
+    const gate = layer.cell.inputGate!;
+    setPruned(gate, [1, 5]);
+    const settings = { patience: 2, mode: 'mask' as const };
+    const first = shrinkCheck(model, initialShrinkState(), settings);
+    assert.equal(first.silenced, null);
+    setPruned(gate, [1, 5, 6]);
+    const second = shrinkCheck(model, first.state, settings);
+    assert.equal(second.result, null, 'no new model');
+    assert.deepEqual(second.silenced, { inputs: 2, units: 0 });
+    assert.deepEqual(second.state.silenced, { [layer.name]: { inputs: [1, 5] } });
+    assert.deepEqual(gate.silencedUnits(), [1, 5]);
+    assert.equal(second.state.removedInputs, 2);
+    // Input 1's log alpha comes back below the threshold: it stays silenced, and is not counted again.
+    setPruned(gate, [5, 6]);
+    const third = shrinkCheck(model, second.state, settings);
+    assert.deepEqual(third.silenced, { inputs: 1, units: 0 });
+    assert.deepEqual(third.state.silenced, { [layer.name]: { inputs: [1, 5, 6] } });
+    assert.equal(third.state.removedInputs, 3);
+    assert.equal(third.state.shrinks, 2);
+    assert.deepEqual(layer.prunableUnits().inputs.removed, [1, 5, 6]);
+    assert.throws(() => shrinkCheck(model, third.state, { mode: 'cut' as 'mask' }), /shrink\.mode/);
+    model.dispose();
   });
 });
 
@@ -129,6 +169,52 @@ for (const backend of TEST_BACKENDS) {
       assertClose(again.model.predict(xs) as tf.Tensor, result.model.predict(xs) as tf.Tensor, 1e-5, 'compact of expanded');
       tf.dispose([x, xs]);
       for (const m of [full.model, resumed.model, result.model, expanded, again.model]) m.dispose();
+    });
+
+    it("mode 'mask': full-size model with the same features silenced; a resumed run silences them again and ends where an uninterrupted one does", async () => {
+      const masked = (outDir: string, epochs: TrainingSessionOptions['epochs']) => ({ ...base(outDir, epochs), shrink: { patience: 1, mode: 'mask' as const } });
+      const removed = await runTraining(base(temp(), { vib: 3, 'fine-tune': 1 }));
+      const full = await runTraining(masked(temp(), { vib: 3, 'fine-tune': 1 }));
+      full.history.forEach((r, i) => {
+        assert.equal(r.modelInputs, 12, `epoch ${i + 1}: full size`);
+        // The same training as mode 'remove' (same noise for the kept units), up to float rounding.
+        assert.equal(r.keptInputs, removed.history[i].keptInputs, `epoch ${i + 1}: kept inputs`);
+        assert.ok(Math.abs(r.loss - removed.history[i].loss) < 1e-4, `epoch ${i + 1}: loss ${r.loss} (mask) vs ${removed.history[i].loss} (remove)`);
+      });
+      assert.ok(full.history[0].keptInputs! < 12);
+      assert.equal(full.shrinkOrigin, null);
+      const out = temp();
+      const first = await runTraining(masked(out, { vib: 2 }));
+      first.model.dispose();
+      const resumed = await runTraining({ ...masked(out, { vib: 3, 'fine-tune': 1 }), resume: true });
+      assert.equal(resumed.resumedFrom, 2);
+      for (let i = 0; i < 4; i++) assert.ok(Math.abs(full.history[i].loss - resumed.history[i].loss) < 1e-4, `epoch ${i + 1} loss`);
+      const wa = weightsOf(full.model);
+      const wb = weightsOf(resumed.model);
+      wa.forEach((w, i) => assertClose(w, wb[i], 1e-4, `weight ${i}`));
+      for (const m of [removed.model, full.model, resumed.model]) m.dispose();
+    });
+
+    it('checksPerEpoch: removes pruned inputs between batches; a resumed run ends where an uninterrupted one does', async () => {
+      const checked = (outDir: string, epochs: TrainingSessionOptions['epochs'], checksPerEpoch: number) => ({
+        ...base(outDir, epochs),
+        shrink: { patience: 2, checksPerEpoch },
+      });
+      const once = await runTraining(checked(temp(), { vib: 1 }, 1));
+      assert.equal(once.history[0].modelInputs, 12, 'one check per epoch, patience 2: nothing removed after epoch 1');
+      const full = await runTraining(checked(temp(), { vib: 3 }, 3));
+      assert.ok(full.history[0].modelInputs! < 12, `three checks, patience 2: removed within epoch 1 (${full.history[0].modelInputs} inputs)`);
+      const out = temp();
+      (await runTraining(checked(out, { vib: 2 }, 3))).model.dispose();
+      const resumed = await runTraining({ ...checked(out, { vib: 3 }, 3), resume: true });
+      for (let i = 0; i < 3; i++) {
+        assert.ok(Math.abs(full.history[i].loss - resumed.history[i].loss) < 1e-4, `epoch ${i + 1} loss`);
+        assert.equal(full.history[i].modelInputs, resumed.history[i].modelInputs);
+      }
+      const wa = weightsOf(full.model);
+      const wb = weightsOf(resumed.model);
+      wa.forEach((w, i) => assertClose(w, wb[i], 1e-4, `weight ${i}`));
+      for (const m of [once.model, full.model, resumed.model]) m.dispose();
     });
 
     it('reaches the accuracy of masks-only training on the pulse task, with a smaller model and no leaked tensors', async () => {
