@@ -2,7 +2,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { composeShrinkOrigin, planShrink, shrinkVIB, type ShrinkOrigin, type ShrinkPlan, type ShrinkResult } from '@tfjs-compress/prune';
 import { InvalidArgumentError, assertFiniteNumber, assertOneOf, assertPositiveInteger, silenceGates } from '@tfjs-compress/vib';
 
-/** Consecutive checks (epochs) a unit must stay pruned before it is removed. */
+/** Consecutive checks (one per epoch unless checksPerEpoch says more) a unit must stay pruned before it is removed. */
 export const DEFAULT_SHRINK_PATIENCE = 2;
 
 /**
@@ -17,7 +17,7 @@ export const SHRINK_MODES: readonly ShrinkMode[] = ['remove', 'mask'];
 export const DEFAULT_SHRINK_MODE: ShrinkMode = 'remove';
 
 export interface ShrinkSettings {
-  /** Checks in a row (one per epoch) a feature or unit must stay pruned before it is removed, >= 1. Default: 2. */
+  /** Checks in a row (see checksPerEpoch) a feature or unit must stay pruned before it is removed, >= 1. Default: 2. */
   patience?: number;
   /** log alpha threshold of "pruned". Default: each gate's own threshold (0). */
   threshold?: number;
