@@ -7,6 +7,6 @@ export {
   type ParallelStepResult,
 } from './data-parallel-trainer.js';
 export { splitBatch, splitRange, type BatchShare } from './split-batch.js';
-export { LAYER_SEED_STRIDE, WORKER_SEED_STRIDE, reseedTopology, workerSeed } from './worker-seeds.js';
+export { DROPOUT_SEED_STRIDE, LAYER_SEED_STRIDE, WORKER_SEED_STRIDE, reseedTopology, setDropoutSeeds, workerSeed } from './worker-seeds.js';
 export { threadCpuMs } from './thread-cpu.js';
 export { leanAdamState } from './optimizer-state.js';

@@ -19,7 +19,7 @@ import {
 import type { GradResult, NamedWireTensor, OptimizerPart, Reply, Request, UpdateResult, WireTensor, WorkerInit } from './protocol.js';
 import { splitRange } from './split-batch.js';
 import { threadCpuMs } from './thread-cpu.js';
-import { workerSeed } from './worker-seeds.js';
+import { setDropoutSeeds } from './worker-seeds.js';
 
 const init = workerData as WorkerInit;
 const port = parentPort!;
@@ -339,15 +339,7 @@ async function handle(request: Request): Promise<unknown> {
       for (const layer of gatedLayers(model) as Array<{ resetNoise?: () => void }>) layer.resetNoise?.();
       return;
     case 'setDropoutSeed':
-      // tfjs's Dropout reads `this.seed` on every call (see app-kit's setDropoutSeeds).
-      {
-        // Counted among the Dropout layers, as app-kit's setDropoutSeeds does.
-        let k = 0;
-        for (const layer of model.layers) {
-          if (layer.getClassName() === 'Dropout') (layer as unknown as { seed?: number }).seed = workerSeed(request.seed + k++ * 7919, init.index);
-        }
-      }
-      return;
+      return setDropoutSeeds(model, request.seed, init.index);
     case 'resetOptimizers':
       gateOptimizer.dispose();
       restOptimizer.dispose();

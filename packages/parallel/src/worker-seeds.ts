@@ -31,6 +31,25 @@ export function reseedTopology(topology: unknown, worker: number, baseSeed?: num
   return visit(topology);
 }
 
+/** Distance between the per-step seeds of two Dropout layers of one model. */
+export const DROPOUT_SEED_STRIDE = 7919;
+
+/**
+ * tfjs's Dropout draws from `this.seed` on every call: with a fixed seed it
+ * drops the same units in every batch, without one it is not reproducible.
+ * Setting a fresh seed per training step (derived from the run seed and the
+ * global step) gives fresh, reproducible masks, also across a resume.
+ * Dropout layers are counted among themselves, not among all layers, so the
+ * FeatureSelect that shrinking puts in front leaves the masks as they were.
+ * Worker `worker` offsets them as `workerSeed` does (worker 0: as is).
+ */
+export function setDropoutSeeds(model: { layers: Array<{ getClassName(): string }> }, seed: number, worker = 0): void {
+  let k = 0;
+  for (const layer of model.layers) {
+    if (layer.getClassName() === 'Dropout') (layer as unknown as { seed?: number }).seed = workerSeed(seed + k++ * DROPOUT_SEED_STRIDE, worker);
+  }
+}
+
 /** The seed worker `worker` uses in place of `seed`. */
 export function workerSeed(seed: number, worker: number): number {
   return seed + worker * WORKER_SEED_STRIDE;

@@ -241,8 +241,12 @@ export abstract class VIBRecurrentCell extends tfl.layers.RNNCell {
 
   /** Every VIB gate of the cell, input gate first. */
   get vibGates(): VIBGate[] {
-    const gates = this.gateNames.map((name) => this.gates[name]).filter((g): g is VIBGate => g != null);
-    return this.inputGate ? [this.inputGate, ...gates] : gates;
+    return this.inputGate ? [this.inputGate, ...this.gateBottlenecks] : this.gateBottlenecks;
+  }
+
+  /** The bottlenecks on the LSTM / GRU gates, in `gateNames` order (no input gate). */
+  private get gateBottlenecks(): VIBGate[] {
+    return this.gateNames.map((name) => this.gates[name]).filter((g): g is VIBGate => g != null);
   }
 
   /** klFac * KL summed over the cell's gates. */
@@ -268,7 +272,7 @@ export abstract class VIBRecurrentCell extends tfl.layers.RNNCell {
       this.inputGate.silence(plan.inputs);
     }
     if (plan.units?.length) {
-      const gates = this.gateNames.map((name) => this.gates[name]).filter((g): g is VIBGate => g != null);
+      const gates = this.gateBottlenecks;
       if (gates.length === 0) throw new InvalidArgumentError('silence plan units', plan.units, 'none: this layer has no gate bottlenecks');
       for (const gate of gates) gate.silence(plan.units);
     }

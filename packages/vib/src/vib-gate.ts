@@ -80,10 +80,12 @@ export class VIBGate {
    * eps per example and unit), `[size]` otherwise or when the mask is frozen.
    */
   factor(training: boolean, batch: number): tf.Tensor {
-    return tf.tidy(() => {
-      const factor = this.unsilencedFactor(training, batch);
-      return this.keep ? tf.mul(factor, tf.tensor1d(this.keep)) : factor;
-    });
+    return tf.tidy(() => this.withSilenced(this.unsilencedFactor(training, batch)));
+  }
+
+  /** `values` (per unit along the last axis) with the silenced units set to 0. */
+  private withSilenced(values: tf.Tensor): tf.Tensor {
+    return this.keep ? tf.mul(values, tf.tensor1d(this.keep)) : values;
   }
 
   /**
@@ -139,10 +141,7 @@ export class VIBGate {
 
   /** 1 for kept units, 0 for pruned and silenced ones. */
   mask(threshold = this.settings.threshold): tf.Tensor1D {
-    return tf.tidy(() => {
-      const mask = maskOf(this.mu.read(), this.logD.read(), threshold) as tf.Tensor1D;
-      return this.keep ? tf.mul(mask, tf.tensor1d(this.keep)) : mask;
-    });
+    return tf.tidy(() => this.withSilenced(maskOf(this.mu.read(), this.logD.read(), threshold)) as tf.Tensor1D);
   }
 
   keptUnits(threshold = this.settings.threshold): number[] {
