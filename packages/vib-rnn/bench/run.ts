@@ -49,7 +49,7 @@ for (const backend of ['wasm', 'cpu'] as const) {
 }
 
 for (const layer of ['vib', 'builtin'] as const) {
-  const spec: CaseSpec = { backend: 'wasm', layers: [layer], ...bigShape, repeats: quick ? 1 : 3, floor: layer === 'vib' };
+  const spec: CaseSpec = { backend: 'wasm', layers: [layer], ...bigShape, repeats: quick ? 1 : 7, warmup: quick ? 1 : 3, floor: layer === 'vib' };
   process.stderr.write(`end-to-end step ${layer} [16,8,57600] -> 256 on wasm ...\n`);
   const result = runCase(spec, 15 * 60_000);
   const r = result.results?.[0];

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { assertPositive, assertRate } from './validation.js';
+import { fusedAdamStep } from './fused-adam.js';
+import { assertBoolean, assertPositive, assertRate } from './validation.js';
 
 export const DEFAULT_BETA1 = 0.9;
 export const DEFAULT_BETA2 = 0.999;
@@ -21,6 +22,10 @@ interface Moments {
  * temporaries alive together: for a 57,600 x 1,024 kernel that alone passes
  * the 4 GiB wasm heap.
  *
+ * On cpu and wasm each variable's update is one pass over memory
+ * (`fusedAdamStep`), bit-identical to the op-by-op route below, which
+ * other backends take.
+ *
  * The bias corrections are folded into the step size
  * (lr_t = lr * sqrt(1 - b2^t) / (1 - b1^t), eps_t = eps * sqrt(1 - b2^t)),
  * which is algebraically the same update as tfjs's.
@@ -38,12 +43,15 @@ export class LeanAdam extends tf.Optimizer {
     readonly beta1 = DEFAULT_BETA1,
     readonly beta2 = DEFAULT_BETA2,
     readonly epsilon = DEFAULT_ADAM_EPSILON,
+    /** Whether to take the single-pass route where the backend allows it (the numbers are the same either way). */
+    readonly fused = true,
   ) {
     super();
     assertPositive(learningRate, 'learningRate');
     assertRate(beta1, 'beta1');
     assertRate(beta2, 'beta2');
     assertPositive(epsilon, 'epsilon');
+    assertBoolean(fused, 'fused');
   }
 
   override applyGradients(gradients: tf.NamedTensorMap | NamedTensor[]): void {
@@ -60,6 +68,7 @@ export class LeanAdam extends tf.Optimizer {
       const variable = tf.engine().registeredVariables[name];
       if (variable == null) throw new Error(`LeanAdam: no variable named '${name}'.`);
       const { m, v } = this.momentsOf(variable);
+      if (this.fused && fusedAdamStep(variable, gradient, m, v, { beta1: this.beta1, beta2: this.beta2, stepSize, epsilonHat })) continue;
       // m + (1 - b1)(g - m) is b1 m + (1 - b1) g. Each chain frees its
       // temporaries as it goes (tidy alone would hold them all to its end),
       // so at most two weight-sized ones are alive; tidy takes the scalars.
@@ -129,14 +138,14 @@ export class LeanAdam extends tf.Optimizer {
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    return { learningRate: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon };
+    return { learningRate: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, fused: this.fused };
   }
 
   static override fromConfig<T extends tf.serialization.Serializable>(
     cls: tf.serialization.SerializableConstructor<T>,
     config: tf.serialization.ConfigDict,
   ): T {
-    return new cls(config.learningRate, config.beta1, config.beta2, config.epsilon);
+    return new cls(config.learningRate, config.beta1, config.beta2, config.epsilon, config.fused ?? true);
   }
 }
 tf.serialization.registerClass(LeanAdam);

@@ -1,0 +1,152 @@
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import * as tf from '@tensorflow/tfjs-core';
+import { TEST_BACKENDS, assertClose, maxAbsDiff, useBackend } from '@tfjs-compress/testing';
+import { adamSimd } from '../src/adam-simd.js';
+import { fusedAdamStep } from '../src/fused-adam.js';
+import { isWasmMemory } from '../src/wasm-api.js';
+import { LeanAdam } from '../src/index.js';
+
+/** A variable that alone owns its storage (tf.variable(t) shares t's until t is disposed). */
+const owned = (make: () => tf.Tensor) => tf.tidy(() => tf.variable(make(), false));
+
+const coefficients = { beta1: 0.9, beta2: 0.999, stepSize: 0.01, epsilonHat: 1e-7 };
+
+/** Adam's update written with tfjs ops, the reference for the single-pass loop. */
+function referenceStep(w: tf.Tensor, g: tf.Tensor, m: tf.Tensor, v: tf.Tensor) {
+  return tf.tidy(() => {
+    const { beta1, beta2, stepSize, epsilonHat } = coefficients;
+    const m2 = tf.add(tf.mul(m, beta1), tf.mul(g, 1 - beta1));
+    const v2 = tf.add(tf.mul(v, beta2), tf.mul(tf.square(g), 1 - beta2));
+    const w2 = tf.sub(w, tf.mul(tf.div(m2, tf.add(tf.sqrt(v2), epsilonHat)), stepSize));
+    return { w: w2, m: m2, v: v2 };
+  });
+}
+
+for (const backend of TEST_BACKENDS) {
+  describe(`fusedAdamStep on ${backend}`, () => {
+    before(() => useBackend(backend));
+
+    it('gives bit-identical weights and moments to the op-by-op route, step for step', () => {
+      const start = tf.randomNormal([37, 11], 0, 1, 'float32', 1);
+      const run = (fused: boolean) => {
+        const w = tf.variable(tf.clone(start));
+        const optimizer = new LeanAdam(0.01, 0.9, 0.999, 1e-7, fused);
+        for (let step = 0; step < 5; step++) {
+          const g = tf.randomNormal(w.shape, 0, 1, 'float32', 10 + step);
+          optimizer.applyGradients({ [w.name]: g });
+          g.dispose();
+        }
+        const { m, v } = optimizer.momentsFor(w.name)!;
+        return { w, m: tf.clone(m), v: tf.clone(v), optimizer };
+      };
+      const fused = run(true);
+      const reference = run(false);
+      for (const key of ['w', 'm', 'v'] as const) {
+        assert.equal(maxAbsDiff(fused[key], reference[key]), 0, `${key} differs between the routes`);
+      }
+      assert.ok(maxAbsDiff(fused.w, start) > 0.01, 'the weights moved');
+      for (const r of [fused, reference]) {
+        r.optimizer.dispose();
+        tf.dispose([r.w, r.m, r.v]);
+      }
+      start.dispose();
+    });
+
+    it('takes the fused route on this backend, and matches the formula', () => {
+      const w = tf.variable(tf.randomNormal([9, 4], 0, 1, 'float32', 1));
+      const m = owned(() => tf.zerosLike(w));
+      const v = owned(() => tf.zerosLike(w));
+      const g = tf.randomNormal(w.shape, 0, 1, 'float32', 2);
+      const before = tf.clone(w);
+      assert.equal(fusedAdamStep(w, g, m, v, coefficients), true);
+      const expected = referenceStep(before, g, tf.zerosLike(w), tf.zerosLike(w));
+      assertClose(w, expected.w, 1e-6, 'weights');
+      assertClose(m, expected.m, 1e-6, 'first moment');
+      assertClose(v, expected.v, 1e-6, 'second moment');
+      tf.dispose([w, m, v, g, before, expected.w, expected.m, expected.v]);
+    });
+
+    it('gives the variable a new buffer, so a matMul after the step reads the new weights', () => {
+      // The wasm matMul caches its packing of a weight by tensor id; an in-place write would go unseen.
+      const w = tf.variable(tf.randomNormal([16, 8], 0, 1, 'float32', 2));
+      const x = tf.randomNormal([4, 16], 0, 1, 'float32', 3);
+      tf.matMul(x, w).dispose();
+      const idBefore = w.dataId;
+      const m = owned(() => tf.zerosLike(w));
+      const v = owned(() => tf.zerosLike(w));
+      const g = tf.onesLike(w);
+      assert.equal(fusedAdamStep(w, g, m, v, coefficients), true);
+      assert.notEqual(w.dataId, idBefore);
+      const product = tf.matMul(x, w);
+      const expected = tf.matMul(tf.tensor(x.arraySync() as number[][]), tf.tensor(w.arraySync() as number[][]));
+      assertClose(product, expected, 1e-5, 'x W after the step');
+      tf.dispose([w, x, m, v, g, product, expected]);
+    });
+
+    it('leaves a shared moment alone (the caller takes the op-by-op route)', () => {
+      const w = tf.variable(tf.ones([3]));
+      const m = owned(() => tf.zerosLike(w));
+      const v = owned(() => tf.zerosLike(w));
+      // A reshape shares the storage on both backends (a clone copies on wasm).
+      const clone = tf.reshape(m, [1, 3]);
+      const g = tf.onesLike(w);
+      assert.equal(fusedAdamStep(w, g, m, v, coefficients), false);
+      assert.deepEqual(Array.from(w.dataSync()), [1, 1, 1]);
+      tf.dispose([w, m, v, clone, g]);
+    });
+  });
+
+  if (backend === 'wasm') {
+    describe('the SIMD update on the wasm heap', () => {
+      before(() => useBackend('wasm'));
+
+      it('compiles against the backend memory and runs the lanes, leaving the remainder to JS', () => {
+        const memory = (tf.backend() as unknown as { wasm: { asm: { memory: unknown } } }).wasm.asm.memory;
+        assert.ok(isWasmMemory(memory));
+        const simd = adamSimd(memory);
+        assert.ok(simd, 'this engine has wasm SIMD');
+        // Only the SIMD part run: the first 8 of 10 elements move, the last 2 do not.
+        const w = owned(() => tf.ones([10]));
+        const g = tf.ones([10]);
+        const m = owned(() => tf.zeros([10]));
+        const v = owned(() => tf.zeros([10]));
+        const out = tf.zeros([10]);
+        const offset = (t: tf.Tensor) => (tf.backend() as unknown as { dataIdMap: { get(id: object): { memoryOffset: number } } }).dataIdMap.get(t.dataId).memoryOffset;
+        simd(offset(w), offset(g), offset(m), offset(v), offset(out), 8, 0.1, 0.001, 1e-7, 0.5);
+        const result = Array.from(out.dataSync());
+        // m = 0.1, v = 0.001: out = 1 - 0.1 / (sqrt(0.001) + 1e-7) * 0.5
+        for (const x of result.slice(0, 8)) assert.ok(Math.abs(x - (1 - (0.1 / (Math.sqrt(0.001) + 1e-7)) * 0.5)) < 1e-5, `lane value ${x}`);
+        assert.deepEqual(result.slice(8), [0, 0]);
+        assert.deepEqual(Array.from(m.dataSync()).slice(7), [Math.fround(0.1), 0, 0]);
+        tf.dispose([w, g, m, v, out]);
+      });
+    });
+  }
+
+  describe(`LeanAdam's fused route on ${backend}`, () => {
+    before(() => useBackend(backend));
+
+    it('does not change a saved state (getWeights clones) when it steps after saving', async () => {
+      const w = tf.variable(tf.tensor1d([1, -2, 3, 0.5]));
+      const optimizer = new LeanAdam(0.1);
+      const loss = () => tf.sum(tf.pow(w, 4)) as tf.Scalar;
+      optimizer.minimize(loss, false, [w]);
+      const state = await optimizer.getWeights();
+      const before = state.map(({ tensor }) => Array.from(tensor.dataSync()));
+      optimizer.minimize(loss, false, [w]);
+      optimizer.minimize(loss, false, [w]);
+      assert.deepEqual(state.map(({ tensor }) => Array.from(tensor.dataSync())), before, 'the saved moments');
+      // Once the clones are gone the moments are the optimizer's alone again, and it still steps right.
+      tf.dispose(state.map(({ tensor }) => tensor));
+      const reference = new LeanAdam(0.1);
+      const w2 = tf.variable(tf.tensor1d([1, -2, 3, 0.5]));
+      for (let i = 0; i < 4; i++) reference.minimize(() => tf.sum(tf.pow(w2, 4)) as tf.Scalar, false, [w2]);
+      optimizer.minimize(loss, false, [w]);
+      assertClose(w, w2, 1e-6, 'weights after 4 steps, 2 of them with shared moments');
+      optimizer.dispose();
+      reference.dispose();
+      tf.dispose([w, w2]);
+    });
+  });
+}
