@@ -74,6 +74,20 @@ for (const c of parallel?.cases ?? []) {
 }
 if (!parallel) add('1 worker / 2 workers', 'packages/parallel', 'not run', null, '>= 1.7', null);
 
+// What either route could reach at most: the input projection's products and Adam alone, two threads at once.
+const probe = read('tensor-parallel-probe');
+for (const [route, label] of [['split', 'columns split (tensor-parallel)'], ['halves', 'rows split (data-parallel)']]) {
+  if (probe?.ratios?.[route] == null) continue;
+  add(
+    `input projection alone, 1 thread / 2 threads, ${label}`,
+    `[${probe.shape.rows}, ${probe.shape.features}] x [${probe.shape.features}, ${probe.shape.columns}] wasm`,
+    'upper bound for a whole step by that route (no recurrence, no communication but the split route\'s dY W^T sum)',
+    probe.ratios[route],
+    '>= 1.7',
+    probe.ratios[route] >= 1.7,
+  );
+}
+
 const inference = read('inference');
 for (const c of inference?.cases ?? []) {
   if (!c.ok) continue;
