@@ -77,29 +77,35 @@ const body = [
   0x0b, 0x0b, 0x0b, // end loop, block, function
 ];
 
-const MODULE_BYTES = new Uint8Array([
-  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-  ...section(1, [1, 0x60, 10, I32, I32, I32, I32, I32, I32, F32, F32, F32, F32, 0]),
-  ...section(2, [1, ...name('env'), ...name('memory'), 0x02, 0x00, 1]), // memory, min 1 page, no max
-  ...section(3, [1, 0]),
-  ...section(7, [1, ...name('adam'), 0x00, 0]),
-  ...section(10, [1, ...leb(body.length), ...body]),
-]);
+/** The module, importing a memory of either kind: tfjs's heap is shared in its multi-threaded build. */
+const moduleBytes = (sharedMemory: boolean) =>
+  new Uint8Array([
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, [1, 0x60, 10, I32, I32, I32, I32, I32, I32, F32, F32, F32, F32, 0]),
+    // env.memory: at least 1 page; a shared memory must declare its maximum (65,536 pages, 4 GiB).
+    ...section(2, [1, ...name('env'), ...name('memory'), 0x02, ...(sharedMemory ? [0x03, 1, ...leb(65536)] : [0x00, 1])]),
+    ...section(3, [1, 0]),
+    ...section(7, [1, ...name('adam'), 0x00, 0]),
+    ...section(10, [1, ...leb(body.length), ...body]),
+  ]);
 
 const compiled = new WeakMap<WasmMemory, AdamSimd | null>();
 
 /**
- * The SIMD update bound to `memory`, or null when this engine has no wasm
- * SIMD or cannot import that memory (e.g. a shared one).
+ * The SIMD update bound to `memory` (shared or not), or null when this
+ * engine has no wasm SIMD.
  */
 export function adamSimd(memory: WasmMemory): AdamSimd | null {
   if (!compiled.has(memory)) {
     let kernel: AdamSimd | null = null;
-    try {
-      const instance = new webAssembly!.Instance(new webAssembly!.Module(MODULE_BYTES), { env: { memory } });
-      kernel = instance.exports.adam as AdamSimd;
-    } catch {
-      kernel = null;
+    for (const shared of [false, true]) {
+      try {
+        const instance = new webAssembly!.Instance(new webAssembly!.Module(moduleBytes(shared)), { env: { memory } });
+        kernel = instance.exports.adam as AdamSimd;
+        break;
+      } catch {
+        // Not this kind of memory, or no SIMD in this engine.
+      }
     }
     compiled.set(memory, kernel);
   }

@@ -23,6 +23,41 @@ function referenceStep(w: tf.Tensor, g: tf.Tensor, m: tf.Tensor, v: tf.Tensor) {
   });
 }
 
+describe('adamSimd on a memory of its own', () => {
+  // The op-by-op route's arithmetic: each operation rounded to float32.
+  const f = Math.fround;
+  const reference = (w: number, g: number, m: number, v: number, a1: number, a2: number, eps: number, step: number) => {
+    const m2 = f(m + f(f(g - m) * a1));
+    const v2 = f(v + f(f(f(g * g) - v) * a2));
+    return [f(w - f(f(m2 / f(f(Math.sqrt(v2)) + eps)) * step)), m2, v2];
+  };
+
+  for (const shared of [false, true]) {
+    it(`runs on a ${shared ? 'shared' : 'plain'} memory, bit-identical to float32 arithmetic`, () => {
+      const WebAssemblyApi = (globalThis as unknown as { WebAssembly: { Memory: new (d: object) => { buffer: ArrayBuffer } } }).WebAssembly;
+      const memory = new WebAssemblyApi.Memory(shared ? { initial: 1, maximum: 65536, shared: true } : { initial: 1 });
+      assert.ok(isWasmMemory(memory));
+      const simd = adamSimd(memory);
+      assert.ok(simd, 'compiled');
+      const n = 64;
+      const heap = new Float32Array(memory.buffer);
+      const [w, g, m, v, out] = [0, 1, 2, 3, 4].map((k) => heap.subarray(k * n, (k + 1) * n));
+      for (let i = 0; i < n; i++) {
+        w[i] = Math.sin(i);
+        g[i] = Math.cos(3 * i) * 0.1;
+        m[i] = Math.sin(5 * i) * 0.01;
+        v[i] = Math.abs(Math.cos(7 * i)) * 0.001;
+      }
+      const coefficients = [f(0.1), f(0.001), f(1e-7), f(0.003)] as const;
+      const expected = Array.from({ length: n }, (_, i) => reference(w[i], g[i], m[i], v[i], ...coefficients));
+      simd(0, 4 * n, 8 * n, 12 * n, 16 * n, n, ...coefficients);
+      assert.deepEqual(Array.from(out), expected.map((e) => e[0]), 'weights');
+      assert.deepEqual(Array.from(m), expected.map((e) => e[1]), 'first moment');
+      assert.deepEqual(Array.from(v), expected.map((e) => e[2]), 'second moment');
+    });
+  }
+});
+
 for (const backend of TEST_BACKENDS) {
   describe(`fusedAdamStep on ${backend}`, () => {
     before(() => useBackend(backend));
