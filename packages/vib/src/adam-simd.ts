@@ -3,7 +3,7 @@
  * the tfjs wasm backend's own memory (imported), so weights, gradient and
  * moments are read in place. Four float32 lanes per instruction, each
  * operation IEEE float32 like the backend's kernels: bit-identical to the
- * op-by-op route. The module is 200 bytes, assembled below from its
+ * op-by-op route. The module is 260 bytes, assembled below from its
  * instructions rather than shipped as a binary.
  */
 import { webAssembly, type WasmMemory } from './wasm-api.js';

@@ -24,8 +24,8 @@ function ownsStorage(tensor: tf.Tensor): boolean {
  * a fresh tensor, which is assigned to the variable. On wasm the pass is
  * SIMD code running on the heap itself (`adamSimd`), on cpu a JS loop. The
  * op-by-op route makes 11 passes, each allocating a weight-sized result:
- * for a 57,600 x 1,024 kernel on wasm, 350 ms of a training step (800 ms
- * on a cold heap) against 36 ms here.
+ * for a 57,600 x 1,024 kernel on wasm, 350 ms of a training step (800 ms alone,
+ * outside one) against 36 ms here.
  *
  * The variable itself gets a new buffer rather than an in-place write,
  * because the wasm matMul caches its packing of a weight by tensor id.
