@@ -48,6 +48,13 @@ for (const backend of TEST_BACKENDS) {
     it('rejects bad hyper-parameters', () => {
       assert.throws(() => new LeanAdam(0), (e: unknown) => InvalidArgumentError.isInstance(e) && e.option === 'learningRate');
       assert.throws(() => new LeanAdam(0.1, 1), (e: unknown) => InvalidArgumentError.isInstance(e) && e.option === 'beta1');
+      assert.throws(() => new LeanAdam(0.1, 0.9, 0.999, 1e-7, 'yes' as never), (e: unknown) => InvalidArgumentError.isInstance(e) && e.option === 'fused');
+    });
+
+    it('keeps its route choice through getConfig / fromConfig', () => {
+      const restored = LeanAdam.fromConfig(LeanAdam, new LeanAdam(0.1, 0.9, 0.999, 1e-7, false).getConfig()) as LeanAdam;
+      assert.equal(restored.fused, false);
+      assert.equal((LeanAdam.fromConfig(LeanAdam, { learningRate: 0.1, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 }) as LeanAdam).fused, true, 'configs saved before the option');
     });
   });
 }
