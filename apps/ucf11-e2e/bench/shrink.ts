@@ -19,7 +19,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { printTable, writeBenchJson } from '@tfjs-compress/testing';
+import { median, printTable, writeBenchJson } from '@tfjs-compress/testing';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -121,11 +121,6 @@ function runChild(spec: ChildSpec): RunFigures {
   return JSON.parse(line) as RunFigures;
 }
 
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
 const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
 
 /** Decodes every clip once into the shared frame cache, so no timed run pays for ffmpeg. */

@@ -10,7 +10,7 @@
  * about 2 x 3 GiB of wasm heap and minutes per case).
  */
 import { availableParallelism, cpus, loadavg } from 'node:os';
-import { printTable, writeBenchJson } from '@tfjs-compress/testing';
+import { median, printTable, writeBenchJson } from '@tfjs-compress/testing';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
@@ -58,14 +58,13 @@ interface Stats {
 }
 
 function stats(samples: number[]): Stats {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  const median = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  const middle = median(samples);
+  const [min, max] = [Math.min(...samples), Math.max(...samples)];
   return {
-    medianMs: median,
-    minMs: sorted[0],
-    maxMs: sorted[sorted.length - 1],
-    spread: (sorted[sorted.length - 1] - sorted[0]) / median,
+    medianMs: middle,
+    minMs: min,
+    maxMs: max,
+    spread: (max - min) / middle,
     samplesMs: samples.map((v) => Math.round(v)),
   };
 }

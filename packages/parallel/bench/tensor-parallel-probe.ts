@@ -21,10 +21,11 @@
  *
  *   node --import tsx bench/tensor-parallel-probe.ts [--rounds 7]
  */
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { isMainThread, parentPort, workerData, type Worker } from 'node:worker_threads';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { printTable, writeBenchJson } from '@tfjs-compress/testing';
+import { median, printTable, writeBenchJson } from '@tfjs-compress/testing';
+import { startModuleWorker } from '../src/module-worker.js';
 
 const ROWS = 16 * 8;
 const FEATURES = 57_600;
@@ -64,10 +65,7 @@ async function workerMain(spec: ProbeWorker): Promise<void> {
 }
 
 function start(spec: ProbeWorker): Promise<Worker> {
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const entry = import.meta.url;
-  const bootstrap = `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(entry)}); });`;
-  const worker = new Worker(bootstrap, { eval: true, workerData: spec });
+  const worker = startModuleWorker(import.meta.url, spec);
   return new Promise((resolve, reject) => {
     worker.once('message', () => resolve(worker));
     worker.once('error', reject);
@@ -79,8 +77,6 @@ const step = (worker: Worker) =>
     worker.once('message', resolve);
     worker.postMessage('go');
   });
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1];
 
 async function main(): Promise<void> {
   const roundsFlag = process.argv.indexOf('--rounds');

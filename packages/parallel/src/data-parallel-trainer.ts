@@ -1,4 +1,4 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { BACKEND_CHOICES, type BackendChoice } from '@tfjs-compress/runtime';
@@ -17,6 +17,7 @@ import {
   type SilencePlan,
 } from '@tfjs-compress/vib';
 import type { GradResult, NamedWireTensor, OptimizerPart, Reply, Request, UpdateResult, WireTensor, WorkerInit } from './protocol.js';
+import { startModuleWorker } from './module-worker.js';
 import { splitBatch } from './split-batch.js';
 import { reseedTopology } from './worker-seeds.js';
 
@@ -122,17 +123,10 @@ class WorkerLink {
   }
 }
 
-/**
- * Compiled, the worker is dist/trainer-worker.js. Under tsx (tests,
- * benchmarks) this module is .ts and so is the worker, and a worker does not
- * get tsx's loader from `--import tsx`: a small bootstrap registers it first.
- */
+/** The worker module beside this one: dist/trainer-worker.js compiled, trainer-worker.ts under tsx. */
 function startWorker(workerData: WorkerInit): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./trainer-worker.js', import.meta.url), { workerData });
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const entry = new URL('./trainer-worker.ts', import.meta.url).href;
-  const bootstrap = `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(bootstrap, { eval: true, workerData });
+  const entry = import.meta.url.endsWith('.ts') ? './trainer-worker.ts' : './trainer-worker.js';
+  return startModuleWorker(new URL(entry, import.meta.url).href, workerData);
 }
 
 const toTensor = (w: WireTensor) => tf.tensor(w.data, w.shape, w.dtype);

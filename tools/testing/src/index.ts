@@ -4,5 +4,5 @@ export { finiteDifferenceGradient } from './finite-difference.js';
 export { assertNoLeak } from './leak.js';
 export { saveAndLoad } from './round-trip.js';
 export { namesOption } from './errors.js';
-export { printTable, writeBenchJson } from './bench-output.js';
+export { median, printTable, writeBenchJson } from './bench-output.js';
 export { tempDir } from './temp-dir.js';
