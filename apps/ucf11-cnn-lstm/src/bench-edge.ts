@@ -74,11 +74,11 @@ export interface BenchEdgeOptions {
 /** The synthetic setup's defaults: the paper's CNN-LSTM at 16 frames, compacted to 40 features and 20 units (about what VIB keeps). */
 export const BENCH_EDGE_DEFAULTS = { runs: 20, warmup: 3, frames: 16, features: 2048, units: 2048, keptInputs: 40, keptUnits: 20 } as const;
 
-/** Times `fn` `runs` times after `warmup` untimed calls. */
 /** Warm-up and timed runs of the plain-JS compact path (cheap: well under a millisecond each). */
 export const JS_WARMUP_RUNS = 300;
 export const JS_TIMED_RUNS = 200;
 
+/** Times `fn` `runs` times after `warmup` untimed calls. */
 export async function timeIt(fn: () => unknown, runs: number, warmup: number): Promise<Timing> {
   for (let i = 0; i < warmup; i++) await fn();
   const times: number[] = [];
