@@ -3,6 +3,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { InvalidArgumentError, assertFiniteNumber } from '@tfjs-compress/vib';
 import { applyActivation, activationName, zeroingInput } from './activation.js';
 import { inputShapeOf, linearChain } from './chain.js';
+import { assertGatesEvaluateHard } from './gate-mode-check.js';
 import { FeatureSelect } from './feature-select.js';
 import { deadFeatures, fullState, isFull, keptState, liveFeatures, liveScale, type FeatureState } from './feature-state.js';
 import { cloneLayer, readWeights } from './layer-clone.js';
@@ -17,6 +18,12 @@ export interface CompactOptions {
   threshold?: number;
   /** Sequence length for the FLOP counts of the report. Default: the model input's, else 1. */
   timesteps?: number;
+  /**
+   * Compact even when gates evaluate in 'weighted' or 'mean' mode: the result
+   * then reproduces the hard-mask model, not the model as it evaluates.
+   * Default: false (such a model is refused with what to do).
+   */
+  allowSoftGates?: boolean;
 }
 
 /** How one original layer was compacted. */
@@ -377,6 +384,7 @@ function neededOutputs(chain: tfl.layers.Layer[], steps: Step[]): Map<number, nu
  */
 export function compact(model: tfl.LayersModel, options: CompactOptions = {}): CompactResult {
   if (options.threshold != null) assertFiniteNumber(options.threshold, 'threshold');
+  if (options.allowSoftGates !== true) assertGatesEvaluateHard(model, options.threshold);
   let chain = linearChain(model);
   // A leading FeatureSelect (left by shrinkVIB) is folded into keptInputs.
   const select = chain[0] instanceof FeatureSelect ? chain[0] : null;

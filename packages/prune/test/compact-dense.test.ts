@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { InvalidArgumentError, VIBLayer } from '@tfjs-compress/vib';
+import { InvalidArgumentError, VIBLayer, gatedLayers } from '@tfjs-compress/vib';
 import { TEST_BACKENDS, useBackend } from '@tfjs-compress/testing';
 import { compact } from '../src/index.js';
 import { inputBatch, randomizeWeights, setGate, useHardMasks, assertCompactMatches } from './helpers.js';
@@ -53,6 +53,7 @@ for (const backend of TEST_BACKENDS) {
     it('threshold overrides the gates: a high one keeps everything', () => {
       const model = denseModel();
       setGate(gateOf(model.getLayer('in_gate')), [0, 3]);
+      useHardMasks(model);
       const strict = compact(model);
       assert.deepEqual(strict.keptInputs, [1, 2, 4, 5]);
       strict.model.dispose();
@@ -66,7 +67,32 @@ for (const backend of TEST_BACKENDS) {
     it('throws a clear error when every input is pruned', () => {
       const model = denseModel();
       setGate(gateOf(model.getLayer('in_gate')), [0, 1, 2, 3, 4, 5]);
+      useHardMasks(model);
       assert.throws(() => compact(model), (e: unknown) => InvalidArgumentError.isInstance(e) && /every input/.test((e as Error).message));
+      model.dispose();
+    });
+
+    it("refuses gates in 'weighted' mode that a compact model cannot reproduce, and says what to do", () => {
+      const model = denseModel();
+      setGate(gateOf(model.getLayer('in_gate')), [0, 3]);
+      assert.throws(
+        () => compact(model),
+        (e: unknown) =>
+          InvalidArgumentError.isInstance(e) && /layer 'in_gate' gate 0 in 'weighted' mode/.test((e as Error).message) && /vibCallback/.test((e as Error).message),
+      );
+      // Asked for explicitly, it rebuilds the hard-mask model.
+      const forced = compact(model, { allowSoftGates: true });
+      useHardMasks(model);
+      assertCompactMatches(model, forced, inputBatch(3, 4, 6), 'allowSoftGates gives the hard-mask model');
+      forced.model.dispose();
+      // Weighted gates whose kept mu are exactly 1 evaluate as their masks: nothing to refuse.
+      for (const layer of gatedLayers(model)) {
+        for (const gate of layer.vibGates) {
+          gate.settings.inferenceMode = 'weighted';
+          gate.mu.write(tf.onesLike(gate.mu.read()));
+        }
+      }
+      compact(model).model.dispose();
       model.dispose();
     });
   });

@@ -153,6 +153,7 @@ for (const backend of TEST_BACKENDS) {
       const lstm = new VIBLSTM({ units: 3, name: 'lstm' });
       const model = headed([lstm]);
       setGate(cellOf(lstm).gates.o!, [0, 1, 2]);
+      useHardMasks(model);
       const start = tf.memory().numTensors;
       assert.throws(
         () => compact(model),

@@ -14,7 +14,7 @@ import {
   recurrentSummary,
   summarizeModel,
 } from '../src/index.js';
-import { setGate } from './helpers.js';
+import { setGate, useHardMasks } from './helpers.js';
 
 describe('parameter and FLOP counting', () => {
   before(() => useBackend('cpu'));
@@ -55,6 +55,7 @@ describe('parameter and FLOP counting', () => {
     assert.equal(dense.params, 6 * 3 + 3);
     setGate(lstm.cell.inputGate!, [0, 1, 2, 3]);
     setGate(lstm.cell.gates.o!, [0, 1]);
+    useHardMasks(model);
     const result = compact(model);
     const row = result.report.layers.find((r) => r.name === 'lstm')!;
     assert.deepEqual([row.inputsAfter, row.unitsAfter, row.paramsAfter], [6, 4, lstmParamCount(6, 4)]);

@@ -24,6 +24,8 @@ export const DEFAULT_RECOVERY_STEPS = 4;
 export const DEFAULT_MAX_REJECTIONS = 2;
 /** Accuracy budget: the rung shrinks to its square root after each rejection, but not below this. */
 export const MIN_BUDGET_RUNG = 1.1;
+/** Compressions above this (Infinity: everything pruned) count as this in the controller's arithmetic. */
+export const MAX_MEASURED_COMPRESSION = 1e9;
 /** klFac is kept inside [min, max]. */
 export const CONTROLLER_KL_FAC_RANGE: readonly [number, number] = [1e-9, 10];
 
@@ -249,7 +251,8 @@ export class CompressionController {
    * (with an accuracy budget, also updates `phase` and `verdict`).
    */
   update(signal: ControllerSignal): number {
-    const compression = Math.max(1, signal.compression);
+    // Everything pruned measures as Infinity; a finite stand-in keeps the log terms finite.
+    const compression = Math.min(MAX_MEASURED_COMPRESSION, Math.max(1, signal.compression));
     if (!('targetCompression' in this.target)) return this.budgetUpdate(compression, signal);
     const error = Math.log(this.target.targetCompression / compression);
     const rate = this.previous == null ? 0 : Math.log(compression / this.previous);

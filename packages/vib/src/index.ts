@@ -114,7 +114,6 @@ export {
   DEFAULT_FIT_IB_LR,
   DEFAULT_FIT_KL_FAC,
   DEFAULT_MAX_ACCURACY_DROP,
-  evaluateAccuracy,
   fitVIB,
   type FitData,
   type FitMode,
@@ -124,3 +123,4 @@ export {
   type FitVIBResult,
 } from './vib-fit.js';
 export { paretoFront, sweep, type SweepPoint, type SweepResult, type SweepRun } from './sweep.js';
+export { chanceAccuracy, evaluateAccuracy, setInferenceMode, type LabelledData, type Predictor } from './evaluate-accuracy.js';

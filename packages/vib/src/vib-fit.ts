@@ -3,10 +3,10 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { CompressionController, type CompressionControllerArgs, type ControllerSignal } from './compression-controller.js';
 import { measureCompression, type CompressionMeasure } from './compression-measure.js';
 import { InvalidArgumentError } from './errors.js';
-import { gatedLayers, setFrozenMask, setKlFac } from './gated-layers.js';
+import { chanceAccuracy, evaluateAccuracy, setInferenceMode } from './evaluate-accuracy.js';
+import { setFrozenMask, setKlFac } from './gated-layers.js';
 import { DEFAULT_RAMP_FRACTION, DEFAULT_WARMUP_FRACTION, klSchedule } from './kl-schedule.js';
 import { assertNonNegative, assertPositive, assertPositiveInteger, assertRate } from './validation.js';
-import type { InferenceMode } from './vib-gate.js';
 import { VIBTrainer, type TrainableModel, type VIBTrainerArgs } from './vib-trainer.js';
 
 /** Epochs of the VIB stage (warm-up included) in the fixed and target-compression modes. */
@@ -230,14 +230,6 @@ function resolveOptions(options: FitVIBOptions): Resolved {
   return resolved;
 }
 
-/** The majority class's share of the labels (integer [n] or one-hot [n, classes]): the accuracy of always guessing it. */
-function chanceAccuracy(y: tf.Tensor): number {
-  const labels = tf.tidy(() => (y.rank === 1 ? tf.cast(y, 'int32') : tf.argMax(y, -1)).dataSync());
-  const counts = new Map<number, number>();
-  for (const label of labels) counts.set(label, (counts.get(label) ?? 0) + 1);
-  return Math.max(...counts.values()) / y.shape[0];
-}
-
 /**
  * Accuracy budget: the validation accuracy of the model as it arrives, and
  * whether that is `fraction` of the way from chance to 100% (a pre-trained
@@ -266,50 +258,6 @@ function shuffled(count: number, seed: number): Int32Array {
     [order[i], order[j]] = [order[j], order[i]];
   }
   return order;
-}
-
-/** Sets every gate's inference mode; returns the previous modes to restore. */
-function setInferenceMode(model: object, mode: InferenceMode): InferenceMode[] {
-  const previous: InferenceMode[] = [];
-  for (const layer of gatedLayers(model)) {
-    for (const gate of layer.vibGates) {
-      previous.push(gate.settings.inferenceMode);
-      gate.settings.inferenceMode = mode;
-    }
-  }
-  return previous;
-}
-
-function restoreInferenceModes(model: object, modes: InferenceMode[]): void {
-  let k = 0;
-  for (const layer of gatedLayers(model)) for (const gate of layer.vibGates) gate.settings.inferenceMode = modes[k++];
-}
-
-/**
- * Accuracy of argmax predictions against integer or one-hot labels, in
- * batches. With `mode`, every gate runs in that inference mode for the
- * evaluation ('hard' is the model `compact` reproduces exactly); without it,
- * in each gate's own mode.
- */
-export function evaluateAccuracy(model: TrainableModel, data: FitData, mode?: InferenceMode, batchSize = 256): number {
-  const modes = mode ? setInferenceMode(model, mode) : null;
-  try {
-    const count = data.x.shape[0];
-    let correct = 0;
-    for (let start = 0; start < count; start += batchSize) {
-      const size = Math.min(batchSize, count - start);
-      correct += tf.tidy(() => {
-        const xb = tf.slice(data.x, start, size);
-        const yb = tf.slice(data.y, start, size);
-        const labels = yb.rank === 1 ? tf.cast(yb, 'int32') : tf.argMax(yb, -1);
-        const predicted = tf.argMax(model.apply(xb, { training: false }) as tf.Tensor, -1);
-        return tf.sum(tf.cast(tf.equal(predicted, labels), 'int32')).dataSync()[0];
-      });
-    }
-    return correct / count;
-  } finally {
-    if (modes) restoreInferenceModes(model, modes);
-  }
 }
 
 interface Snapshot {

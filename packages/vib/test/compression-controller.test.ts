@@ -313,3 +313,11 @@ describe('CompressionController', () => {
     assert.throws(() => budget.update({ compression: 2 }), InvalidArgumentError);
   });
 });
+
+describe('CompressionController with everything pruned', () => {
+  it('keeps klFac finite when the compression measures Infinity', () => {
+    const controller = new CompressionController({ targetCompression: 20 });
+    for (let step = 0; step < 3; step++) controller.update({ compression: Infinity });
+    assert.ok(Number.isFinite(controller.klFac) && controller.klFac > 0, `klFac ${controller.klFac}`);
+  });
+});

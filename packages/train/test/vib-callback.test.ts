@@ -1,0 +1,137 @@
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfd from '@tensorflow/tfjs-data';
+import { compact } from '@tfjs-compress/prune';
+import { TEST_BACKENDS, assertClose, useBackend } from '@tfjs-compress/testing';
+import { InvalidArgumentError, gatedLayers, measureCompression } from '@tfjs-compress/vib';
+import { FixedRampPolicy, evaluateAccuracy, vibCallback, vibOptimizer, type VIBCallbackOptions } from '../src/index.js';
+import { gatedLstm, summedTask } from './helpers.js';
+
+const EPOCHS = 12;
+
+/** Plain tfjs plus the two lines: the optimizer and the callback. */
+async function fitWithCallback(options: VIBCallbackOptions, seed = 1, samples = 768) {
+  const train = summedTask(samples, seed);
+  const model = gatedLstm(seed);
+  model.compile({ optimizer: vibOptimizer({ lr: 1e-2 }), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+  const callback = vibCallback(options);
+  const history = await model.fit(train.x, train.oneHot, { epochs: EPOCHS, batchSize: 32, shuffle: false, verbose: 0, callbacks: [callback] });
+  tf.dispose([train.x, train.y, train.oneHot]);
+  return { model, callback, history };
+}
+
+for (const backend of TEST_BACKENDS) {
+  describe(`vibCallback in model.fit (${backend})`, () => {
+    before(() => useBackend(backend));
+
+    it('with validation data: compresses within the accuracy budget and leaves the model compact reproduces', async () => {
+      const validation = summedTask(384, 2);
+      const { model, callback, history } = await fitWithCallback({ validationData: [validation.x, validation.y] });
+      const warmupBest = Math.max(...callback.records.filter((r) => r.phase === 'warmup').map((r) => r.validationAccuracy!));
+      const ratio = measureCompression(model).ratio;
+      assert.ok(ratio >= 2, `compression ${ratio}`);
+      assert.ok(evaluateAccuracy(model, validation) >= warmupBest - 0.01, 'within a point of the uncompressed model');
+      // The fit leaves every gate frozen and hard: what compact rebuilds, prediction for prediction.
+      for (const layer of gatedLayers(model)) for (const gate of layer.vibGates) assert.equal(gate.settings.inferenceMode, 'hard');
+      const small = compact(model);
+      const expected = model.predict(validation.x) as tf.Tensor;
+      const got = small.model.predict(tf.gather(validation.x, small.keptInputs, 2)) as tf.Tensor;
+      assertClose(got, expected, 1e-5, 'compact vs the fitted model');
+      // The history tfjs returns carries the VIB columns.
+      assert.equal(history.history.compression.length, EPOCHS);
+      assert.equal(history.history.compression[EPOCHS - 1], ratio);
+      assert.ok(history.history.klFac.some((k) => (k as number) > 0));
+      assert.ok(history.history.hardValAccuracy.length === EPOCHS);
+      assert.deepEqual(
+        [...new Set(callback.records.map((r) => r.phase))],
+        ['warmup', 'vib', 'recover', 'fine-tune'].filter((p) => callback.records.some((r) => r.phase === p)),
+      );
+      tf.dispose([expected, got, validation.x, validation.y, validation.oneHot]);
+      small.model.dispose();
+      model.dispose();
+    });
+  });
+}
+
+describe('vibCallback policies', () => {
+  // One backend is enough for the schedules; wasm runs these LSTMs about ten times faster than cpu.
+  before(() => useBackend(TEST_BACKENDS.includes('wasm') ? 'wasm' : TEST_BACKENDS[0]));
+
+  it('reaches a requested 20x within 20%', async () => {
+    const { model, callback } = await fitWithCallback({ targetCompression: 20 });
+    const ratio = measureCompression(model).ratio;
+    assert.ok(Math.abs(ratio / 20 - 1) <= 0.2, `compression ${ratio}`);
+    assert.equal(callback.policy.reached, true);
+    model.dispose();
+  });
+
+  it('holds the accuracy where a fixed klFac ramp collapses the model to chance', async () => {
+    const validation = summedTask(384, 2);
+    const data = [validation.x, validation.y] as [tf.Tensor, tf.Tensor];
+    const fixed = await fitWithCallback({ policy: new FixedRampPolicy({ klFac: 0.1, rampEpochs: 1 }), validationData: data });
+    const budget = await fitWithCallback({ validationData: data });
+    const warmupBest = Math.max(...fixed.callback.records.filter((r) => r.phase === 'warmup').map((r) => r.validationAccuracy!));
+    assert.ok(warmupBest > 0.75, `the warm-up learned the task (${warmupBest})`);
+    assert.ok(evaluateAccuracy(fixed.model, validation) < 0.4, 'the fixed ramp pruned the model to chance (4 classes)');
+    assert.ok(evaluateAccuracy(budget.model, validation) >= warmupBest - 0.01, 'the budget held it within a point');
+    tf.dispose([validation.x, validation.y, validation.oneHot]);
+    fixed.model.dispose();
+    budget.model.dispose();
+  });
+
+  it('drives model.fitDataset with a tf.data.generator the same way as model.fit', async () => {
+    const train = summedTask(512, 3);
+    // With batchesPerEpoch, tfjs reads on from one iterator across epochs: the stream must go round.
+    const batches = (rounds: number) =>
+      tfd.generator(function* () {
+        for (let round = 0; round < rounds; round++) {
+          for (let start = 0; start < 512; start += 32) yield { xs: tf.slice(train.x, start, 32), ys: tf.slice(train.oneHot, start, 32) };
+        }
+      });
+    const run = async (fit: (model: ReturnType<typeof gatedLstm>, callback: ReturnType<typeof vibCallback>) => Promise<unknown>) => {
+      const model = gatedLstm(3);
+      model.compile({ optimizer: vibOptimizer({ lr: 1e-2 }), loss: 'categoricalCrossentropy' });
+      const callback = vibCallback({ targetCompression: 10 });
+      await fit(model, callback);
+      const weights = model.weights.map((w) => Float32Array.from(w.read().dataSync()));
+      model.optimizer.dispose();
+      model.dispose();
+      return { callback, weights };
+    };
+    const viaFit = await run((m, callback) => m.fit(train.x, train.oneHot, { epochs: EPOCHS, batchSize: 32, shuffle: false, verbose: 0, callbacks: [callback] }));
+    const viaDataset = await run((m, callback) => m.fitDataset(batches(EPOCHS), { epochs: EPOCHS, batchesPerEpoch: 16, verbose: 0, callbacks: [callback] }));
+    assert.ok(viaFit.callback.selected!.compression > 2, `compression ${viaFit.callback.selected!.compression}`);
+    assert.deepEqual(viaDataset.callback.records.map((r) => [r.phase, r.progress, r.klFac, r.compression]), viaFit.callback.records.map((r) => [r.phase, r.progress, r.klFac, r.compression]));
+    viaDataset.weights.forEach((w, i) => assertClose(w, viaFit.weights[i], 1e-5, `weight ${i}`));
+    // A dataset of unknown length: one control point in the first epoch, then four per epoch.
+    const unknown = await run((m, callback) => m.fitDataset(batches(1), { epochs: 3, verbose: 0, callbacks: [callback] }));
+    assert.deepEqual(unknown.callback.records.map((r) => r.progress), [1, 1.25, 1.5, 1.75, 2, 2.25, 2.5, 2.75, 3]);
+    tf.dispose([train.x, train.y, train.oneHot]);
+  });
+
+  it('leaks no tensors: a second identical fit ends with the same count', async () => {
+    const validation = summedTask(128, 2);
+    const run = async () => {
+      const { model, callback } = await fitWithCallback({ validationData: [validation.x, validation.y], maxCandidates: 2 }, 5, 128);
+      callback.disposeCandidates();
+      // A user's optimizer outlives model.dispose().
+      model.optimizer.dispose();
+      model.dispose();
+    };
+    await run();
+    const before = tf.memory().numTensors;
+    await run();
+    assert.equal(tf.memory().numTensors, before);
+    tf.dispose([validation.x, validation.y, validation.oneHot]);
+  });
+
+  it('names bad options', () => {
+    assert.throws(() => vibCallback({ maxAccuracyDrop: 0.01 }), (e) => InvalidArgumentError.isInstance(e) && e.option === 'validationData');
+    assert.throws(() => vibCallback({ controlsPerEpoch: 0 }), (e) => InvalidArgumentError.isInstance(e) && e.option === 'controlsPerEpoch');
+    assert.throws(
+      () => vibCallback({ targetCompression: 10, maxAccuracyDrop: 0.01 }),
+      (e) => InvalidArgumentError.isInstance(e) && e.option === 'targetCompression',
+    );
+  });
+});
