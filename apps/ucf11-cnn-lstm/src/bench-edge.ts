@@ -113,7 +113,7 @@ async function syntheticModels(frames: number, features: number, units: number, 
   const vib = buildCnnLstmModel({ frames, features, units, classes: 11, dropout: 0, klFac: 0, klMult: 1, seed: 1 });
   const layer = findRecurrentLayer(vib)!;
   for (const gate of layer.vibGates) setKept(gate, gate === layer.cell.inputGate ? keptInputs : keptUnits);
-  const result = compact(vib);
+  const result = compact(vib, { allowSoftGates: true });
   return { vib, compact: result.model, keptInputs: result.keptInputs, keptUnits: compactUnits(result.model), classes: 11 };
 }
 

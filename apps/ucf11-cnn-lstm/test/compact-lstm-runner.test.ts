@@ -45,7 +45,7 @@ function compacted(seed: number, dropout: number) {
       gate.logD.write(tf.tensor1d(logD));
     });
   }
-  const result = compact(vib);
+  const result = compact(vib, { allowSoftGates: true });
   return { vib, model: result.model, keptInputs: result.keptInputs };
 }
 

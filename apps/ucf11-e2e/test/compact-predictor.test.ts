@@ -68,7 +68,7 @@ function compactE2eModel(): CompactResult {
   );
   bn.setWeights(stats);
   tf.dispose(stats);
-  const result = compact(model);
+  const result = compact(model, { allowSoftGates: true });
   model.dispose();
   return result;
 }

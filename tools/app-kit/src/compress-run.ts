@@ -4,7 +4,7 @@ import { compact, fileSystemHandler, formatReport, saveCompact, type CompactResu
 import { writeJsonAtomic } from './atomic-files.js';
 import { evaluate, measureLatency, type BatchSource, type Latency } from './evaluate.js';
 import { readRun, runPaths } from './run-files.js';
-import { findRecurrentLayer } from './vib-model.js';
+import { findRecurrentLayer, freezeMasks } from './vib-model.js';
 
 export interface ModelFigures {
   accuracy: number;
@@ -79,6 +79,8 @@ export async function compressRun(options: CompressRunOptions): Promise<Compress
   const paths = runPaths(options.out);
   const run = readRun<unknown, unknown>(options.out);
   const vib = await tfl.loadLayersModel(fileSystemHandler(paths.vibModel));
+  // The compact model reproduces hard masks: the VIB model is scored the same way (a run without fine-tune saved soft gates).
+  freezeMasks(vib);
   let result: CompactResult | null = null;
   try {
     const layer = findRecurrentLayer(vib);
