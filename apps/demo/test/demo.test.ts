@@ -7,7 +7,6 @@ import * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from '@tfjs-compress/testing';
 import { DEMO_DEFAULTS, demoCommand, runDemo } from '../src/main.js';
 import { generateSequenceTask, informativeFeatures } from '../src/sequence-task.js';
-import { klWarmup } from '@tfjs-compress/app-kit';
 
 describe('sequence task', () => {
   before(() => useBackend('cpu'));
@@ -29,11 +28,6 @@ describe('sequence task', () => {
       for (let other = 0; other < 4; other++) if (other !== c) assert.ok(own > mean(other) + 1, `feature ${feature}`);
     });
     tf.dispose([a.x, a.y, b.x, b.y]);
-  });
-
-  it('warms klFac up from zero', () => {
-    const schedule = klWarmup(1e-2, 2, 4);
-    assert.deepEqual([1, 2, 3, 6, 9].map(schedule), [0, 0, 2.5e-3, 1e-2, 1e-2]);
   });
 });
 

@@ -16,7 +16,8 @@ export function sweepCnnLstm(options: CnnLstmTrainOptions, klFacs: readonly numb
     values: klFacs,
     title: `UCF11 CNN-LSTM: accuracy against LSTM compression (VIB-LSTM(${options.units}), ${options.frames} frames)`,
     trainAndCompress: async (klFac, runDir) => {
-      const outcome = await train({ ...options, out: runDir, klFac, cacheDir }, log);
+      // A sweep over klFac means the fixed ramp: the other policies set klFac themselves.
+      const outcome = await train({ ...options, out: runDir, klFac, policy: 'fixed', cacheDir }, log);
       outcome.model.dispose();
       return compress({ out: runDir, backend: options.backend }, log);
     },

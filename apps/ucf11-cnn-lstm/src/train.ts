@@ -59,7 +59,13 @@ export async function train(options: CnnLstmTrainOptions, log: (line: string) =>
       sources: async (opts, split) => {
         await clipFeatures.prepare(split.train, 'train', log);
         await clipFeatures.prepare(split.test, 'test', log);
-        return { train: clipFeatures.source(split.train, 'train', opts.batchSize), test: clipFeatures.source(split.test, 'test', opts.batchSize) };
+        // Validation clips are judged like test clips: one deterministic frame sampling each.
+        if (split.validation) await clipFeatures.prepare(split.validation, 'test', log);
+        return {
+          train: clipFeatures.source(split.train, 'train', opts.batchSize),
+          test: clipFeatures.source(split.test, 'test', opts.batchSize),
+          validation: split.validation ? clipFeatures.source(split.validation, 'test', opts.batchSize) : undefined,
+        };
       },
       buildModel: (opts, classes, pretrained) => {
         const m = modelOptionsOf(opts, extractor.featureSize, classes);

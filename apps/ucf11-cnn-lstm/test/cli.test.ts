@@ -46,11 +46,13 @@ describe('CLI', () => {
       '--kl-fac', '1e-2', '--group-lasso', '0.01', '--group-lasso-epochs', '1']);
     assert.equal(trained.status, 0, trained.stderr);
     assert.match(trained.stdout, /features: \d+ clip samplings \(train\) extracted/);
-    const run = readJson<{ train: unknown[]; test: unknown[]; finished: boolean }>(join(out, 'run.json'));
+    const run = readJson<{ train: unknown[]; test: unknown[]; validation?: unknown[]; finished: boolean }>(join(out, 'run.json'));
     assert.ok(run.finished);
-    // Each training clip has at most 2 samplings (2 can coincide on 8-frame clips), each test clip 1.
+    // Each training clip has at most 2 samplings (2 can coincide on 8-frame clips), each test and validation clip 1.
     const entries = countFiles(join(out, 'feature-cache'), '.f32');
-    assert.ok(entries > run.train.length && entries <= 2 * run.train.length + run.test.length, `${entries} cache entries`);
+    const judged = run.test.length + (run.validation?.length ?? 0);
+    assert.ok(run.validation != null && run.validation.length > 0, 'the default accuracy budget holds out validation clips');
+    assert.ok(entries > run.train.length && entries <= 2 * run.train.length + judged, `${entries} cache entries`);
     assert.deepEqual(readMetrics<EpochRecord>(join(out, 'metrics.jsonl')).map((r) => r.phase), ['vib', 'vib', 'vib', 'fine-tune']);
     assert.ok(existsSync(join(out, 'vib-model-before-group-lasso', 'model.json')), 'the model before group lasso is kept');
     assert.match(trained.stdout, /group lasso zeroed \d+ unit groups/);

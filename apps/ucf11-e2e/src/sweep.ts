@@ -16,7 +16,8 @@ export function sweepE2e(options: TrainOptions, klFacs: readonly number[], log: 
     values: klFacs,
     title: `UCF11 end-to-end: accuracy against LSTM compression (VIB-LSTM(${options.units}), ${options.frames} frames of ${options.width}x${options.height})`,
     trainAndCompress: async (klFac, runDir) => {
-      const outcome = await train({ ...options, out: runDir, klFac, cacheDir }, log);
+      // A sweep over klFac means the fixed ramp: the other policies set klFac themselves.
+      const outcome = await train({ ...options, out: runDir, klFac, policy: 'fixed', cacheDir }, log);
       outcome.model.dispose();
       return compress({ out: runDir, backend: options.backend }, log);
     },

@@ -58,7 +58,11 @@ export async function train(options: TrainOptions, log: (line: string) => void =
     describeModel: (o, split) => `${o.frames} x ${o.width * o.height * 3} -> VIB-LSTM(${o.units}) -> head -> ${split.classes.length}`,
     sources: async (o, split) => {
       const stream = streamOptionsOf(o, split.classes.length);
-      return { train: closableVideoSource(split.train, 'train', stream), test: closableVideoSource(split.test, 'test', stream) };
+      return {
+        train: closableVideoSource(split.train, 'train', stream),
+        test: closableVideoSource(split.test, 'test', stream),
+        validation: split.validation ? closableVideoSource(split.validation, 'test', stream) : undefined,
+      };
     },
     buildModel: (o, classes, pretrained) => (pretrained ? buildPlainModel(modelOptions(o, classes)) : buildE2eModel(modelOptions(o, classes))),
     toVib: (plain, o) => toVibModel(plain, o),

@@ -23,8 +23,10 @@ describe('train -> compress -> eval -> infer -> report on a tiny generated set',
       batchSize: 4,
       epochs: 2,
       warmupEpochs: 1,
-      rampEpochs: 1,
+      rampEpochs: 0,
       fineTuneEpochs: 1,
+      // The fixed ramp prunes within these few steps; the default accuracy budget has its own test below.
+      policy: 'fixed',
       klFac: 1e-1,
       ibLr: 1,
       backend: 'wasm',
@@ -78,6 +80,33 @@ describe('train -> compress -> eval -> infer -> report on a tiny generated set',
     for (const id of ['loss', 'accuracy', 'units', 'inputs', 'hist0', 'hist1', 'pixels']) assert.ok(html.includes(`id="${id}"`), id);
     assert.ok(html.includes('LSTM parameters'));
     assert.equal(tf.getBackend(), 'wasm');
+  });
+});
+
+describe('the default KL policy', () => {
+  it('is the accuracy budget, judged on clips carved from the training clips; the report shows the uncompressed baseline', async () => {
+    const data = await tinySet();
+    const out = join(temp(), 'run');
+    const lines: string[] = [];
+    const options: TrainOptions = {
+      ...DEFAULT_TRAIN_OPTIONS, data, out, frames: 4, width: 32, height: 24, units: 8, batchSize: 4,
+      epochs: 3, warmupEpochs: 1, fineTuneEpochs: 1, backend: 'wasm', progress: false,
+    };
+    const trained = await train(options, (line) => lines.push(line));
+    trained.model.dispose();
+    assert.ok(lines.some((l) => l.startsWith('KL policy: accuracy budget')), 'says which policy it runs');
+    const run = readRun(out);
+    const paths = (clips: { path: string }[] | undefined) => (clips ?? []).map((c) => c.path);
+    // One validation clip per class (3 classes, 15%), none of them a test or a training clip.
+    assert.equal(run.validation?.length, 3);
+    assert.deepEqual(new Set(run.validation!.map((c) => c.label)), new Set([0, 1, 2]));
+    for (const path of paths(run.validation)) assert.ok(!paths(run.test).includes(path) && !paths(run.train).includes(path), path);
+    assert.equal(run.train.length + run.validation!.length + run.test.length, 12);
+    assert.ok(trained.history.every((r) => r.validationAccuracy != null), 'judged on validation every epoch');
+    assert.ok(run.baselineTestAccuracy != null && run.baselineValidationAccuracy != null);
+    const results = await compress({ out, backend: 'wasm', latencyRuns: 1 }, (line) => lines.push(line));
+    assert.equal(results.baselineTestAccuracy, run.baselineTestAccuracy);
+    assert.ok(lines.some((l) => l.includes('baseline') && l.includes('best validation accuracy')));
   });
 });
 

@@ -57,7 +57,7 @@ export async function runMnistFit(o: MnistFitOptions, log: (line: string) => voi
   const baseline = {
     testAccuracy: evaluateAccuracy(plain, split.test),
     validationAccuracy: evaluateAccuracy(plain, split.validation),
-    lstmParams: plain.layers[0].countParams(),
+    lstmParams: lstmParams(plain),
     seconds: (performance.now() - started) / 1000,
   };
   log(`plain LSTM(${o.units}), ${o.epochs} epochs: test ${(100 * baseline.testAccuracy).toFixed(2)}% (${baseline.seconds.toFixed(0)} s)`);
@@ -78,8 +78,8 @@ export async function runMnistFit(o: MnistFitOptions, log: (line: string) => voi
     const outcome = {
       testAccuracy: evaluateAccuracy(model, split.test),
       compactTestAccuracy: evaluateAccuracy(small.model, keptTest),
-      lstmParamsAfter: small.model.layers[0].countParams(),
-      lstmCompression: baseline.lstmParams / small.model.layers[0].countParams(),
+      lstmParamsAfter: lstmParams(small.model),
+      lstmCompression: baseline.lstmParams / lstmParams(small.model),
       keptInputs: small.keptInputs.length,
       selected: callback.selected,
       referenceAccuracy: callback.policy.referenceAccuracy,
@@ -105,6 +105,13 @@ export async function runMnistFit(o: MnistFitOptions, log: (line: string) => voi
   tf.dispose(oneHot);
   plain.dispose();
   disposeSplit(split);
+}
+
+/** Parameters of the model's LSTM (the compact model has an input layer in front). */
+function lstmParams(model: tfl.LayersModel): number {
+  const lstm = model.layers.find((l) => l.getClassName() === 'LSTM');
+  if (lstm == null) throw new Error(`no LSTM layer in ${model.layers.map((l) => l.getClassName()).join(', ')}`);
+  return lstm.countParams();
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -1,4 +1,4 @@
-import { CompressionController, assertRate, type CompressionControllerArgs } from '@tfjs-compress/vib';
+import { CompressionController, InvalidArgumentError, assertRate, type CompressionControllerArgs, type CompressionControllerState } from '@tfjs-compress/vib';
 import type { ControlSignal, KlPolicy, PolicyAction, PolicyStart } from './kl-policy.js';
 
 /** The accuracy budget used when validation data is given and no target is. */
@@ -13,10 +13,17 @@ export interface AccuracyBudgetArgs {
    * warm-up's last epoch, raised by every higher judged accuracy.
    */
   referenceAccuracy?: number;
-  /** Keep rejected rungs as candidates for a second judgement after the full fine-tune (`fitVIB` does that). Default: false. */
+  /** Keep rejected rungs as candidates for a second judgement in the fine-tune (the schedule's candidate trial). Default: true. */
   keepCandidates?: boolean;
   /** Tuning of the ladder. Default: the controller's, with one epoch of recovery per rung. */
   controller?: CompressionControllerArgs;
+}
+
+/** What the ladder was built from when the VIB stage began. */
+interface LadderStart {
+  referenceAccuracy: number;
+  recoverySteps: number;
+  fixedReference: boolean;
 }
 
 /**
@@ -31,6 +38,7 @@ export class AccuracyBudgetPolicy implements KlPolicy {
   readonly reached = true;
   readonly maxAccuracyDrop: number;
   private controller: CompressionController | null = null;
+  private start: LadderStart | null = null;
 
   constructor(private readonly args: AccuracyBudgetArgs = {}) {
     this.maxAccuracyDrop = args.maxAccuracyDrop ?? DEFAULT_MAX_ACCURACY_DROP;
@@ -53,17 +61,36 @@ export class AccuracyBudgetPolicy implements KlPolicy {
 
   begin(start: PolicyStart): PolicyAction {
     const warm = start.warmupAccuracies;
-    const warmMean = warm.length > 0 ? warm.reduce((a, b) => a + b, 0) / warm.length : start.evaluate();
+    const warmMean = warm.length > 0 ? warm.reduce((a, b) => a + b, 0) / warm.length : start.accuracy;
     const referenceAccuracy = this.args.referenceAccuracy ?? start.trainedArrival ?? warmMean;
     if (referenceAccuracy == null) throw new Error('AccuracyBudgetPolicy: no validation data to measure the reference accuracy on');
-    this.controller = new CompressionController(
-      { maxAccuracyDrop: this.maxAccuracyDrop, referenceAccuracy },
-      // A trained arrival is held to the user's model: raising its reference
-      // to the best judged accuracy ratchets it up on noise.
-      { recoverySteps: start.controlsPerEpoch, fixedReference: start.trainedArrival != null, ...this.args.controller },
-    );
+    // A trained arrival is held to the user's model: raising its reference
+    // to the best judged accuracy ratchets it up on noise.
+    this.build({ referenceAccuracy, recoverySteps: start.controlsPerEpoch, fixedReference: start.trainedArrival != null });
     // The trained, unpruned state is the first rung of the ladder.
     return { keep: true };
+  }
+
+  private build(start: LadderStart): CompressionController {
+    this.start = start;
+    this.controller = new CompressionController(
+      { maxAccuracyDrop: this.maxAccuracyDrop, referenceAccuracy: start.referenceAccuracy },
+      { recoverySteps: start.recoverySteps, fixedReference: start.fixedReference, ...this.args.controller },
+    );
+    return this.controller;
+  }
+
+  getState(): { start: LadderStart; controller: CompressionControllerState } | null {
+    return this.start && this.controller ? { start: { ...this.start }, controller: this.controller.getState() } : null;
+  }
+
+  setState(state: unknown): void {
+    if (state == null) return;
+    const s = state as { start?: LadderStart; controller?: CompressionControllerState };
+    if (typeof s.start?.referenceAccuracy !== 'number' || s.controller == null) {
+      throw new InvalidArgumentError('state', state, "AccuracyBudgetPolicy.getState()'s value");
+    }
+    this.build(s.start).setState(s.controller);
   }
 
   klFac(): number {
@@ -78,7 +105,7 @@ export class AccuracyBudgetPolicy implements KlPolicy {
     if (ladder.verdict === 'accepted') action.keep = true;
     if (ladder.verdict === 'rejected') {
       // A short recovery may not be enough for a large step: judged again after the fine-tune.
-      action.candidate = this.args.keepCandidates === true;
+      action.candidate = this.args.keepCandidates !== false;
       action.restore = true;
     }
     if (ladder.phase === 'done') return { ...action, done: true };
@@ -91,7 +118,7 @@ export class AccuracyBudgetPolicy implements KlPolicy {
     const ladder = this.controller;
     // The epochs ran out while a rung was still being recovered: it is a candidate too.
     const unjudged = ladder?.phase === 'recover' && last != null && last.compression > ladder.acceptedCompression;
-    return { candidate: this.args.keepCandidates === true && unjudged, restore: true };
+    return { candidate: this.args.keepCandidates !== false && unjudged, restore: true };
   }
 
   /** The compression of the last accepted state (1 before any). */
@@ -102,5 +129,9 @@ export class AccuracyBudgetPolicy implements KlPolicy {
   /** True when a state at `compression` judged at `accuracy` is within the budget. */
   within(compression: number, accuracy: number): boolean {
     return this.controller?.satisfied({ compression, accuracy }) ?? false;
+  }
+
+  acceptsCandidate(compression: number, accuracy: number): boolean {
+    return compression > this.acceptedCompression && this.within(compression, accuracy);
   }
 }

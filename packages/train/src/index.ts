@@ -1,18 +1,22 @@
 export { DEFAULT_IB_LR, VIBOptimizer, isGateVariableName, vibOptimizer, type VIBOptimizerArgs } from './vib-optimizer.js';
+export { VIBCallback, klPolicyFrom, vibCallback, type VIBCallbackOptions } from './vib-callback.js';
 export {
   DEFAULT_CONTROLS_PER_EPOCH,
   DEFAULT_FINE_TUNE_FRACTION,
   DEFAULT_MAX_CANDIDATES,
   DEFAULT_TRAINED_FRACTION,
   DEFAULT_WARMUP_FRACTION,
-  VIBCallback,
-  vibCallback,
-  type VIBCallbackOptions,
+  VIBSchedule,
+  type SavedSchedule,
+  type ScheduleHooks,
+  type ScheduleStage,
   type VIBCandidate,
-} from './vib-callback.js';
+  type VIBScheduleOptions,
+  type VIBScheduleState,
+} from './vib-schedule.js';
 export type { ControlSignal, KlPolicy, PolicyAction, PolicyKind, PolicyStart } from './kl-policy.js';
 export { DEFAULT_FIXED_KL_FAC, FixedRampPolicy, type FixedRampArgs } from './fixed-ramp-policy.js';
 export { TargetCompressionPolicy, type TargetCompressionArgs } from './target-compression-policy.js';
 export { AccuracyBudgetPolicy, DEFAULT_MAX_ACCURACY_DROP, type AccuracyBudgetArgs } from './accuracy-budget-policy.js';
 export { chanceAccuracy, evaluateAccuracy, setInferenceMode, type FitPhase, type FitRecord, type LabelledData, type Predictor } from '@tfjs-compress/vib';
-export { disposeSnapshot, restoreSnapshot, takeSnapshot, type WeightSnapshot } from './weight-snapshot.js';
+export { disposeSnapshot, restoreSnapshot, snapshotFromTensors, snapshotTensors, takeSnapshot, type WeightSnapshot } from './weight-snapshot.js';

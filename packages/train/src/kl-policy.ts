@@ -31,8 +31,8 @@ export interface PolicyStart {
   trainedArrival: number | null;
   /** Control points per epoch. */
   controlsPerEpoch: number;
-  /** Evaluates the validation accuracy now (null without validation data). */
-  evaluate(): number | null;
+  /** Validation accuracy now, measured only when the policy needs validation and the warm-up gave none (else null). */
+  accuracy: number | null;
 }
 
 export type PolicyKind = 'fixed' | 'target-compression' | 'accuracy-budget';
@@ -58,4 +58,14 @@ export interface KlPolicy {
   readonly reached: boolean;
   /** The accuracy an accuracy budget is measured from (null for the others). */
   readonly referenceAccuracy: number | null;
+  /**
+   * Whether a candidate (a state rejected after its short recovery, kept at
+   * `compression`) is acceptable after part of the fine-tune, judged at
+   * `accuracy`. Policies without it get no candidate trial.
+   */
+  acceptsCandidate?(compression: number, accuracy: number): boolean;
+  /** JSON-safe state for a checkpoint (needed to resume a run mid-way). */
+  getState?(): unknown;
+  /** Restores `getState`'s value into a policy built with the same arguments. */
+  setState?(state: unknown): void;
 }

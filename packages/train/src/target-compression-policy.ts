@@ -1,4 +1,4 @@
-import { CompressionController, type CompressionControllerArgs } from '@tfjs-compress/vib';
+import { CompressionController, InvalidArgumentError, type CompressionControllerArgs, type CompressionControllerState } from '@tfjs-compress/vib';
 import type { ControlSignal, KlPolicy, PolicyAction, PolicyStart } from './kl-policy.js';
 
 export interface TargetCompressionArgs {
@@ -51,6 +51,21 @@ export class TargetCompressionPolicy implements KlPolicy {
 
   finish(): PolicyAction {
     return { restore: this.best != null };
+  }
+
+  getState(): { controller: CompressionControllerState; best: TargetCompressionPolicy['best']; settled: number; controls: number } {
+    return { controller: this.controller.getState(), best: this.best && { ...this.best }, settled: this.settled, controls: this.controls };
+  }
+
+  setState(state: unknown): void {
+    const s = state as ReturnType<TargetCompressionPolicy['getState']>;
+    if (s?.controller == null || typeof s.settled !== 'number' || typeof s.controls !== 'number') {
+      throw new InvalidArgumentError('state', state, "TargetCompressionPolicy.getState()'s value");
+    }
+    this.controller.setState(s.controller);
+    this.best = s.best && { ...s.best };
+    this.settled = s.settled;
+    this.controls = s.controls;
   }
 
   get reached(): boolean {

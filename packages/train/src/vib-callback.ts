@@ -2,42 +2,20 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import {
   InvalidArgumentError,
-  assertNonNegative,
-  assertPositiveInteger,
-  gatedLayers,
-  measureCompression,
-  setFrozenMask,
   chanceAccuracy,
   evaluateAccuracy,
-  setInferenceMode,
-  setKlFac,
+  gatedLayers,
+  measureCompression,
   type CompressionControllerArgs,
-  type FitPhase,
   type FitRecord,
   type LabelledData,
 } from '@tfjs-compress/vib';
 import { AccuracyBudgetPolicy } from './accuracy-budget-policy.js';
 import { FixedRampPolicy } from './fixed-ramp-policy.js';
-import type { ControlSignal, KlPolicy, PolicyAction } from './kl-policy.js';
+import type { KlPolicy } from './kl-policy.js';
 import { TargetCompressionPolicy } from './target-compression-policy.js';
 import { VIBOptimizer } from './vib-optimizer.js';
-import { disposeSnapshot, restoreSnapshot, takeSnapshot, type WeightSnapshot } from './weight-snapshot.js';
-
-/** Share of the fit's epochs trained with klFac = 0 first (gates frozen at identity). */
-export const DEFAULT_WARMUP_FRACTION = 0.2;
-/** Share of the fit's epochs kept at the end for the frozen-mask fine-tune. */
-export const DEFAULT_FINE_TUNE_FRACTION = 0.2;
-/** Control points (klFac updates, validation checks) per epoch. */
-export const DEFAULT_CONTROLS_PER_EPOCH = 4;
-/**
- * Accuracy budget: a model whose validation accuracy before training covers
- * at least this fraction of the way from chance (the majority class's share)
- * to 100% arrives trained (e.g. from `insertBottlenecks`): it skips the
- * warm-up and is held to the accuracy it arrived with.
- */
-export const DEFAULT_TRAINED_FRACTION = 0.5;
-/** Rejected rungs kept (as weight copies) for a second judgement, most compressed first. */
-export const DEFAULT_MAX_CANDIDATES = 3;
+import { DEFAULT_MAX_CANDIDATES, VIBSchedule, type SavedSchedule, type VIBCandidate } from './vib-schedule.js';
 
 export interface VIBCallbackOptions {
   /**
@@ -64,21 +42,22 @@ export interface VIBCallbackOptions {
   controlsPerEpoch?: number;
   /** Accuracy budget: the share of the way from chance to 100% at which a model counts as trained, in (0, 1]; 1 turns it off. Default: 0.5. */
   trainedFraction?: number;
-  /** Accuracy budget: keep up to this many rejected rungs for `fitVIB`'s second judgement; 0 keeps none. Default: 0. */
+  /**
+   * Accuracy budget: rejected rungs kept as weight copies; the most compressed
+   * is tried in the first half of the fine-tune and kept if it then meets the
+   * budget (else the accepted state gets the second half). 0 turns it off. Default: 1.
+   */
   maxCandidates?: number;
   /** Tuning of the klFac controller (target and budget policies). */
   controller?: CompressionControllerArgs;
   /** Called with every record as it is made. */
   onRecord?: (record: FitRecord) => void;
+  /** A state from `getState()` of an interrupted fit: go on from there (fit with `initialEpoch`). */
+  resumeFrom?: SavedSchedule;
 }
 
-/** A rejected state kept for a second judgement. */
-export interface VIBCandidate {
-  compression: number;
-  weights: WeightSnapshot;
-}
-
-function policyFrom(options: VIBCallbackOptions): KlPolicy {
+/** The policy the options ask for (see `VIBCallbackOptions.policy`); hosts other than the callback use it too. */
+export function klPolicyFrom(options: Pick<VIBCallbackOptions, 'policy' | 'targetCompression' | 'maxAccuracyDrop' | 'validationData' | 'klFac' | 'rampEpochs' | 'maxCandidates' | 'controller'>): KlPolicy {
   if (options.policy) return options.policy;
   if (options.targetCompression != null && options.maxAccuracyDrop != null) {
     throw new InvalidArgumentError('targetCompression', options.targetCompression, 'not both targetCompression and maxAccuracyDrop');
@@ -89,7 +68,7 @@ function policyFrom(options: VIBCallbackOptions): KlPolicy {
   if (options.maxAccuracyDrop != null || options.validationData != null) {
     return new AccuracyBudgetPolicy({
       maxAccuracyDrop: options.maxAccuracyDrop,
-      keepCandidates: (options.maxCandidates ?? 0) > 0,
+      keepCandidates: (options.maxCandidates ?? DEFAULT_MAX_CANDIDATES) > 0,
       controller: options.controller,
     });
   }
@@ -112,253 +91,114 @@ async function numberOf(value: unknown): Promise<number | null> {
 }
 
 /**
- * The VIB schedule as a `model.fit` / `model.fitDataset` callback, the way
- * tfmot's `UpdatePruningStep` drives pruning in Keras. The fit's epochs are
- * split into a warm-up (gates frozen at identity, no KL: the network learns
- * the task first), the VIB stage (klFac from the policy, read before every
- * batch; the policy judges the model at `controlsPerEpoch` points per epoch and
- * may keep, roll back or end early), and the fine-tune (the kept state, masks
- * frozen hard, no KL). When the fit ends, every gate is frozen and in 'hard'
- * mode: the model evaluates exactly as `compact` (packages/prune) rebuilds it.
+ * The VIB schedule (`VIBSchedule`) as a `model.fit` / `model.fitDataset`
+ * callback, the way tfmot's `UpdatePruningStep` drives pruning in Keras: a
+ * warm-up, the VIB stage under the policy, and the frozen-mask fine-tune.
+ * When the fit ends, every gate is frozen and in 'hard' mode: the model
+ * evaluates exactly as `compact` (packages/prune) rebuilds it.
  *
  * Each epoch's logs gain `klFac`, `compression`, `keptInputs`, `keptUnits`
  * (and `hardValAccuracy` with validation data), so `History`, tfjs-vis and
  * later callbacks see them; `records` holds every control point.
  *
- * Put it first in `callbacks` so the callbacks after it see its logs.
+ * Put it first in `callbacks` so the callbacks after it see its logs. To go
+ * on after an interruption, save `getState()` with the model at an epoch end,
+ * and fit the reloaded model with a new callback given `resumeFrom` and
+ * `initialEpoch` set to the epochs done.
  */
 export class VIBCallback extends tfl.Callback {
-  readonly policy: KlPolicy;
-  readonly records: FitRecord[] = [];
-  /** Accuracy budget: the validation accuracy of the model as it arrived, and whether that counts as trained. */
-  arrival: { validationAccuracy: number; trained: boolean } | null = null;
+  readonly schedule: VIBSchedule;
   private readonly validation: LabelledData | null;
-  private readonly controls: number;
-  private readonly maxCandidates: number;
-  private epochs = 0;
-  private warmupEpochs = 0;
-  private fineTuneEpochs = 0;
-  private stepsPerEpoch: number | null = null;
-  private epoch = 0;
-  private batchInEpoch = 0;
-  private stage: 'warmup' | 'vib' | 'fine-tune' = 'warmup';
-  private begun = false;
-  private frozen: boolean | null = null;
-  private klFacNow: number | null = null;
-  private lossSum = 0;
-  private lossCount = 0;
-  private clock = 0;
-  private lastSignal: ControlSignal | null = null;
-  private kept: { weights: WeightSnapshot; compression: number; progress: number; klFac: number; accuracy: number | null } | null = null;
-  private candidateList: VIBCandidate[] = [];
 
-  constructor(private readonly options: VIBCallbackOptions = {}) {
+  constructor(options: VIBCallbackOptions = {}) {
     super();
-    this.policy = policyFrom(options);
     this.validation = validationOf(options.validationData);
-    this.controls = options.controlsPerEpoch ?? DEFAULT_CONTROLS_PER_EPOCH;
-    assertPositiveInteger(this.controls, 'controlsPerEpoch');
-    this.maxCandidates = options.maxCandidates ?? 0;
-    assertNonNegative(this.maxCandidates, 'maxCandidates');
-    if (options.warmupEpochs != null) assertNonNegative(options.warmupEpochs, 'warmupEpochs');
-    if (options.fineTuneEpochs != null) assertNonNegative(options.fineTuneEpochs, 'fineTuneEpochs');
-    const fraction = options.trainedFraction;
-    if (fraction != null && !(fraction > 0 && fraction <= 1)) throw new InvalidArgumentError('trainedFraction', fraction, 'a number in (0, 1]');
-    if (this.policy.needsValidation && this.validation == null) {
-      throw new InvalidArgumentError('validationData', undefined, `validation data (the ${this.policy.kind} policy measures on it)`);
+    const policy = klPolicyFrom(options);
+    if (policy.needsValidation && this.validation == null) {
+      throw new InvalidArgumentError('validationData', undefined, `validation data (the ${policy.kind} policy measures on it)`);
     }
+    this.schedule = new VIBSchedule({
+      policy,
+      measureAccuracy: () => (this.validation ? evaluateAccuracy(this.model, this.validation) : null),
+      chanceAccuracy: this.validation ? chanceAccuracy(this.validation.y) : undefined,
+      warmupEpochs: options.warmupEpochs,
+      fineTuneEpochs: options.fineTuneEpochs,
+      controlsPerEpoch: options.controlsPerEpoch,
+      trainedFraction: options.trainedFraction,
+      maxCandidates: options.maxCandidates,
+      onRecord: options.onRecord,
+      hooks: {
+        // A fresh Adam for the fine-tune: the moments belong to a state that may just have been rolled back.
+        fineTuneStarted: () => {
+          if (this.model.optimizer instanceof VIBOptimizer) this.model.optimizer.reset();
+        },
+      },
+    });
+    if (options.resumeFrom) this.schedule.resume(options.resumeFrom);
   }
 
-  /** The state chosen for the fine-tune: where it was taken, its klFac, compression and accuracy (null before the VIB stage ends). */
-  selected: { progress: number; klFac: number; compression: number; validationAccuracy: number | null } | null = null;
+  get policy(): KlPolicy {
+    return this.schedule.policy;
+  }
+
+  get records(): FitRecord[] {
+    return this.schedule.records;
+  }
+
+  get arrival(): VIBSchedule['arrival'] {
+    return this.schedule.arrival;
+  }
+
+  get selected(): VIBSchedule['selected'] {
+    return this.schedule.selected;
+  }
 
   /** Accuracy budget with `maxCandidates`: the rejected states kept, most compressed first. The caller disposes them (`disposeCandidates`). */
   get candidates(): readonly VIBCandidate[] {
-    return this.candidateList;
+    return this.schedule.candidates;
   }
 
   disposeCandidates(): void {
-    for (const candidate of this.candidateList) disposeSnapshot(candidate.weights);
-    this.candidateList = [];
+    this.schedule.disposeCandidates();
+  }
+
+  /** The schedule's state at the last epoch end (JSON plus weight copies the caller disposes), for `resumeFrom`. */
+  getState(): SavedSchedule {
+    return this.schedule.save();
   }
 
   override async onTrainBegin(): Promise<void> {
     const params = this.params as { epochs?: number; samples?: number | null; steps?: number | null; batchSize?: number };
-    this.epochs = params.epochs ?? 1;
-    this.stepsPerEpoch = params.steps ?? (params.samples != null && params.batchSize ? Math.ceil(params.samples / params.batchSize) : null);
+    const stepsPerEpoch = params.steps ?? (params.samples != null && params.batchSize ? Math.ceil(params.samples / params.batchSize) : null);
     includeGateWeights(this.model);
-    if (this.policy.kind === 'accuracy-budget') {
-      const validationAccuracy = evaluateAccuracy(this.model, this.validation!);
-      const chance = chanceAccuracy(this.validation!.y);
-      const fraction = this.options.trainedFraction ?? DEFAULT_TRAINED_FRACTION;
-      this.arrival = { validationAccuracy, trained: fraction < 1 && validationAccuracy >= chance + fraction * (1 - chance) };
-    }
-    const trained = this.arrival?.trained === true;
-    this.warmupEpochs = this.options.warmupEpochs ?? (trained ? 0 : Math.round(this.epochs * DEFAULT_WARMUP_FRACTION));
-    this.fineTuneEpochs = this.options.fineTuneEpochs ?? Math.round(this.epochs * DEFAULT_FINE_TUNE_FRACTION);
-    if (this.warmupEpochs + this.fineTuneEpochs > this.epochs) {
-      throw new InvalidArgumentError(
-        'warmupEpochs + fineTuneEpochs',
-        this.warmupEpochs + this.fineTuneEpochs,
-        `at most the fit's epochs (${this.epochs})`,
-      );
-    }
-    if (this.policy instanceof FixedRampPolicy) this.policy.place(this.warmupEpochs, this.epochs - this.warmupEpochs - this.fineTuneEpochs);
-    this.clock = performance.now();
+    await this.schedule.begin(this.model, { epochs: params.epochs ?? 1, stepsPerEpoch });
   }
 
   override async onEpochBegin(epoch: number): Promise<void> {
-    this.epoch = epoch;
-    this.batchInEpoch = 0;
-    if (this.stage === 'fine-tune') return;
-    if (epoch >= this.epochs - this.fineTuneEpochs) return this.startFineTune();
-    if (epoch < this.warmupEpochs) {
-      this.stage = 'warmup';
-      this.apply(0, true);
-      return;
-    }
-    this.stage = 'vib';
-    if (!this.begun) {
-      this.begun = true;
-      const warmup = this.records.filter((r) => r.phase === 'warmup' && r.validationAccuracy != null).slice(-this.controls);
-      this.act(
-        this.policy.begin({
-          compression: measureCompression(this.model).ratio,
-          warmupAccuracies: warmup.map((r) => r.validationAccuracy!),
-          trainedArrival: this.arrival?.trained && this.options.warmupEpochs == null ? this.arrival.validationAccuracy : null,
-          controlsPerEpoch: this.controls,
-          evaluate: () => (this.validation ? evaluateAccuracy(this.model, this.validation) : null),
-        }),
-        null,
-      );
-    }
+    await this.schedule.epochBegin(epoch);
   }
 
   override async onBatchBegin(): Promise<void> {
-    if (this.stage !== 'vib') return;
-    const progress = this.epoch + (this.stepsPerEpoch ? this.batchInEpoch / this.stepsPerEpoch : 0);
-    const recovering = this.policy.recovering;
-    this.apply(recovering ? 0 : this.policy.klFac(progress), recovering);
+    await this.schedule.batchBegin();
   }
 
   override async onBatchEnd(_batch: number, logs?: tfl.Logs): Promise<void> {
-    const loss = await numberOf(logs?.loss);
-    if (loss != null) {
-      this.lossSum += loss;
-      this.lossCount++;
-    }
-    const b = this.batchInEpoch++;
-    const steps = this.stepsPerEpoch;
-    if (steps == null) return;
-    // Control points split the epoch evenly and the last one ends it.
-    if (Math.floor(((b + 1) * this.controls) / steps) !== Math.floor((b * this.controls) / steps)) this.controlPoint(this.epoch + (b + 1) / steps);
+    await this.schedule.batchEnd(await numberOf(logs?.loss));
   }
 
   override async onEpochEnd(epoch: number, logs?: tfl.Logs): Promise<void> {
-    // A dataset of unknown length: its first epoch tells the steps; until then the epoch end is the only control point.
-    if (this.stepsPerEpoch == null) {
-      this.stepsPerEpoch = this.batchInEpoch;
-      this.controlPoint(epoch + 1);
-    }
+    await this.schedule.epochEnd(epoch);
     if (logs == null) return;
-    const last = this.records[this.records.length - 1];
     const measure = measureCompression(this.model);
-    logs.klFac = this.klFacNow ?? 0;
+    logs.klFac = this.schedule.klFac;
     logs.compression = measure.ratio;
     logs.keptInputs = measure.layers.reduce((n, l) => n + l.keptInputs, 0);
     logs.keptUnits = measure.layers.reduce((n, l) => n + l.keptUnits, 0);
-    if (last?.validationAccuracy != null) logs.hardValAccuracy = evaluateAccuracy(this.model, this.validation!, 'hard');
+    if (this.validation) logs.hardValAccuracy = evaluateAccuracy(this.model, this.validation, 'hard');
   }
 
   override async onTrainEnd(): Promise<void> {
-    if (this.stage !== 'fine-tune') this.startFineTune();
-  }
-
-  /** Sets klFac and the gates' frozen state on the model (only when they change). */
-  private apply(klFac: number, frozen: boolean): void {
-    if (frozen !== this.frozen) {
-      setFrozenMask(this.model, frozen);
-      this.frozen = frozen;
-    }
-    if (klFac !== this.klFacNow) setKlFac(this.model, klFac);
-    this.klFacNow = klFac;
-  }
-
-  private phaseNow(): FitPhase {
-    if (this.stage === 'vib' && this.policy.recovering) return 'recover';
-    return this.stage;
-  }
-
-  private controlPoint(progress: number): void {
-    const record: FitRecord = {
-      phase: this.phaseNow(),
-      progress,
-      klFac: this.klFacNow ?? 0,
-      loss: this.lossCount > 0 ? this.lossSum / this.lossCount : NaN,
-      compression: measureCompression(this.model).ratio,
-      validationAccuracy: this.validation ? evaluateAccuracy(this.model, this.validation) : null,
-      seconds: (performance.now() - this.clock) / 1000,
-    };
-    this.lossSum = 0;
-    this.lossCount = 0;
-    this.records.push(record);
-    this.options.onRecord?.(record);
-    this.clock = performance.now();
-    if (this.stage !== 'vib') return;
-    const vibEnd = this.epochs - this.fineTuneEpochs;
-    const signal: ControlSignal = {
-      progress,
-      compression: record.compression,
-      accuracy: record.validationAccuracy,
-      stepsLeft: Math.max(0, Math.round((vibEnd - progress) * this.controls)),
-    };
-    this.lastSignal = signal;
-    const action = this.policy.control(signal);
-    this.act(action, record);
-    if (action.done) this.startFineTune();
-  }
-
-  /** Carries out a policy's action: candidate copy first (it is the current state), then keep or restore. */
-  private act(action: PolicyAction, record: FitRecord | null): void {
-    if (action.candidate && this.maxCandidates > 0) {
-      this.candidateList.push({ compression: record?.compression ?? measureCompression(this.model).ratio, weights: takeSnapshot(this.model) });
-      // Only the most compressed few are ever tried: keep no more copies than that.
-      this.candidateList.sort((a, b) => b.compression - a.compression);
-      for (const dropped of this.candidateList.splice(this.maxCandidates)) disposeSnapshot(dropped.weights);
-    }
-    if (action.keep) {
-      disposeSnapshot(this.kept?.weights ?? null);
-      const ladder = this.policy instanceof AccuracyBudgetPolicy ? this.policy.ladder : null;
-      this.kept = {
-        weights: takeSnapshot(this.model),
-        compression: record?.compression ?? measureCompression(this.model).ratio,
-        progress: record?.progress ?? this.epoch,
-        klFac: record?.klFac ?? 0,
-        // The budget keeps the accuracy it judged the state on (the reference for the unpruned start).
-        accuracy: ladder ? (record == null ? ladder.referenceAccuracy : ladder.judgedAccuracy) : (record?.validationAccuracy ?? null),
-      };
-    }
-    if (action.restore && this.kept) restoreSnapshot(this.kept.weights);
-  }
-
-  /** Ends the VIB stage (the policy's last word, the kept state restored) and freezes the hard masks for the fine-tune. */
-  private startFineTune(): void {
-    if (this.stage === 'fine-tune') return;
-    const wasVib = this.begun;
-    this.stage = 'fine-tune';
-    if (wasVib) this.act(this.policy.finish(this.lastSignal), null);
-    const last = this.records[this.records.length - 1];
-    this.selected = this.kept
-      ? { progress: this.kept.progress, klFac: this.kept.klFac, compression: this.kept.compression, validationAccuracy: this.kept.accuracy }
-      : last
-        ? { progress: last.progress, klFac: last.klFac, compression: last.compression, validationAccuracy: last.validationAccuracy }
-        : null;
-    disposeSnapshot(this.kept?.weights ?? null);
-    this.kept = null;
-    this.apply(0, true);
-    setInferenceMode(this.model, 'hard');
-    // A fresh Adam for the fine-tune: the moments belong to a state that may just have been rolled back.
-    if (this.model.optimizer instanceof VIBOptimizer) this.model.optimizer.reset();
+    await this.schedule.end();
   }
 }
 
@@ -368,7 +208,10 @@ export class VIBCallback extends tfl.Callback {
  * gate's mu and logD to that list (frozen ones get no gradient and are skipped).
  */
 function includeGateWeights(model: tfl.LayersModel): void {
-  const m = model as unknown as { collectedTrainableWeights?: tfl.LayerVariable[] };
+  type Compiled = { collectedTrainableWeights?: tfl.LayerVariable[]; model?: Compiled };
+  // A Sequential model compiles (and fits) the functional model it wraps.
+  const outer = model as unknown as Compiled;
+  const m = outer.collectedTrainableWeights == null && outer.model != null ? outer.model : outer;
   if (m.collectedTrainableWeights == null) return;
   const listed = new Set(m.collectedTrainableWeights);
   for (const layer of gatedLayers(model)) {

@@ -5,7 +5,7 @@ import * as tfd from '@tensorflow/tfjs-data';
 import { compact } from '@tfjs-compress/prune';
 import { TEST_BACKENDS, assertClose, useBackend } from '@tfjs-compress/testing';
 import { InvalidArgumentError, gatedLayers, measureCompression } from '@tfjs-compress/vib';
-import { FixedRampPolicy, evaluateAccuracy, vibCallback, vibOptimizer, type VIBCallbackOptions } from '../src/index.js';
+import { FixedRampPolicy, evaluateAccuracy, vibCallback, vibOptimizer, type KlPolicy, type VIBCallbackOptions } from '../src/index.js';
 import { gatedLstm, summedTask } from './helpers.js';
 
 const EPOCHS = 12;
@@ -108,6 +108,50 @@ describe('vibCallback policies', () => {
     const unknown = await run((m, callback) => m.fitDataset(batches(1), { epochs: 3, verbose: 0, callbacks: [callback] }));
     assert.deepEqual(unknown.callback.records.map((r) => r.progress), [1, 1.25, 1.5, 1.75, 2, 2.25, 2.5, 2.75, 3]);
     tf.dispose([train.x, train.y, train.oneHot]);
+  });
+
+  it('tries the rejected candidate in the first half of the fine-tune: kept if the policy then accepts it, else the kept state', async () => {
+    /** Keeps the unpruned start, prunes hard, rejects the result at the end of epoch 7 and ends the stage. */
+    const rejecting = (accept: boolean): KlPolicy & { judged: number[] } => ({
+      kind: 'accuracy-budget',
+      needsValidation: true,
+      recovering: false,
+      reached: true,
+      referenceAccuracy: null,
+      judged: [],
+      begin: () => ({ keep: true }),
+      klFac: () => 0.05,
+      control(signal) {
+        return signal.progress >= 7 ? { candidate: true, restore: true, done: true } : {};
+      },
+      finish: () => ({}),
+      acceptsCandidate(compression, accuracy) {
+        this.judged.push(accuracy);
+        return accept && compression > 1;
+      },
+    });
+    const validation = summedTask(128, 2);
+    for (const accept of [true, false]) {
+      const policy = rejecting(accept);
+      const { model, callback } = await fitWithCallback({ policy, validationData: [validation.x, validation.y], warmupEpochs: 2, fineTuneEpochs: 4 });
+      const candidate = callback.records.find((r) => r.phase === 'vib' && r.progress === 7)!;
+      assert.ok(candidate.compression > 1.5, `the VIB stage pruned (${candidate.compression})`);
+      // The fine-tune starts after epoch 7; the trial runs to the start of epoch 9 (half of the 5 epochs left, rounded down).
+      assert.equal(policy.judged.length, 1, 'judged once');
+      assert.ok(callback.records.some((r) => r.phase === 'fine-tune' && r.progress === 9 && r.validationAccuracy === policy.judged[0]));
+      const ratio = measureCompression(model).ratio;
+      if (accept) {
+        assert.equal(callback.selected!.compression, candidate.compression);
+        assert.equal(ratio, candidate.compression);
+      } else {
+        assert.equal(callback.selected!.compression, 1);
+        assert.equal(ratio, 1, 'the unpruned kept state was fine-tuned');
+      }
+      assert.equal(callback.candidates.length, 0, 'no weight copies left behind');
+      model.optimizer.dispose();
+      model.dispose();
+    }
+    tf.dispose([validation.x, validation.y, validation.oneHot]);
   });
 
   it('leaks no tensors: a second identical fit ends with the same count', async () => {

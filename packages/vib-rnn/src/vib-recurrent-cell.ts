@@ -284,6 +284,16 @@ export abstract class VIBRecurrentCell extends tfl.layers.RNNCell {
     this.dropoutNoise.reset();
   }
 
+  /** Gate-noise and dropout stream positions (for a checkpoint). */
+  noisePositions(): number[] {
+    return [this.noise.position, this.dropoutNoise.position];
+  }
+
+  seekNoise(positions: number[]): void {
+    this.noise.seek(positions[0]);
+    this.dropoutNoise.seek(positions[1]);
+  }
+
   /** Draws the per-call gate factors and dropout masks. Caller disposes. */
   prepare(batch: number, training: boolean): StepContext {
     const dropMask = (rate: number, shape: number[]) =>

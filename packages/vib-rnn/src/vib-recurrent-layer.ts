@@ -124,6 +124,14 @@ export abstract class VIBRecurrentLayer extends tfl.layers.RNN implements HasVIB
     this.cell.resetNoise();
   }
 
+  noisePositions(): number[] {
+    return this.cell.noisePositions();
+  }
+
+  seekNoise(positions: number[]): void {
+    this.cell.seekNoise(positions);
+  }
+
   /** Which input features and hidden units the current masks remove. */
   prunableUnits(threshold?: number): PrunableUnits {
     return this.cell.prunableUnits(threshold);

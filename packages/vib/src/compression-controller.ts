@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from './errors.js';
-import { assertPositive, assertPositiveInteger, assertRate } from './validation.js';
+import { assertBoolean, assertOneOf, assertPositive, assertPositiveInteger, assertRate } from './validation.js';
 
 /** klFac the controller starts from once the warm-up is over. */
 export const DEFAULT_CONTROLLER_START_KL_FAC = 1e-4;
@@ -76,6 +76,57 @@ export interface CompressionControllerArgs {
    * a model that arrives trained).
    */
   fixedReference?: boolean;
+}
+
+/**
+ * A number as a controller state stores it. JSON.stringify turns Infinity and
+ * NaN into null and -0 into 0, so those travel as strings to round-trip exactly.
+ */
+export type StateNumber = number | 'Infinity' | '-Infinity' | 'NaN' | '-0';
+
+/**
+ * Everything a controller changes while it runs, JSON-safe (`getState`), so a
+ * killed training run can resume it (`setState`) exactly where it was.
+ */
+export interface CompressionControllerState {
+  version: 1;
+  rung: StateNumber;
+  /** The klFac compression resumes with (kept while recovering, when the `klFac` getter is 0). */
+  klFac: StateNumber;
+  previous: StateNumber | null;
+  phase: ControllerPhase;
+  verdict: ControllerVerdict;
+  accepted: { compression: StateNumber; klFac: StateNumber };
+  recoveryAccuracies: StateNumber[];
+  klAccuracies: StateNumber[];
+  extended: boolean;
+  rejections: number;
+  judged: StateNumber | null;
+  rejected: StateNumber[];
+  /** The budget's reference (`raiseReference` moves it); null for a compression target. */
+  referenceAccuracy: StateNumber | null;
+}
+
+const SPECIAL_NUMBERS: readonly string[] = ['Infinity', '-Infinity', 'NaN', '-0'];
+
+function encodeNumber(value: number): StateNumber {
+  if (Object.is(value, -0)) return '-0';
+  return Number.isFinite(value) ? value : (String(value) as StateNumber);
+}
+
+function decodeNumber(value: unknown, option: string): number {
+  if (typeof value === 'number') return value;
+  if (typeof value === 'string' && SPECIAL_NUMBERS.includes(value)) return Number(value);
+  throw new InvalidArgumentError(option, value, `a number or one of ${SPECIAL_NUMBERS.map((s) => `'${s}'`).join(', ')}`);
+}
+
+function decodeNullable(value: unknown, option: string): number | null {
+  return value === null ? null : decodeNumber(value, option);
+}
+
+function decodeNumbers(value: unknown, option: string): number[] {
+  if (!Array.isArray(value)) throw new InvalidArgumentError(option, value, 'an array of numbers');
+  return value.map((v, i) => decodeNumber(v, `${option}[${i}]`));
 }
 
 /**
@@ -224,6 +275,77 @@ export class CompressionController {
    */
   raiseReference(accuracy: number): void {
     if ('referenceAccuracy' in this.target && !this.fixedReference) this.target.referenceAccuracy = Math.max(this.target.referenceAccuracy, accuracy);
+  }
+
+  /** Everything `update`, `judgeNow` and `raiseReference` change, JSON-safe, for `setState`. */
+  getState(): CompressionControllerState {
+    return {
+      version: 1,
+      rung: encodeNumber(this.rungValue),
+      klFac: encodeNumber(this.klFacValue),
+      previous: this.previous === null ? null : encodeNumber(this.previous),
+      phase: this.phaseValue,
+      verdict: this.verdictValue,
+      accepted: { compression: encodeNumber(this.accepted.compression), klFac: encodeNumber(this.accepted.klFac) },
+      recoveryAccuracies: this.recoveryAccuracies.map(encodeNumber),
+      klAccuracies: this.klAccuracies.map(encodeNumber),
+      extended: this.extended,
+      rejections: this.rejections,
+      judged: this.judged === null ? null : encodeNumber(this.judged),
+      rejected: this.rejected.map(encodeNumber),
+      referenceAccuracy: 'referenceAccuracy' in this.target ? encodeNumber(this.target.referenceAccuracy) : null,
+    };
+  }
+
+  /**
+   * Restores a `getState` result into a controller built with the same target
+   * and args. Everything is checked before anything is set, so a malformed
+   * state throws and leaves the controller as it was.
+   */
+  setState(state: CompressionControllerState): void {
+    if (state == null || typeof state !== 'object') throw new InvalidArgumentError('state', state, 'a CompressionControllerState object');
+    // Checked as unknown: the state usually comes from JSON.parse, whatever its static type.
+    const s: { [K in keyof CompressionControllerState]?: unknown } = state;
+    if (s.version !== 1) throw new InvalidArgumentError('state.version', s.version, '1');
+    assertOneOf(s.phase, ['compress', 'recover', 'done'] as const, 'state.phase');
+    if (s.verdict !== null && s.verdict !== 'accepted' && s.verdict !== 'rejected') {
+      throw new InvalidArgumentError('state.verdict', s.verdict, "'accepted', 'rejected' or null");
+    }
+    assertBoolean(s.extended, 'state.extended');
+    if (typeof s.rejections !== 'number' || !Number.isInteger(s.rejections) || s.rejections < 0) {
+      throw new InvalidArgumentError('state.rejections', s.rejections, 'an integer >= 0');
+    }
+    if (s.accepted == null || typeof s.accepted !== 'object') throw new InvalidArgumentError('state.accepted', s.accepted, 'an object { compression, klFac }');
+    const accepted = s.accepted as Record<string, unknown>;
+    const budget = 'referenceAccuracy' in this.target;
+    const reference = decodeNullable(s.referenceAccuracy, 'state.referenceAccuracy');
+    if ((reference === null) === budget) {
+      const expected = budget ? 'a number (the target is an accuracy budget)' : 'null (the target is a compression target)';
+      throw new InvalidArgumentError('state.referenceAccuracy', s.referenceAccuracy, expected);
+    }
+    const rung = decodeNumber(s.rung, 'state.rung');
+    const klFac = decodeNumber(s.klFac, 'state.klFac');
+    const previous = decodeNullable(s.previous, 'state.previous');
+    const acceptedCompression = decodeNumber(accepted.compression, 'state.accepted.compression');
+    const acceptedKlFac = decodeNumber(accepted.klFac, 'state.accepted.klFac');
+    const recoveryAccuracies = decodeNumbers(s.recoveryAccuracies, 'state.recoveryAccuracies');
+    const klAccuracies = decodeNumbers(s.klAccuracies, 'state.klAccuracies');
+    const judged = decodeNullable(s.judged, 'state.judged');
+    const rejected = decodeNumbers(s.rejected, 'state.rejected');
+
+    this.rungValue = rung;
+    this.klFacValue = klFac;
+    this.previous = previous;
+    this.phaseValue = s.phase;
+    this.verdictValue = s.verdict;
+    this.accepted = { compression: acceptedCompression, klFac: acceptedKlFac };
+    this.recoveryAccuracies = recoveryAccuracies;
+    this.klAccuracies = klAccuracies;
+    this.extended = s.extended;
+    this.rejections = s.rejections;
+    this.judged = judged;
+    this.rejected = rejected;
+    if ('referenceAccuracy' in this.target) this.target.referenceAccuracy = reference!;
   }
 
   /** True when the signal satisfies the target (within tolerance, or within the accuracy budget). */

@@ -18,6 +18,9 @@ export interface HasVIBGates {
   setKlFac(klFac: number): void;
   /** Holds the planned features and units at 0 from now on (optional for layers from elsewhere). */
   silence?(plan: SilencePlan): void;
+  /** Positions of the layer's seeded random streams (optional for layers from elsewhere). */
+  noisePositions?(): number[];
+  seekNoise?(positions: number[]): void;
 }
 
 /** A model, a layer or anything holding `layers`. */
@@ -92,4 +95,20 @@ export function splitTrainableWeights(model: { trainableWeights: tfl.LayerVariab
     (isGateWeight(weight) ? gate : rest).push(weight);
   }
   return { gate, rest };
+}
+
+/** Positions of every gated layer's random streams, in `gatedLayers` order (for a checkpoint). */
+export function noisePositions(model: LayerLike): number[][] {
+  return gatedLayers(model).map((layer) => layer.noisePositions?.() ?? []);
+}
+
+/** Moves every gated layer's random streams to `noisePositions`' result, so a resumed run draws what an uninterrupted one would. */
+export function seekNoise(model: LayerLike, positions: number[][]): void {
+  const layers = gatedLayers(model);
+  if (!Array.isArray(positions) || positions.length !== layers.length) {
+    throw new InvalidArgumentError('positions', positions, `one list of stream positions per gated layer (${layers.length})`);
+  }
+  layers.forEach((layer, i) => {
+    if (positions[i].length > 0) layer.seekNoise?.(positions[i]);
+  });
 }

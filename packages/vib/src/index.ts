@@ -51,6 +51,8 @@ export {
   gatedLayers,
   hasVIBGates,
   isGateWeight,
+  noisePositions,
+  seekNoise,
   setFrozenMask,
   setKlFac,
   silenceGates,
@@ -97,6 +99,7 @@ export {
   MIN_BUDGET_RUNG,
   DEFAULT_TARGET_TOLERANCE,
   type CompressionControllerArgs,
+  type CompressionControllerState,
   type ControllerPhase,
   type ControllerSignal,
   type ControllerTarget,
@@ -124,3 +127,4 @@ export {
 } from './vib-fit.js';
 export { paretoFront, sweep, type SweepPoint, type SweepResult, type SweepRun } from './sweep.js';
 export { chanceAccuracy, evaluateAccuracy, setInferenceMode, type LabelledData, type Predictor } from './evaluate-accuracy.js';
+export { seededRandom } from './seeded-random.js';

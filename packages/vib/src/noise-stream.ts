@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { InvalidArgumentError } from './errors.js';
 
 /**
  * Standard-normal noise that is fresh on every draw yet reproducible: draw n
@@ -27,5 +28,15 @@ export class NoiseStream {
   /** Restarts the stream, e.g. so that two models built alike draw alike. */
   reset(): void {
     this.draws = 0;
+  }
+
+  /** Draws made so far: saved with a checkpoint so a resumed run draws on where it stopped. */
+  get position(): number {
+    return this.draws;
+  }
+
+  seek(draws: number): void {
+    if (!Number.isInteger(draws) || draws < 0) throw new InvalidArgumentError('draws', draws, 'a non-negative integer (a NoiseStream position)');
+    this.draws = draws;
   }
 }

@@ -7,6 +7,7 @@ import { chanceAccuracy, evaluateAccuracy, setInferenceMode } from './evaluate-a
 import { setFrozenMask, setKlFac } from './gated-layers.js';
 import { DEFAULT_RAMP_FRACTION, DEFAULT_WARMUP_FRACTION, klSchedule } from './kl-schedule.js';
 import { assertNonNegative, assertPositive, assertPositiveInteger, assertRate } from './validation.js';
+import { seededRandom } from './seeded-random.js';
 import { VIBTrainer, type TrainableModel, type VIBTrainerArgs } from './vib-trainer.js';
 
 /** Epochs of the VIB stage (warm-up included) in the fixed and target-compression modes. */
@@ -242,15 +243,9 @@ function arrivalOf(model: TrainableModel, validation: FitData, fraction: number)
   return { validationAccuracy, trained: fraction < 1 && validationAccuracy >= chance + fraction * (1 - chance) };
 }
 
-/** Mulberry32: the batch order must not depend on the backend's RNG. */
+/** The batch order must not depend on the backend's RNG. */
 function shuffled(count: number, seed: number): Int32Array {
-  let a = seed >>> 0;
-  const random = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = seededRandom(seed);
   const order = new Int32Array(count);
   for (let i = 0; i < count; i++) order[i] = i;
   for (let i = count - 1; i > 0; i--) {

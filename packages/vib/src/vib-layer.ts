@@ -222,6 +222,14 @@ export class VIBLayer extends tfl.layers.Layer {
     this.noise.reset();
   }
 
+  noisePositions(): number[] {
+    return [this.noise.position];
+  }
+
+  seekNoise(positions: number[]): void {
+    this.noise.seek(positions[0]);
+  }
+
   get vibGates(): VIBGate[] {
     return this.gate ? [this.gate] : [];
   }

@@ -6,18 +6,11 @@ import {
   DEFAULT_CONTROLLER_START_KL_FAC,
   InvalidArgumentError,
   recurrentParams,
+  seededRandom,
 } from '../src/index.js';
 
 /** Deterministic generator for the simulated training run. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const random = seededRandom;
 
 /**
  * A simulated VIB training signal: an LSTM of 128 units on 28 inputs whose

@@ -25,7 +25,7 @@ export interface LoadedCheckpoint<S> {
   dir: string;
   model: tfl.LayersModel;
   state: S;
-  /** Optimizer moments by optimizer key; pass to `restoreOptimizer`. Owned by the caller (dispose). */
+  /** Optimizer moments by optimizer key (pass to `restoreOptimizer`), and the other tensor groups by theirs. Owned by the caller (dispose). */
   optimizers: Record<string, tf.NamedTensorMap>;
 }
 
@@ -41,15 +41,18 @@ function stableNameByVariable(model: tfl.LayersModel): Map<string, string> {
 }
 
 /**
- * Saves model (topology + weights), the state of each optimizer and a JSON
- * state object into `dir`, atomically: everything goes to a temporary
- * directory first, which then replaces the old checkpoint.
+ * Saves model (topology + weights), the state of each optimizer, further
+ * tensor groups (`tensors`, e.g. a schedule's kept weights; copied, the
+ * caller keeps them) and a JSON state object into `dir`, atomically:
+ * everything goes to a temporary directory first, which then replaces the
+ * old checkpoint. `loadCheckpoint` gives every group back by its key.
  */
 export async function saveCheckpoint<S>(
   dir: string,
   model: tfl.LayersModel,
   optimizers: Record<string, LeanAdam>,
   state: S,
+  tensors: Record<string, tf.NamedTensorMap> = {},
 ): Promise<void> {
   const stable = stableNameByVariable(model);
   const named: NamedTensor[] = [];
@@ -68,8 +71,13 @@ export async function saveCheckpoint<S>(
       named.push({ name: `${key}/${original}${name.slice(-2)}`, tensor });
     }
   }
+  const owned = named.length;
+  for (const [key, group] of Object.entries(tensors)) {
+    if (key in optimizers) throw new Error(`saveCheckpoint: tensor group '${key}' has the name of an optimizer`);
+    for (const [name, tensor] of Object.entries(group)) named.push({ name: `${key}/${name}`, tensor });
+  }
   const { data, specs } = await tf.io.encodeWeights(named);
-  tf.dispose(named.map((n) => n.tensor));
+  tf.dispose(named.slice(0, owned).map((n) => n.tensor));
   await replaceDirAtomic(dir, async (temporary) => {
     await model.save(fileSystemHandler(temporary));
     await writeFile(join(temporary, OPTIMIZER_FILE), new Uint8Array(data));

@@ -26,6 +26,8 @@ export interface CompressResults {
   uncompressedTestAccuracy: number | null;
   /** Best test accuracy over those epochs. */
   uncompressedBestTestAccuracy: number | null;
+  /** Test accuracy of the uncompressed epoch with the best validation accuracy (the budget's baseline; null without validation clips). */
+  baselineTestAccuracy: number | null;
   before: ModelFigures;
   after: ModelFigures;
   keptInputs: number;
@@ -119,6 +121,7 @@ export async function compressRun(options: CompressRunOptions): Promise<Compress
       vibPhaseTestAccuracy: run.vibPhaseTestAccuracy,
       uncompressedTestAccuracy: run.uncompressedTestAccuracy ?? null,
       uncompressedBestTestAccuracy: run.uncompressedBestTestAccuracy ?? null,
+      baselineTestAccuracy: run.baselineTestAccuracy ?? null,
       before: figures(before, r.totals.paramsBefore, r.recurrent.paramsBefore, r.totals.flopsBefore, latencyBefore),
       after: figures(after, r.totals.paramsAfter, r.recurrent.paramsAfter, r.totals.flopsAfter, latencyAfter),
       keptInputs: result.keptInputs.length,
@@ -149,6 +152,7 @@ const count = (n: number) => n.toLocaleString('en-US');
 export function formatResults(r: CompressResults): string {
   return [
     `test accuracy        ${pct(r.before.accuracy)} (VIB model) -> ${pct(r.after.accuracy)} (compact), ${r.testClips} clips`,
+    ...(r.baselineTestAccuracy != null ? [`  baseline           ${pct(r.baselineTestAccuracy)}: the uncompressed model at its best validation accuracy`] : []),
     `  for reference      uncompressed model (before any KL pressure): ${pct(r.uncompressedTestAccuracy)} at its last epoch, ${pct(r.uncompressedBestTestAccuracy)} at its best;`,
     `                     ${pct(r.vibPhaseTestAccuracy)} at the end of the VIB phase (before fine-tuning)`,
     `kept inputs          ${count(r.keptInputs)} of ${count(r.totalInputs)}`,
@@ -164,6 +168,9 @@ export function formatResults(r: CompressResults): string {
 /** The figures of results.json as rows of the HTML report's table. */
 export function resultsTable(results: CompressResults): Array<{ label: string; before?: string | number; after?: string | number; value?: string }> {
   return [
+    ...(results.baselineTestAccuracy != null
+      ? [{ label: 'test accuracy of the uncompressed baseline (best validation accuracy before any pruning)', value: pct(results.baselineTestAccuracy) }]
+      : []),
     { label: 'test accuracy', before: pct(results.before.accuracy), after: pct(results.after.accuracy) },
     { label: 'LSTM parameters', before: count(results.before.lstmParams), after: `${count(results.after.lstmParams)} (${results.lstmRatio.toFixed(1)}x fewer)` },
     { label: 'all parameters', before: count(results.before.params), after: count(results.after.params) },

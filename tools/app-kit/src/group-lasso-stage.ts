@@ -3,6 +3,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { DEFAULT_GROUP_THRESHOLD, fileSystemHandler, groupLasso } from '@tfjs-compress/prune';
 import { assertNonNegative, assertPositive } from '@tfjs-compress/vib';
 import { runPaths } from './run-files.js';
+import { fixedRamp } from './schedules.js';
 import { runTraining, type EpochRecord, type TrainingSessionOptions } from './training-session.js';
 import { findRecurrentLayer, freezeMasks } from './vib-model.js';
 
@@ -58,6 +59,8 @@ export async function groupLassoStage(options: GroupLassoStageOptions): Promise<
   const result = await runTraining({
     outDir: join(paths.dir, GROUP_LASSO_DIR),
     epochs: { 'fine-tune': options.epochs },
+    // Masks frozen throughout: no KL.
+    schedule: fixedRamp(0, 0, 0),
     buildModel: () => model,
     train: options.train,
     test: options.test,

@@ -6,7 +6,8 @@ export { evaluate, labelsOf, measureLatency, type Batch, type BatchSource, type 
 export { chartJsSource, pixelKeepCounts, renderReport, writeReport, type PixelMaskImage, type ReportData } from './html-report.js';
 export { MetricsLog, readMetrics } from './metrics-log.js';
 export { epochProgress, type EpochProgress } from './progress.js';
-export { klWarmup } from './schedules.js';
+export { accuracyBudget, fixedRamp, targetCompression } from './schedules.js';
+export { carveValidation, majorityShare } from './validation-split.js';
 export {
   DEFAULT_SHRINK_MODE,
   DEFAULT_SHRINK_PATIENCE,
@@ -29,18 +30,25 @@ export {
   runTraining,
   type EpochRecord,
   type Phase,
+  type RunSchedule,
   type SessionState,
   type TrainingResult,
   type TrainingSessionOptions,
 } from './training-session.js';
 export { findRecurrentLayer, freezeMasks, histogram, inputMask, keptCounts, logAlphas, resetGateNoise } from './vib-model.js';
 export {
+  DEFAULT_CONTROLS_PER_EPOCH,
+  DEFAULT_MAX_ACCURACY_DROP,
+  DEFAULT_TARGET_COMPRESSION,
+  DEFAULT_VALIDATION_FRACTION,
+  POLICY_NAMES,
   addCommonTrainFlags,
   backendFlag,
   exitOnError,
   outFlag,
   toCommonTrainOptions,
   type CommonTrainOptions,
+  type PolicyName,
   type RawTrainFlags,
   type TrainFlagChoices,
 } from './train-cli.js';
@@ -61,7 +69,9 @@ export { runReportData } from './run-report.js';
 export {
   DEFAULT_WORKER_IMPORTS,
   parallelSettings,
+  policyOf,
   referenceAccuracies,
+  runSchedule,
   shrinkSettings,
   trainRun,
   type RunSplit,

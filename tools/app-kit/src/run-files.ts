@@ -27,6 +27,8 @@ export interface RunRecord<O, C> {
   features: number;
   train: C[];
   test: C[];
+  /** Clips held out from training for the accuracy budget (absent for the other policies). */
+  validation?: C[];
   /** Test accuracy at the end of the VIB phase (weighted masks, before fine-tuning), when there was one. */
   vibPhaseTestAccuracy: number | null;
   /**
@@ -36,6 +38,14 @@ export interface RunRecord<O, C> {
   uncompressedTestAccuracy: number | null;
   /** The best test accuracy over those epochs (the per-epoch figure is noisy on small test sets). */
   uncompressedBestTestAccuracy: number | null;
+  /**
+   * The uncompressed baseline chosen without looking at the test clips: the
+   * test accuracy of the uncompressed epoch with the best validation accuracy
+   * (null without validation clips).
+   */
+  baselineTestAccuracy?: number | null;
+  /** That epoch's validation accuracy. */
+  baselineValidationAccuracy?: number | null;
   finished: boolean;
 }
 

@@ -1,6 +1,17 @@
 import { Option, type Command } from 'commander';
-import { choiceOption, integerOption, nonNegativeOption, positiveOption } from './cli-options.js';
+import { choiceOption, fractionOption, integerOption, nonNegativeOption, positiveOption } from './cli-options.js';
 import { DEFAULT_SHRINK_MODE, DEFAULT_SHRINK_PATIENCE, SHRINK_MODES, type ShrinkMode } from './shrink-check.js';
+
+/** How klFac moves: within an accuracy budget (default), towards a compression target, or a fixed ramp. */
+export type PolicyName = 'budget' | 'target' | 'fixed';
+export const POLICY_NAMES: readonly PolicyName[] = ['budget', 'target', 'fixed'];
+/** The accuracy budget: validation accuracy may fall this far (a fraction) below the uncompressed model. */
+export const DEFAULT_MAX_ACCURACY_DROP = 0.01;
+export const DEFAULT_TARGET_COMPRESSION = 10;
+/** Share of each class's training clips held out for the accuracy budget. */
+export const DEFAULT_VALIDATION_FRACTION = 0.15;
+/** Control points (klFac updates, validation checks) per epoch of the apps' runs. */
+export const DEFAULT_CONTROLS_PER_EPOCH = 2;
 
 /** The training options both UCF11 apps share (the CLI flags of `train`, `demo` and `sweep`). */
 export interface CommonTrainOptions {
@@ -29,6 +40,16 @@ export interface CommonTrainOptions {
   ibLr: number;
   klFac: number;
   klMult: number;
+  /** KL policy. Default: 'budget'. */
+  policy?: PolicyName;
+  /** 'budget': the largest validation accuracy drop, a fraction. Default: 0.01. */
+  maxAccuracyDrop?: number;
+  /** 'target': compression of the recurrent layer to reach. Default: 10. */
+  targetCompression?: number;
+  /** 'budget': share of the training clips held out for validation. Default: 0.15. */
+  validationFraction?: number;
+  /** Control points per epoch (klFac updates, validation checks). Default: 2. */
+  controlsPerEpoch?: number;
   weightDecay: number;
   dropout: number;
   /** Shrink-as-you-train (runTraining's `shrink`). Default: off (and in runs started before the option). */
@@ -84,14 +105,23 @@ export function addCommonTrainFlags(command: Command, d: CommonTrainOptions, cho
     .option('--units <n>', 'LSTM hidden units', integerOption('--units'), d.units)
     .option('--batch <n>', 'clips per training step', integerOption('--batch'), d.batchSize)
     .option('--epochs <n>', 'epochs with the VIB (KL) loss', integerOption('--epochs', 0), d.epochs)
-    .option('--warmup-epochs <n>', 'first VIB epochs with klFac 0', integerOption('--warmup-epochs', 0), d.warmupEpochs)
-    .option('--ramp-epochs <n>', 'epochs over which klFac then rises linearly to --kl-fac', integerOption('--ramp-epochs', 0), d.rampEpochs)
+    .option('--warmup-epochs <n>', 'first VIB epochs with klFac 0 and the gates frozen (the uncompressed baseline)', integerOption('--warmup-epochs', 0), d.warmupEpochs)
+    .option('--ramp-epochs <n>', 'fixed: epochs over which klFac then rises linearly to --kl-fac', integerOption('--ramp-epochs', 0), d.rampEpochs)
     .option('--fine-tune-epochs <n>', 'epochs with frozen hard masks after the VIB epochs', integerOption('--fine-tune-epochs', 0), d.fineTuneEpochs)
     .option('--pretrained', 'the pre-trained route: train a plain LSTM first, then insert bottlenecks and fine-tune with VIB')
     .option('--pretrain-epochs <n>', 'plain epochs of the pre-trained route (implies --pretrained)', integerOption('--pretrain-epochs', 0))
     .option('--lr <rate>', 'learning rate of the LSTM and head weights', positiveOption('--lr'), d.lr)
     .option('--ib-lr <rate>', 'learning rate of the VIB gate parameters', positiveOption('--ib-lr'), d.ibLr)
-    .option('--kl-fac <f>', 'weight of the KL term (after the warm-up)', nonNegativeOption('--kl-fac'), d.klFac)
+    .addOption(
+      new Option('--policy <name>', "how klFac moves: 'budget' compresses while validation accuracy stays within --max-accuracy-drop; 'target' steers to --target-compression; 'fixed' ramps to --kl-fac")
+        .argParser(choiceOption('--policy', POLICY_NAMES))
+        .default(d.policy ?? 'budget'),
+    )
+    .option('--max-accuracy-drop <f>', "budget: largest validation accuracy drop below the uncompressed model, as a fraction (0.01 = 1 point)", fractionOption('--max-accuracy-drop'), d.maxAccuracyDrop ?? DEFAULT_MAX_ACCURACY_DROP)
+    .option('--target-compression <x>', 'target: compression of the recurrent layer to reach (implies --policy target)', positiveOption('--target-compression'))
+    .option('--validation-fraction <f>', "budget: share of each class's training clips held out for validation", fractionOption('--validation-fraction'), d.validationFraction ?? DEFAULT_VALIDATION_FRACTION)
+    .option('--controls-per-epoch <n>', 'klFac updates and validation checks per epoch', integerOption('--controls-per-epoch', 1), d.controlsPerEpoch ?? DEFAULT_CONTROLS_PER_EPOCH)
+    .option('--kl-fac <f>', "fixed: weight of the KL term after the ramp (also the layers' initial klFac)", nonNegativeOption('--kl-fac'), d.klFac)
     .option('--kl-mult <m>', 'multiplier of every gate KL term', positiveOption('--kl-mult'), d.klMult)
     .option('--weight-decay <w>', 'L2 weight decay of the non-gate weights', nonNegativeOption('--weight-decay'), d.weightDecay)
     .option('--dropout <rate>', 'dropout before the head', nonNegativeOption('--dropout'), d.dropout)
@@ -114,6 +144,8 @@ export function addCommonTrainFlags(command: Command, d: CommonTrainOptions, cho
 /** What commander hands over for the shared flags (before `toCommonTrainOptions`). */
 export interface RawTrainFlags {
   batch: number;
+  policy?: PolicyName;
+  targetCompression?: number;
   pretrained?: boolean;
   pretrainEpochs?: number;
   progress: boolean;
@@ -127,10 +159,12 @@ export interface RawTrainFlags {
 export function toCommonTrainOptions<R extends RawTrainFlags, O extends { pretrainEpochs: number }>(
   raw: R,
   d: O,
-): Omit<R, keyof RawTrainFlags> & { batchSize: number; pretrainEpochs: number; progress: boolean | undefined } {
-  const { batch, pretrained, pretrainEpochs, progress, ...rest } = raw;
+): Omit<R, keyof RawTrainFlags> & { batchSize: number; pretrainEpochs: number; progress: boolean | undefined; policy: PolicyName; targetCompression: number | undefined } {
+  const { batch, pretrained, pretrainEpochs, progress, policy, targetCompression, ...rest } = raw;
   const plain = pretrainEpochs ?? (pretrained ? Math.max(1, d.pretrainEpochs || 5) : 0);
-  return { ...rest, batchSize: batch, pretrainEpochs: plain, progress: progress ? undefined : false };
+  // A target given on its own says which policy is meant.
+  const chosen: PolicyName = targetCompression != null && (policy == null || policy === 'budget') ? 'target' : (policy ?? 'budget');
+  return { ...rest, batchSize: batch, pretrainEpochs: plain, progress: progress ? undefined : false, policy: chosen, targetCompression };
 }
 
 /** The action wrapper of every command: an error prints one line and exits with status 1. */

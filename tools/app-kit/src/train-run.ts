@@ -2,19 +2,22 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { expandVIB, fileSystemHandler } from '@tfjs-compress/prune';
 import type { ClosableSource } from './compress-run.js';
 import { readJson, runPaths, writeRun, type RunRecord } from './run-files.js';
-import { klWarmup } from './schedules.js';
+import { accuracyBudget, fixedRamp, targetCompression } from './schedules.js';
 import { DEFAULT_SHRINK_MODE, DEFAULT_SHRINK_PATIENCE, type ShrinkSettings } from './shrink-check.js';
-import { runTraining, type EpochRecord } from './training-session.js';
-import type { CommonTrainOptions } from './train-cli.js';
+import { runTraining, type EpochRecord, type RunSchedule } from './training-session.js';
+import { DEFAULT_CONTROLS_PER_EPOCH, DEFAULT_MAX_ACCURACY_DROP, DEFAULT_TARGET_COMPRESSION, DEFAULT_VALIDATION_FRACTION, type CommonTrainOptions } from './train-cli.js';
+import { carveValidation, majorityShare } from './validation-split.js';
 
-/** The clips of a run: class names and the two sides of the split. */
+/** The clips of a run: class names and the sides of the split. */
 export interface RunSplit<C> {
   classes: string[];
   train: C[];
   test: C[];
+  /** Held out from the training clips for the accuracy budget (never the test clips); absent for the other policies. */
+  validation?: C[];
 }
 
-export interface TrainRunOptions<O extends CommonTrainOptions, C> {
+export interface TrainRunOptions<O extends CommonTrainOptions, C extends { label: number }> {
   options: O;
   /** Reads and splits the dataset (not called when resuming: the run's own split is reused). */
   loadSplit: (options: O) => Promise<RunSplit<C>>;
@@ -22,8 +25,8 @@ export interface TrainRunOptions<O extends CommonTrainOptions, C> {
   features: (options: O) => number;
   /** One-line description of the model, for the log. */
   describeModel?: (options: O, split: RunSplit<C>) => string;
-  /** Training and test batches of the split. Called once, after the run record is written. */
-  sources: (options: O, split: RunSplit<C>) => Promise<{ train: ClosableSource; test: ClosableSource }>;
+  /** Training, test and (when the split has validation clips) validation batches. Called once, after the run record is written. */
+  sources: (options: O, split: RunSplit<C>) => Promise<{ train: ClosableSource; test: ClosableSource; validation?: ClosableSource }>;
   /** The VIB model (from scratch), or the plain model when `pretrained`. */
   buildModel: (options: O, classes: number, pretrained: boolean) => tfl.LayersModel;
   /** The pre-trained route's conversion (e.g. `insertBottlenecks`). */
@@ -47,16 +50,20 @@ export interface TrainRunOutcome<O, C> {
  * the reference accuracies (uncompressed, end of VIB) added to run.json.
  * With `resume`, the options and split the run started with are used.
  */
-export async function trainRun<O extends CommonTrainOptions, C>(spec: TrainRunOptions<O, C>): Promise<TrainRunOutcome<O, C>> {
+export async function trainRun<O extends CommonTrainOptions, C extends { label: number }>(spec: TrainRunOptions<O, C>): Promise<TrainRunOutcome<O, C>> {
   const log = spec.log ?? console.log;
   const paths = runPaths(spec.options.out);
   const previous = spec.options.resume ? readJson<RunRecord<O, C>>(paths.run) : null;
   // A resumed run keeps the options it started with (the checkpoint was made with them).
   const o: O = previous ? { ...previous.options, resume: true, progress: spec.options.progress } : spec.options;
-  const split: RunSplit<C> = previous ? { classes: previous.classes, train: previous.train, test: previous.test } : await spec.loadSplit(o);
+  const split: RunSplit<C> = previous
+    ? { classes: previous.classes, train: previous.train, test: previous.test, validation: previous.validation }
+    : withValidation(await spec.loadSplit(o), o);
   const features = spec.features(o);
-  log(`data: ${split.classes.length} classes, ${split.train.length} training and ${split.test.length} test clips` +
+  const held = split.validation ? `, ${split.validation.length} validation` : '';
+  log(`data: ${split.classes.length} classes, ${split.train.length} training${held} and ${split.test.length} test clips` +
     (spec.describeModel ? `; model: ${spec.describeModel(o, split)}` : ''));
+  log(`KL policy: ${describePolicy(o)}`);
   const run: RunRecord<O, C> = {
     options: o, features, ...split, vibPhaseTestAccuracy: null, uncompressedTestAccuracy: null, uncompressedBestTestAccuracy: null, finished: false,
   };
@@ -75,7 +82,7 @@ export async function trainRun<O extends CommonTrainOptions, C>(spec: TrainRunOp
       lr: o.lr,
       ibLr: o.ibLr,
       weightDecay: o.weightDecay,
-      klFacAt: klWarmup(o.klFac, o.warmupEpochs, o.rampEpochs),
+      schedule: runSchedule(o, sources.validation, split.validation),
       shrink: shrinkSettings(o),
       parallel: parallelSettings(o, spec.workerImports),
       resume: o.resume,
@@ -93,6 +100,47 @@ export async function trainRun<O extends CommonTrainOptions, C>(spec: TrainRunOp
   } finally {
     await sources.train.close();
     await sources.test.close();
+    await sources.validation?.close();
+  }
+}
+
+/** The policy of a run: the accuracy budget unless the options ask for a target or the fixed ramp. */
+export function policyOf(o: Pick<CommonTrainOptions, 'policy'>): NonNullable<CommonTrainOptions['policy']> {
+  return o.policy ?? 'budget';
+}
+
+function describePolicy(o: CommonTrainOptions): string {
+  switch (policyOf(o)) {
+    case 'budget':
+      return `accuracy budget: at most ${(100 * (o.maxAccuracyDrop ?? DEFAULT_MAX_ACCURACY_DROP)).toFixed(1)} points below the uncompressed model on the validation clips`;
+    case 'target':
+      return `target compression ${o.targetCompression ?? DEFAULT_TARGET_COMPRESSION}x of the recurrent layer`;
+    case 'fixed':
+      return `fixed ramp to klFac ${o.klFac} over ${o.rampEpochs} epochs after ${o.warmupEpochs} warm-up epochs`;
+  }
+}
+
+/** The accuracy budget judges on clips held out from training: carved here, once, and kept in run.json. */
+function withValidation<C extends { label: number }>(split: RunSplit<C>, o: CommonTrainOptions): RunSplit<C> {
+  if (policyOf(o) !== 'budget') return split;
+  const carved = carveValidation(split.train, o.validationFraction ?? DEFAULT_VALIDATION_FRACTION, o.seed);
+  return { ...split, train: carved.train, validation: carved.validation };
+}
+
+/** runTraining's schedule from the options. */
+export function runSchedule<C extends { label: number }>(o: CommonTrainOptions, validation: ClosableSource | undefined, clips: C[] | undefined): RunSchedule {
+  const controlsPerEpoch = o.controlsPerEpoch ?? DEFAULT_CONTROLS_PER_EPOCH;
+  switch (policyOf(o)) {
+    case 'budget':
+      if (validation == null || clips == null) throw new Error('the accuracy budget needs validation clips and their batches (sources().validation)');
+      return accuracyBudget(o.maxAccuracyDrop ?? DEFAULT_MAX_ACCURACY_DROP, o.warmupEpochs, validation, {
+        chanceAccuracy: majorityShare(clips.map((c) => c.label)),
+        controlsPerEpoch,
+      });
+    case 'target':
+      return targetCompression(o.targetCompression ?? DEFAULT_TARGET_COMPRESSION, o.warmupEpochs, { controlsPerEpoch });
+    case 'fixed':
+      return fixedRamp(o.klFac, o.warmupEpochs, o.rampEpochs);
   }
 }
 
@@ -110,14 +158,31 @@ export function parallelSettings(o: Pick<CommonTrainOptions, 'workers'>, imports
   return (o.workers ?? 1) > 1 ? { workers: o.workers!, imports: [...imports] } : undefined;
 }
 
-/** The accuracies run.json keeps for the reports: end of the VIB phase, and the uncompressed model's last and best. */
+/**
+ * The accuracies run.json keeps for the reports: end of the VIB phase, the
+ * uncompressed model's last and best, and the baseline chosen on validation
+ * accuracy (the uncompressed epoch the budget is measured against).
+ */
 export function referenceAccuracies(history: readonly EpochRecord[]) {
   const lastVib = [...history].reverse().find((r) => r.phase === 'vib');
-  const uncompressed = history.filter((r) => r.phase === 'plain' || (r.phase === 'vib' && r.klFac === 0));
+  // Nothing pruned yet: the plain and warm-up epochs, and VIB epochs before the first gate closed.
+  // Records without a stage come from runs that ramped klFac per epoch: klFac 0 was the warm-up.
+  const full = { inputs: Math.max(0, ...history.map((r) => r.keptInputs ?? 0)), units: Math.max(0, ...history.map((r) => r.keptUnits ?? 0)) };
+  const unpruned = (r: EpochRecord) => r.phase === 'vib' && r.keptInputs === full.inputs && r.keptUnits === full.units;
+  const uncompressed = history.filter(
+    (r) => r.phase === 'plain' || r.stage === 'warmup' || (r.stage == null ? r.phase === 'vib' && r.klFac === 0 : unpruned(r)),
+  );
   const scores = uncompressed.map((r) => r.testAccuracy).filter((a): a is number => a != null);
+  // Ties go to the later epoch: it trained longer.
+  const selected = uncompressed.reduce<EpochRecord | null>(
+    (best, r) => (r.validationAccuracy != null && (best == null || r.validationAccuracy >= best.validationAccuracy!) ? r : best),
+    null,
+  );
   return {
     vibPhaseTestAccuracy: lastVib?.testAccuracy ?? null,
     uncompressedTestAccuracy: scores.at(-1) ?? null,
     uncompressedBestTestAccuracy: scores.length > 0 ? Math.max(...scores) : null,
+    baselineTestAccuracy: selected?.testAccuracy ?? null,
+    baselineValidationAccuracy: selected?.validationAccuracy ?? null,
   };
 }

@@ -3,7 +3,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { sliceOptimizerState, type ShrinkOrigin } from '@tfjs-compress/prune';
 import { DataParallelTrainer, leanAdamState, type DataParallelOptions } from '@tfjs-compress/parallel';
-import { LeanAdam, VIBTrainer, assertNonNegative, assertPositive, categoricalCrossentropy, gatedLayers, setFrozenMask, setKlFac, silenceGates } from '@tfjs-compress/vib';
+import { VIBSchedule, type KlPolicy, type SavedSchedule, type ScheduleStage, type VIBScheduleState } from '@tfjs-compress/train';
+import { LeanAdam, VIBTrainer, assertNonNegative, assertPositive, categoricalCrossentropy, gatedLayers, setFrozenMask, silenceGates } from '@tfjs-compress/vib';
 import { hasCheckpoint, loadCheckpoint, restoreOptimizer, saveCheckpoint } from './checkpoint.js';
 import { setDropoutSeeds } from './dropout-seeds.js';
 import { evaluate, labelsOf, type BatchSource } from './evaluate.js';
@@ -15,14 +16,17 @@ import { findRecurrentLayer, freezeMasks, keptCounts, resetGateNoise } from './v
 /**
  * Training stages, run in this order (stages with 0 epochs are skipped):
  * 'plain' trains the model without gates (the pre-trained route), 'vib'
- * trains with the KL term (after `toVib` converted a plain model), 'fine-tune'
- * trains with frozen hard masks.
+ * trains under the schedule's policy (its warm-up included; after `toVib`
+ * converted a plain model), 'fine-tune' trains with frozen hard masks. The
+ * schedule may end the 'vib' stage early: its remaining epochs fine-tune.
  */
 export type Phase = 'plain' | 'vib' | 'fine-tune';
 export const PHASES: readonly Phase[] = ['plain', 'vib', 'fine-tune'];
 
 export interface EpochRecord {
   phase: Phase;
+  /** The schedule's stage when the epoch began ('warmup' epochs are 'vib' ones with klFac 0 and frozen gates). */
+  stage?: 'plain' | ScheduleStage;
   /** 1-based over the whole run. */
   epoch: number;
   /** 1-based within the phase. */
@@ -34,6 +38,8 @@ export interface EpochRecord {
   trainAccuracy: number;
   testAccuracy: number | null;
   testLoss: number | null;
+  /** The schedule's validation accuracy at the epoch's end (as trained: soft gates), when it has validation batches. */
+  validationAccuracy?: number | null;
   keptInputs: number | null;
   keptUnits: number | null;
   /**
@@ -56,6 +62,25 @@ export interface SessionState {
   shrink?: ShrinkState;
   /** Inputs and units of the recurrent layer before any shrink (for "kept x of total"). */
   totals?: { inputs: number; units: number } | null;
+  /** The VIB schedule's state (its kept weights are in the checkpoint's tensors under 'schedule'). */
+  schedule?: VIBScheduleState;
+}
+
+/**
+ * The VIB schedule of the 'vib' and 'fine-tune' epochs (@tfjs-compress/train's
+ * `VIBSchedule`, the engine `vibCallback` runs inside `model.fit`).
+ */
+export interface RunSchedule {
+  /** Makes the KL policy (a fresh one per run: policies keep state). */
+  policy: () => KlPolicy;
+  /** First 'vib' epochs with klFac 0 and the gates frozen at identity, >= 0. */
+  warmupEpochs: number;
+  /** Held-out batches the policy judges on (needed by an accuracy budget); never the test batches. */
+  validation?: BatchSource;
+  /** The majority class's share of the validation batches (the trained-arrival rule). Default: 0. */
+  chanceAccuracy?: number;
+  /** Control points (klFac updates, validation checks) per epoch. Default: 1. */
+  controlsPerEpoch?: number;
 }
 
 export interface TrainingSessionOptions {
@@ -75,22 +100,24 @@ export interface TrainingSessionOptions {
   ibLr: number;
   /** Default: 0. */
   weightDecay?: number;
-  /** klFac at each epoch of the 'vib' phase (1-based). Default: the layers' own. */
-  klFacAt?: (vibEpoch: number) => number;
   /**
-   * Freeze the gates (identity, no noise, not trained) in 'vib' epochs whose
-   * klFac is 0, i.e. during the KL warm-up: the model then trains as a plain
-   * LSTM first, and the gate parameters, with their large learning rate, do
-   * not random-walk before the KL term gives them a direction. Default: true.
+   * klFac, warm-up and the state fine-tuned, for the 'vib' + 'fine-tune'
+   * epochs. During the warm-up the gates are frozen (identity, no noise, not
+   * trained): the model trains as a plain LSTM first, and the gate
+   * parameters, with their large learning rate, do not random-walk before the
+   * KL term gives them a direction.
    */
-  freezeGatesInWarmup?: boolean;
+  schedule: RunSchedule;
   /**
    * Shrink-as-you-train: after each 'vib' and 'fine-tune' epoch, physically
    * remove the input features and hidden units whose VIB masks have removed
    * them for `patience` checks in a row (prune's `shrinkVIB`), slicing the
    * optimizers' moments to match, so later steps cost less. The model keeps
    * its input shape (a FeatureSelect in front) and checkpoints hold the
-   * shrunk model. `false` trains with masks only. Default: false.
+   * shrunk model. While the schedule holds a state it may roll back to (an
+   * accuracy budget or a target before the fine-tune), nothing is removed:
+   * the rolled-back state may need it. `false` trains with masks only.
+   * Default: false.
    */
   shrink?: ShrinkSettings | false;
   /**
@@ -129,39 +156,37 @@ export interface TrainingResult {
 export const CHECKPOINT_DIR = 'checkpoint';
 export const METRICS_FILE = 'metrics.jsonl';
 
-interface PlannedEpoch {
-  phase: Phase;
-  phaseEpoch: number;
-}
-
-function plan(epochs: Partial<Record<Phase, number>>): PlannedEpoch[] {
-  const list: PlannedEpoch[] = [];
-  for (const phase of PHASES) {
-    const n = epochs[phase] ?? 0;
-    assertNonNegative(n, `epochs.${phase}`);
-    for (let e = 1; e <= n; e++) list.push({ phase, phaseEpoch: e });
-  }
-  return list;
+/** Epochs of the plain stage and of the schedule's run ('vib' + 'fine-tune'). */
+function plan(epochs: Partial<Record<Phase, number>>): { plain: number; scheduled: number; fineTune: number } {
+  for (const phase of PHASES) assertNonNegative(epochs[phase] ?? 0, `epochs.${phase}`);
+  const fineTune = epochs['fine-tune'] ?? 0;
+  return { plain: epochs.plain ?? 0, scheduled: (epochs.vib ?? 0) + fineTune, fineTune };
 }
 
 /** Seeds derived from the run seed, far apart so streams do not overlap. */
 const dropoutSeed = (seed: number, step: number) => seed * 1_000_003 + step * 31 + 11;
 
+/** Key of the schedule's tensors among a checkpoint's tensor groups. */
+const SCHEDULE_TENSORS = 'schedule';
+
 /**
- * A resumable training run: phases (plain -> vib -> fine-tune), two
- * learning rates, seeded everything, a progress bar per epoch, one JSONL
- * metrics line and one atomic checkpoint (model, the LeanAdam state of both
- * optimizers, history) per epoch. Killed at any time, `resume: true` goes on
- * from the last checkpoint and ends with what an uninterrupted run gives:
- * gate noise restarts each epoch and dropout seeds follow the global step,
- * so no random stream needs saving.
+ * A resumable training run: an optional plain stage, then the VIB schedule
+ * (warm-up, the policy's VIB stage, the frozen-mask fine-tune; see
+ * `RunSchedule`), two learning rates, seeded everything, a progress bar per
+ * epoch, one JSONL metrics line and one atomic checkpoint (model, the
+ * LeanAdam state of both optimizers, the schedule's state, history) per
+ * epoch. Killed at any time, `resume: true` goes on from the last checkpoint
+ * and ends with what an uninterrupted run gives: gate noise restarts each
+ * epoch and dropout seeds follow the global step, so no random stream needs
+ * saving.
  */
 export async function runTraining(options: TrainingSessionOptions): Promise<TrainingResult> {
   assertPositive(options.lr, 'lr');
   assertPositive(options.ibLr, 'ibLr');
   const log = options.log ?? console.log;
-  const epochs = plan(options.epochs);
-  if ((options.epochs.plain ?? 0) > 0 && options.toVib == null) throw new Error('runTraining: a plain phase needs toVib');
+  const planned = plan(options.epochs);
+  const totalEpochs = planned.plain + planned.scheduled;
+  if (planned.plain > 0 && options.toVib == null) throw new Error('runTraining: a plain phase needs toVib');
   const shrinkSettings = options.shrink == null || options.shrink === false ? null : options.shrink;
   const shrinkChecks = shrinkSettings ? resolveShrinkSettings(shrinkSettings).checksPerEpoch : 1;
   const checkpointDir = join(options.outDir, CHECKPOINT_DIR);
@@ -176,7 +201,7 @@ export async function runTraining(options: TrainingSessionOptions): Promise<Trai
     state = loaded.state;
     saved = loaded.optimizers;
     await metrics.rewrite(state.history);
-    log(`resuming from ${loaded.dir}: ${state.completedEpochs} of ${epochs.length} epochs done`);
+    log(`resuming from ${loaded.dir}: ${state.completedEpochs} of ${totalEpochs} epochs done`);
   } else {
     model = options.buildModel();
     state = { completedEpochs: 0, history: [], meta: options.meta ?? {} };
@@ -185,10 +210,11 @@ export async function runTraining(options: TrainingSessionOptions): Promise<Trai
   const resumedFrom = state.completedEpochs;
   // Mode 'mask': silencing is not part of a saved model; the checkpoint's state says what to silence again.
   if (state.shrink?.silenced) silenceGates(model, state.shrink.silenced);
-  if (state.completedEpochs > 0 && epochs[state.completedEpochs - 1]?.phase === 'fine-tune') freezeMasks(model);
 
   let trainer: VIBTrainer | null = null;
   let optimizers: { gate: LeanAdam; rest: LeanAdam } | null = null;
+  let schedule: VIBSchedule | null = null;
+  let finished = false;
   /** A trainer on the current model; with `reuse`, driving existing optimizers (gate first, as VIBTrainer asks). */
   const makeTrainer = (reuse?: LeanAdam[]) => {
     const made: LeanAdam[] = [];
@@ -206,7 +232,7 @@ export async function runTraining(options: TrainingSessionOptions): Promise<Trai
     return { trainer: built, optimizers: { gate: made[0], rest: made[1] } };
   };
   let dp: DataParallelTrainer | null = null;
-  /** (Re)starts the workers on the current model, continuing from the main-thread optimizers' moments. */
+  /** (Re)starts the workers on the current model, continuing from the main-thread optimizers' moments and the schedule's settings. */
   const startWorkers = async () => {
     if (!options.parallel) return;
     await dp?.dispose();
@@ -222,8 +248,13 @@ export async function runTraining(options: TrainingSessionOptions): Promise<Trai
     const moments = { gate: await leanAdamState(model, optimizers!.gate), rest: await leanAdamState(model, optimizers!.rest) };
     await dp.importOptimizerState(moments);
     tf.dispose(moments);
+    const current = schedule as VIBSchedule | null;
+    if (current != null) {
+      await dp.setKlFac(current.klFac);
+      await dp.setFrozenMask(current.frozen);
+    }
   };
-  /** Weights and moments back from the workers: before evaluation, shrinking and checkpoints. */
+  /** Weights and moments back from the workers: before evaluation, shrinking, checkpoints and the schedule's measurements. */
   const syncFromWorkers = async () => {
     if (dp == null) return;
     await dp.syncTo(model);
@@ -242,6 +273,7 @@ export async function runTraining(options: TrainingSessionOptions): Promise<Trai
       sliceOptimizerState(current.rest, check.result.weights);
       model.dispose();
       model = check.result.model;
+      (schedule as VIBSchedule | null)?.rebind(model);
       // The old trainer only holds the old model and the optimizers, which live on: no dispose.
       ({ trainer, optimizers } = makeTrainer([current.gate, current.rest]));
       // The shrunk model is a new topology: new workers, fed the sliced moments.
@@ -255,130 +287,197 @@ export async function runTraining(options: TrainingSessionOptions): Promise<Trai
     }
     return check.result != null || check.silenced != null;
   };
+  /** Fresh optimizers (or, with `restore`, the checkpoint's moments) and workers on the current model. */
   const startPhase = async (restore: boolean) => {
     trainer?.dispose();
     ({ trainer, optimizers } = makeTrainer());
     if (restore) {
       await restoreOptimizer(optimizers.gate, model, saved.gate);
       await restoreOptimizer(optimizers.rest, model, saved.rest);
-    } else {
-      for (const map of Object.values(saved)) tf.dispose(Object.values(map));
     }
-    saved = {};
+    for (const key of ['gate', 'rest']) tf.dispose(Object.values(saved[key] ?? {}));
+    delete saved.gate;
+    delete saved.rest;
     await startWorkers();
   };
+  /** The schedule of the 'vib' + 'fine-tune' epochs, resumed from the checkpoint when it has one. */
+  const startSchedule = async () => {
+    const run = options.schedule;
+    const validation = run.validation;
+    schedule = new VIBSchedule({
+      policy: run.policy(),
+      measureAccuracy: async () => (validation ? (await evaluate(model, validation)).accuracy : null),
+      chanceAccuracy: run.chanceAccuracy,
+      warmupEpochs: run.warmupEpochs,
+      fineTuneEpochs: planned.fineTune,
+      controlsPerEpoch: run.controlsPerEpoch ?? 1,
+      hooks: {
+        applied: async (klFac, frozen) => {
+          const parallel = dp as DataParallelTrainer | null;
+          if (parallel == null) return;
+          await parallel.setKlFac(klFac);
+          await parallel.setFrozenMask(frozen);
+        },
+        // Weights written back on the main thread: the workers start again from them.
+        restored: () => startWorkers(),
+        beforeMeasure: () => syncFromWorkers(),
+        // The fine-tune starts from fresh moments (the state may just have been rolled back).
+        fineTuneStarted: async () => {
+          if (!finished) await startPhase(false);
+        },
+      },
+    });
+    if (state.schedule) {
+      const savedSchedule: SavedSchedule = { state: state.schedule, tensors: saved[SCHEDULE_TENSORS] ?? {} };
+      schedule.resume(savedSchedule);
+      await schedule.begin(model, { epochs: planned.scheduled, stepsPerEpoch: options.train.batchesPerEpoch });
+      tf.dispose(Object.values(savedSchedule.tensors));
+      delete saved[SCHEDULE_TENSORS];
+    } else {
+      await schedule.begin(model, { epochs: planned.scheduled, stepsPerEpoch: options.train.batchesPerEpoch });
+    }
+  };
 
-  for (let index = state.completedEpochs; index < epochs.length; index++) {
-    const { phase, phaseEpoch } = epochs[index];
-    const epoch = index + 1;
-    const phaseChanged = index > 0 && epochs[index - 1].phase !== phase;
-    if (phaseChanged) {
-      if (phase === 'vib' && epochs[index - 1].phase === 'plain') {
+  try {
+    for (let index = state.completedEpochs; index < totalEpochs; index++) {
+      const epoch = index + 1;
+      const inSchedule = index >= planned.plain;
+      if (index === planned.plain && index > 0) {
+        // The pre-trained route: the plain model gets its gates.
         const vib = options.toVib!(model);
         model.dispose();
         model = vib;
       }
-      if (phase === 'fine-tune') freezeMasks(model);
-    }
-    // A new phase starts fresh optimizers; the first epoch after a resume
-    // continues the checkpoint's when it is in the same phase.
-    if (index === resumedFrom) await startPhase(resumedFrom > 0 && !phaseChanged);
-    else if (phaseChanged) await startPhase(false);
-    const klFac = phase === 'vib' && options.klFacAt ? options.klFacAt(phaseEpoch) : null;
-    /** This epoch's KL factor, gate freezing and a fresh noise stream, on the model and the workers (again after a mid-epoch shrink). */
-    const applyEpochSettings = async () => {
-      if (klFac != null) setKlFac(model, klFac);
-      if (phase === 'vib' && (options.freezeGatesInWarmup ?? true)) setFrozenMask(model, klFac === 0);
-      resetGateNoise(model);
-      // Set in closures above, which TypeScript's narrowing does not follow.
-      const parallel = dp as DataParallelTrainer | null;
-      if (parallel != null) {
-        if (klFac != null) await parallel.setKlFac(klFac);
-        if (phase === 'vib' && (options.freezeGatesInWarmup ?? true)) await parallel.setFrozenMask(klFac === 0);
-        await parallel.resetNoise();
-      }
-    };
-    await applyEpochSettings();
+      // The first epoch of this process continues the checkpoint's moments; the schedule starts fresh ones.
+      if (index === resumedFrom) await startPhase(resumedFrom > 0 && !(index === planned.plain && state.schedule == null));
+      else if (index === planned.plain) await startPhase(false);
+      if (inSchedule && schedule == null) await startSchedule();
+      const current = schedule as VIBSchedule | null;
+      if (current) await current.epochBegin(index - planned.plain);
+      const phase: Phase = current == null ? 'plain' : current.stage === 'fine-tune' ? 'fine-tune' : 'vib';
+      const stage = current == null ? 'plain' : current.stage;
+      const phaseEpoch = state.history.filter((r) => r.phase === phase).length + 1;
+      /** A fresh noise stream on the model and the workers (again after a mid-epoch shrink). */
+      const restartNoise = async () => {
+        resetGateNoise(model);
+        await (dp as DataParallelTrainer | null)?.resetNoise();
+      };
+      await restartNoise();
 
-    const started = performance.now();
-    const bar = epochProgress(`${phase} ${phaseEpoch}/${options.epochs[phase]} (epoch ${epoch}/${epochs.length})`, options.train.batchesPerEpoch, options.progress);
-    let lossSum = 0;
-    let correct = 0;
-    let seen = 0;
-    let batches = 0;
-    for await (const batch of options.train.batches(epoch)) {
-      const seedOfStep = dropoutSeed(options.seed, index * 100_000 + batches);
-      let batchCorrect = 0;
-      let loss: number;
-      const parallel = dp as DataParallelTrainer | null;
-      if (parallel != null) {
-        // Worker 0 seeds its Dropout layers as setDropoutSeeds does; the others are offset.
-        await parallel.setDropoutSeed(seedOfStep);
-        ({ loss, correct: batchCorrect } = await parallel.trainOnBatch(batch.xs, batch.ys));
-      } else {
-        setDropoutSeeds(model, seedOfStep);
-        const labels = await labelsOf(batch);
-        loss = trainer!.step(() => {
-          const probabilities = model.apply(batch.xs, { training: true }) as tf.Tensor;
-          const predicted = tf.argMax(probabilities, -1).dataSync();
-          for (let i = 0; i < labels.length; i++) if (predicted[i] === labels[i]) batchCorrect++;
-          return categoricalCrossentropy(batch.ys, probabilities);
-        });
+      const started = performance.now();
+      const label = phase === 'plain' ? `plain ${epoch}/${planned.plain}` : `${phase} (epoch ${epoch}/${totalEpochs})`;
+      const bar = epochProgress(label, options.train.batchesPerEpoch, options.progress);
+      let lossSum = 0;
+      let correct = 0;
+      let seen = 0;
+      let batches = 0;
+      for await (const batch of options.train.batches(epoch)) {
+        await current?.batchBegin();
+        const seedOfStep = dropoutSeed(options.seed, index * 100_000 + batches);
+        let batchCorrect = 0;
+        let loss: number;
+        const parallel = dp as DataParallelTrainer | null;
+        if (parallel != null) {
+          // Worker 0 seeds its Dropout layers as setDropoutSeeds does; the others are offset.
+          await parallel.setDropoutSeed(seedOfStep);
+          ({ loss, correct: batchCorrect } = await parallel.trainOnBatch(batch.xs, batch.ys));
+        } else {
+          setDropoutSeeds(model, seedOfStep);
+          const labels = await labelsOf(batch);
+          loss = trainer!.step(() => {
+            const probabilities = model.apply(batch.xs, { training: true }) as tf.Tensor;
+            const predicted = tf.argMax(probabilities, -1).dataSync();
+            for (let i = 0; i < labels.length; i++) if (predicted[i] === labels[i]) batchCorrect++;
+            return categoricalCrossentropy(batch.ys, probabilities);
+          });
+        }
+        tf.dispose([batch.xs, batch.ys]);
+        lossSum += loss * batch.size;
+        correct += batchCorrect;
+        seen += batch.size;
+        batches++;
+        bar.tick({ loss: lossSum / seen, accuracy: correct / seen });
+        await current?.batchEnd(loss);
+        if (shrinkSettings && mayShrink(phase, current) && midEpochCheckAfter(batches, options.train.batchesPerEpoch, shrinkChecks)) {
+          await syncFromWorkers();
+          // A shrunk model starts a new noise stream: restart it in mode 'mask' too, so both modes draw alike.
+          if (await runShrinkCheck(shrinkSettings)) await restartNoise();
+        }
       }
-      tf.dispose([batch.xs, batch.ys]);
-      lossSum += loss * batch.size;
-      correct += batchCorrect;
-      seen += batch.size;
-      batches++;
-      bar.tick({ loss: lossSum / seen, accuracy: correct / seen });
-      if (shrinkSettings && phase !== 'plain' && midEpochCheckAfter(batches, options.train.batchesPerEpoch, shrinkChecks)) {
-        await syncFromWorkers();
-        // A shrunk model starts a new noise stream: restart it in mode 'mask' too, so both modes draw alike.
-        if (await runShrinkCheck(shrinkSettings)) await applyEpochSettings();
+      bar.stop();
+      if (seen === 0) throw new Error(`epoch ${epoch}: the training source gave no batches`);
+      await current?.epochEnd(index - planned.plain);
+      if (epoch === totalEpochs) {
+        finished = true;
+        await current?.end();
       }
+      await syncFromWorkers();
+      const test = options.test ? await evaluate(model, options.test) : null;
+      const kept = keptCounts(model);
+      if (kept && state.totals == null) state.totals = { inputs: kept.totalInputs, units: kept.totalUnits };
+      if (shrinkSettings && mayShrink(phase, current)) await runShrinkCheck(shrinkSettings);
+      const physical = findRecurrentLayer(model);
+      const record: EpochRecord = {
+        phase,
+        stage,
+        epoch,
+        phaseEpoch,
+        klFac: current ? current.klFac : null,
+        loss: lossSum / seen,
+        trainAccuracy: correct / seen,
+        testAccuracy: test?.accuracy ?? null,
+        testLoss: test?.loss ?? null,
+        validationAccuracy: current?.records.at(-1)?.progress === index - planned.plain + 1 ? current.records.at(-1)!.validationAccuracy : null,
+        keptInputs: kept?.inputs ?? null,
+        keptUnits: kept?.units ?? null,
+        modelInputs: physical ? physical.cell.inputDim : null,
+        modelUnits: physical ? physical.cell.units : null,
+        batches,
+        seconds: (performance.now() - started) / 1000,
+      };
+      state.history.push(record);
+      state.completedEpochs = epoch;
+      metrics.append(record);
+      await saveState(checkpointDir, model, optimizers!, state, current);
+      const totals = state.totals ? { totalInputs: state.totals.inputs, totalUnits: state.totals.units } : kept;
+      log(formatEpoch(record, totalEpochs, totals));
+      options.onEpoch?.(record);
     }
-    bar.stop();
-    if (seen === 0) throw new Error(`epoch ${epoch}: the training source gave no batches`);
-    await syncFromWorkers();
-    const test = options.test ? await evaluate(model, options.test) : null;
-    const kept = keptCounts(model);
-    if (kept && state.totals == null) state.totals = { inputs: kept.totalInputs, units: kept.totalUnits };
-    if (shrinkSettings && phase !== 'plain') await runShrinkCheck(shrinkSettings);
-    const physical = findRecurrentLayer(model);
-    const record: EpochRecord = {
-      phase,
-      epoch,
-      phaseEpoch,
-      klFac,
-      loss: lossSum / seen,
-      trainAccuracy: correct / seen,
-      testAccuracy: test?.accuracy ?? null,
-      testLoss: test?.loss ?? null,
-      keptInputs: kept?.inputs ?? null,
-      keptUnits: kept?.units ?? null,
-      modelInputs: physical ? physical.cell.inputDim : null,
-      modelUnits: physical ? physical.cell.units : null,
-      batches,
-      seconds: (performance.now() - started) / 1000,
-    };
-    state.history.push(record);
-    state.completedEpochs = epoch;
-    metrics.append(record);
-    // Saved unfrozen: a gate weight created non-trainable (as loading a
-    // frozen config does) never joins the layer's trainable weights again,
-    // so a resumed run could not unfreeze it. The phase re-freezes on load.
-    const frozen = gatedLayers(model).some((l) => l.vibGates.some((g) => g.settings.frozenMask));
-    if (frozen) setFrozenMask(model, false);
-    await saveCheckpoint(checkpointDir, model, { gate: optimizers!.gate, rest: optimizers!.rest }, state);
-    if (frozen) setFrozenMask(model, true);
-    const totals = state.totals ? { totalInputs: state.totals.inputs, totalUnits: state.totals.units } : kept;
-    log(formatEpoch(record, epochs.length, totals));
-    options.onEpoch?.(record);
+  } catch (error) {
+    // The caller never gets the model of a run that failed.
+    model.dispose();
+    throw error;
+  } finally {
+    (trainer as VIBTrainer | null)?.dispose();
+    await (dp as DataParallelTrainer | null)?.dispose();
+    for (const map of Object.values(saved)) tf.dispose(Object.values(map));
   }
-  (trainer as VIBTrainer | null)?.dispose();
-  await (dp as DataParallelTrainer | null)?.dispose();
-  for (const map of Object.values(saved)) tf.dispose(Object.values(map));
+  // A run resumed after its last epoch still ends in the fine-tune state.
+  if (resumedFrom === totalEpochs && planned.scheduled > 0) freezeMasks(model);
   return { model, history: state.history, resumedFrom, shrinkOrigin: state.shrink?.origin ?? null };
+}
+
+/** Shrinking removes for good: not while the schedule may roll back to a state that still uses what would go. */
+function mayShrink(phase: Phase, schedule: VIBSchedule | null): boolean {
+  return phase !== 'plain' && !(schedule?.holdsWeights ?? false);
+}
+
+/**
+ * The epoch's checkpoint. Saved unfrozen: a gate weight created non-trainable
+ * (as loading a frozen config does) never joins the layer's trainable weights
+ * again, so a resumed run could not unfreeze it. The schedule re-freezes on load.
+ */
+async function saveState(dir: string, model: tfl.LayersModel, optimizers: { gate: LeanAdam; rest: LeanAdam }, state: SessionState, schedule: VIBSchedule | null) {
+  const scheduleSaved = schedule?.save() ?? null;
+  state.schedule = scheduleSaved?.state;
+  const frozen = gatedLayers(model).some((l) => l.vibGates.some((g) => g.settings.frozenMask));
+  if (frozen) setFrozenMask(model, false);
+  try {
+    await saveCheckpoint(dir, model, optimizers, state, scheduleSaved ? { [SCHEDULE_TENSORS]: scheduleSaved.tensors } : {});
+  } finally {
+    if (frozen) setFrozenMask(model, true);
+    if (scheduleSaved) tf.dispose(Object.values(scheduleSaved.tensors));
+  }
 }
 
 export function formatEpoch(r: EpochRecord, total: number, kept?: { totalInputs: number; totalUnits: number } | null): string {

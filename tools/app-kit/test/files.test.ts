@@ -3,7 +3,7 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { tempDir } from '@tfjs-compress/testing';
-import { MetricsLog, PREVIOUS_SUFFIX, existingDir, klWarmup, replaceDirAtomic, toJson, writeJsonAtomic } from '../src/index.js';
+import { MetricsLog, PREVIOUS_SUFFIX, carveValidation, existingDir, fixedRamp, majorityShare, replaceDirAtomic, toJson, writeJsonAtomic } from '../src/index.js';
 
 const temp = () => tempDir('app-kit-');
 
@@ -56,11 +56,31 @@ describe('MetricsLog', () => {
   });
 });
 
-describe('klWarmup', () => {
-  it('is 0 during the warm-up, then ramps linearly to the target', () => {
-    const at = klWarmup(1e-3, 2, 4);
-    assert.deepEqual([1, 2, 3, 4, 5, 6, 7].map((e) => +at(e).toExponential(6)), [0, 0, 2.5e-4, 5e-4, 7.5e-4, 1e-3, 1e-3]);
-    assert.equal(klWarmup(1e-3, 1, 0)(2), 1e-3);
-    assert.throws(() => klWarmup(-1, 1, 1), /klFac/);
+describe('validation clips', () => {
+  const clips = Array.from({ length: 40 }, (_, i) => ({ id: i, label: i < 30 ? i % 3 : 3 }));
+
+  it('holds out the share of every class, seeded, disjoint from the training clips', () => {
+    const a = carveValidation(clips, 0.2, 7);
+    const b = carveValidation(clips, 0.2, 7);
+    assert.deepEqual(a, b);
+    assert.notDeepEqual(carveValidation(clips, 0.2, 8).validation, a.validation);
+    assert.equal(a.train.length + a.validation.length, clips.length);
+    assert.ok(a.validation.every((c) => !a.train.includes(c)));
+    // 10 clips per class: 2 held out of each.
+    for (const label of [0, 1, 2, 3]) assert.equal(a.validation.filter((c) => c.label === label).length, 2, `class ${label}`);
+    // A class of one clip keeps it for training; a tiny share still holds out one clip per class.
+    assert.deepEqual(carveValidation([{ label: 0 }, { label: 1 }, { label: 1 }], 0.01, 1).validation, [{ label: 1 }]);
+    assert.throws(() => carveValidation(clips, 1, 1), /validationFraction/);
+  });
+
+  it('chance is the majority share', () => {
+    assert.equal(majorityShare([0, 1, 1, 2]), 0.5);
+    assert.equal(majorityShare([]), 0);
+  });
+
+  it('the fixed ramp names a bad klFac', () => {
+    assert.throws(() => fixedRamp(-1, 1, 1), /klFac/);
+    assert.equal(fixedRamp(1e-3, 2, 4).warmupEpochs, 2);
+    assert.equal(fixedRamp(1e-3, 2, 4).policy().kind, 'fixed');
   });
 });

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { VIBLSTM } from '@tfjs-compress/vib-rnn';
-import type { BatchSource, TrainingSessionOptions } from '../src/index.js';
+import assert from 'node:assert/strict';
+import { runTraining, type BatchSource, type EpochRecord, type TrainingSessionOptions } from '../src/index.js';
 
 /**
  * A learnable sequence task held in plain arrays: class c shows as a pulse on
@@ -91,7 +92,7 @@ export function smallPlainModel(task: PulseTask, units: number, seed: number): t
 export function pulseSession(
   task: PulseTask,
   testTask: PulseTask,
-  specific: Pick<TrainingSessionOptions, 'outDir' | 'epochs' | 'buildModel'> & Partial<TrainingSessionOptions>,
+  specific: Pick<TrainingSessionOptions, 'outDir' | 'epochs' | 'buildModel' | 'schedule'> & Partial<TrainingSessionOptions>,
 ): TrainingSessionOptions {
   return {
     train: arraySource(task, 16, true),
@@ -103,4 +104,20 @@ export function pulseSession(
     log: () => undefined,
     ...specific,
   };
+}
+
+/** Thrown by `runUntilKilled`'s epoch hook. */
+class Killed extends Error {}
+
+/** Runs `options` as if the process were killed right after epoch `epochs` (its checkpoint written). */
+export async function runUntilKilled(options: TrainingSessionOptions, epochs: number): Promise<void> {
+  const onEpoch = (record: EpochRecord) => {
+    if (record.epoch === epochs) throw new Killed(`killed after epoch ${epochs}`);
+  };
+  await runTraining({ ...options, onEpoch }).then(
+    () => assert.fail(`the run ended before epoch ${epochs}`),
+    (error: unknown) => {
+      if (!(error instanceof Killed)) throw error;
+    },
+  );
 }

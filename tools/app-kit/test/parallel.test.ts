@@ -3,7 +3,7 @@ import { before, describe, it } from 'node:test';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { useBackend, tempDir } from '@tfjs-compress/testing';
 import { VIBLSTM } from '@tfjs-compress/vib-rnn';
-import { klWarmup, runTraining, type TrainingSessionOptions } from '../src/index.js';
+import { fixedRamp, runTraining, type TrainingSessionOptions } from '../src/index.js';
 import { arraySource, pulseTask, type PulseTask } from './helpers.js';
 
 const temp = () => tempDir('app-kit-parallel-');
@@ -26,7 +26,7 @@ describe('runTraining over worker threads', () => {
     task = pulseTask(40, 5, 10, 3, 1);
   });
 
-  const options = (klFacAt: (epoch: number) => number, parallel?: TrainingSessionOptions['parallel'], log: (line: string) => void = quiet): TrainingSessionOptions => ({
+  const options = (schedule: TrainingSessionOptions['schedule'], parallel?: TrainingSessionOptions['parallel'], log: (line: string) => void = quiet): TrainingSessionOptions => ({
     outDir: temp(),
     epochs: { vib: 2 },
     buildModel: () => gatedModel(task),
@@ -34,16 +34,16 @@ describe('runTraining over worker threads', () => {
     seed: 5,
     lr: 1e-2,
     ibLr: 5e-2,
-    klFacAt,
+    schedule,
     progress: false,
     log,
     ...(parallel ? { parallel } : {}),
   });
 
   it('with frozen gates, two workers end with the weights of the main-thread run', async () => {
-    const single = await runTraining(options(() => 0));
+    const single = await runTraining(options(fixedRamp(0, 2, 0)));
     const lines: string[] = [];
-    const parallel = await runTraining(options(() => 0, { workers: 2, imports: ['@tfjs-compress/vib-rnn'], backend: 'wasm' }, (l) => lines.push(l)));
+    const parallel = await runTraining(options(fixedRamp(0, 2, 0), { workers: 2, imports: ['@tfjs-compress/vib-rnn'], backend: 'wasm' }, (l) => lines.push(l)));
     assert.ok(lines.some((l) => l.startsWith('data-parallel: 2 worker threads')), 'the workers did the training');
     const a = single.model.getWeights();
     const b = parallel.model.getWeights();
@@ -62,7 +62,7 @@ describe('runTraining over worker threads', () => {
 
   it('trains a VIB phase with noise and shrinking, and saves a usable model', async () => {
     const run = await runTraining({
-      ...options(klWarmup(1e-2, 1, 1), { workers: 2, imports: ['@tfjs-compress/vib-rnn', '@tfjs-compress/prune'], backend: 'wasm' }),
+      ...options(fixedRamp(1e-2, 1, 1), { workers: 2, imports: ['@tfjs-compress/vib-rnn', '@tfjs-compress/prune'], backend: 'wasm' }),
       epochs: { vib: 4, 'fine-tune': 1 },
       shrink: { patience: 1 },
     });

@@ -46,6 +46,19 @@ describe('shared training flags', () => {
     assert.equal(o.pretrainEpochs, 0);
   });
 
+  it('the KL policy: the accuracy budget by default; a target alone picks the target policy', () => {
+    const d = parse([]);
+    assert.equal(d.policy, 'budget');
+    assert.equal(d.maxAccuracyDrop, 0.01);
+    assert.equal(d.validationFraction, 0.15);
+    assert.equal(parse(['--max-accuracy-drop', '0.02']).maxAccuracyDrop, 0.02);
+    const t = parse(['--target-compression', '20']);
+    assert.deepEqual([t.policy, t.targetCompression], ['target', 20]);
+    assert.equal(parse(['--policy', 'fixed']).policy, 'fixed');
+    assert.throws(() => parse(['--policy', 'greedy']), /--policy must be one of budget, target, fixed, got 'greedy'/);
+    assert.throws(() => parse(['--max-accuracy-drop', '1.5']), /--max-accuracy-drop must be a number between 0 and 1, got '1.5'/);
+  });
+
   it('--pretrained alone means at least one plain epoch; --pretrain-epochs sets them', () => {
     assert.equal(parse(['--pretrained']).pretrainEpochs, 5);
     assert.equal(parse(['--pretrain-epochs', '3']).pretrainEpochs, 3);
@@ -65,7 +78,24 @@ describe('referenceAccuracies', () => {
   });
   it('the uncompressed model is the plain phase or the KL warm-up; the VIB figure is its last epoch', () => {
     const r = referenceAccuracies([record('vib', 0, 0.5), record('vib', 0, 0.7), record('vib', 0, 0.6), record('vib', 1e-3, 0.4), record('fine-tune', null, 0.45)]);
-    assert.deepEqual(r, { vibPhaseTestAccuracy: 0.4, uncompressedTestAccuracy: 0.6, uncompressedBestTestAccuracy: 0.7 });
+    assert.deepEqual(r, { vibPhaseTestAccuracy: 0.4, uncompressedTestAccuracy: 0.6, uncompressedBestTestAccuracy: 0.7, baselineTestAccuracy: null, baselineValidationAccuracy: null });
+  });
+
+  it('under a schedule: uncompressed until the first gate closes; the baseline is the epoch with the best validation accuracy', () => {
+    const staged = (stage: EpochRecord['stage'], kept: number, validationAccuracy: number, testAccuracy: number): EpochRecord => ({
+      ...record(stage === 'fine-tune' ? 'fine-tune' : 'vib', stage === 'vib' ? 1e-3 : 0, testAccuracy), stage, keptInputs: kept, keptUnits: 8, validationAccuracy,
+    });
+    const r = referenceAccuracies([
+      staged('warmup', 12, 0.6, 0.55),
+      staged('vib', 12, 0.8, 0.75), // nothing pruned yet: still the uncompressed model
+      staged('vib', 12, 0.8, 0.78), // a tie goes to the later epoch
+      staged('vib', 6, 0.9, 0.85), // pruned: not a baseline, however good
+      staged('fine-tune', 6, 0.88, 0.84),
+    ]);
+    assert.equal(r.baselineTestAccuracy, 0.78);
+    assert.equal(r.baselineValidationAccuracy, 0.8);
+    assert.equal(r.uncompressedBestTestAccuracy, 0.78);
+    assert.equal(r.vibPhaseTestAccuracy, 0.85);
   });
 });
 

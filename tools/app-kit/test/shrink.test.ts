@@ -9,13 +9,13 @@ import {
   findRecurrentLayer,
   freezeMasks,
   initialShrinkState,
-  klWarmup,
+  fixedRamp,
   midEpochCheckAfter,
   runTraining,
   shrinkCheck,
   type TrainingSessionOptions,
 } from '../src/index.js';
-import { arraySource, pulseTask, smallVibModel, type PulseTask, pulseSession } from './helpers.js';
+import { arraySource, pulseTask, runUntilKilled, smallVibModel, type PulseTask, pulseSession } from './helpers.js';
 
 const temp = () => tempDir('app-kit-shrink-');
 const quiet = () => undefined;
@@ -123,7 +123,7 @@ for (const backend of TEST_BACKENDS) {
         outDir,
         epochs,
         buildModel: () => prunedStart(task, 8, 5),
-        klFacAt: klWarmup(3e-3, 0, 1),
+        schedule: fixedRamp(3e-3, 0, 1),
         shrink: { patience: 1 },
       });
 
@@ -134,8 +134,7 @@ for (const backend of TEST_BACKENDS) {
       assert.deepEqual(full.model.inputs[0].shape, [null, 5, 12]);
       const out = temp();
       // Killed after epoch 2: its checkpoint holds the shrunk model.
-      const first = await runTraining(base(out, { vib: 2 }));
-      first.model.dispose();
+      await runUntilKilled(base(out, { vib: 3, 'fine-tune': 1 }), 2);
       const resumed = await runTraining({ ...base(out, { vib: 3, 'fine-tune': 1 }), resume: true });
       assert.equal(resumed.resumedFrom, 2);
       for (let i = 0; i < 4; i++) {
@@ -184,8 +183,7 @@ for (const backend of TEST_BACKENDS) {
       assert.ok(full.history[0].keptInputs! < 12);
       assert.equal(full.shrinkOrigin, null);
       const out = temp();
-      const first = await runTraining(masked(out, { vib: 2 }));
-      first.model.dispose();
+      await runUntilKilled(masked(out, { vib: 3, 'fine-tune': 1 }), 2);
       const resumed = await runTraining({ ...masked(out, { vib: 3, 'fine-tune': 1 }), resume: true });
       assert.equal(resumed.resumedFrom, 2);
       for (let i = 0; i < 4; i++) assert.ok(Math.abs(full.history[i].loss - resumed.history[i].loss) < 1e-4, `epoch ${i + 1} loss`);
@@ -205,7 +203,7 @@ for (const backend of TEST_BACKENDS) {
       const full = await runTraining(checked(temp(), { vib: 3 }, 3));
       assert.ok(full.history[0].modelInputs! < 12, `three checks, patience 2: removed within epoch 1 (${full.history[0].modelInputs} inputs)`);
       const out = temp();
-      (await runTraining(checked(out, { vib: 2 }, 3))).model.dispose();
+      await runUntilKilled(checked(out, { vib: 3 }, 3), 2);
       const resumed = await runTraining({ ...checked(out, { vib: 3 }, 3), resume: true });
       for (let i = 0; i < 3; i++) {
         assert.ok(Math.abs(full.history[i].loss - resumed.history[i].loss) < 1e-4, `epoch ${i + 1} loss`);
@@ -230,7 +228,7 @@ for (const backend of TEST_BACKENDS) {
         seed: 1,
         lr: 1e-2,
         ibLr: 5e-2,
-        klFacAt: klWarmup(3e-3, 3, 3),
+        schedule: fixedRamp(3e-3, 3, 3),
         shrink,
         progress: false,
         log: quiet,
@@ -264,6 +262,7 @@ describe('runTraining shrink option', () => {
         seed: 1,
         lr: 1e-2,
         ibLr: 5e-2,
+        schedule: fixedRamp(1e-3, 0, 1),
         shrink: { patience: 1.5 },
         log: quiet,
       }),
