@@ -32,6 +32,7 @@ export {
   planShrink,
   shrinkVIB,
   sliceOptimizerState,
+  sliceWeight,
   type ShrinkOptions,
   type ShrinkPlan,
   type ShrinkResult,

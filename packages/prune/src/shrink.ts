@@ -215,7 +215,12 @@ export function weightIndices(
   };
 }
 
-function gather(values: tf.Tensor, indices: Array<number[] | null>): tf.Tensor {
+/**
+ * `values` sliced like a weight in a shrink: `values[indices[0], indices[1], ...]`
+ * (null: the whole axis). A new tensor (the caller disposes it). Used for a
+ * `WeightSlice` on anything shaped like its old weight: moments, weight copies.
+ */
+export function sliceWeight(values: tf.Tensor, indices: Array<number[] | null>): tf.Tensor {
   return tf.tidy(() => {
     let out = values;
     indices.forEach((list, axis) => {
@@ -325,7 +330,7 @@ export function shrinkVIB(model: tfl.LayersModel, options: ShrinkOptions = {}): 
       const from = oldByName.get(name);
       if (from == null) throw new Error(`shrinkVIB: layer '${old.name}' has no weight '${name}'`);
       const indices = indicesOf(name, (from.shape as number[]).length);
-      const values = gather(from.read(), indices);
+      const values = sliceWeight(from.read(), indices);
       to.write(values);
       values.dispose();
       weights.push({ name: to.originalName ?? to.name, from, to, indices });
@@ -366,8 +371,8 @@ export function sliceOptimizerState(optimizer: SliceableOptimizer, weights: Weig
     const oldName = (from.read() as tf.Variable).name;
     const moments = optimizer.momentsFor(oldName);
     if (moments == null) continue;
-    const m = gather(moments.m, indices);
-    const v = gather(moments.v, indices);
+    const m = sliceWeight(moments.m, indices);
+    const v = sliceWeight(moments.v, indices);
     optimizer.setMomentsFor((to.read() as tf.Variable).name, { m, v });
     optimizer.setMomentsFor(oldName, null);
     // The new moment variables share these tensors' data (a variable keeps its own reference).

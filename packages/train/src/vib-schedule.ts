@@ -193,14 +193,31 @@ export class VIBSchedule {
     return this.kept != null || this.candidateList.length > 0;
   }
 
+  /** The weight copies it may write back (the kept state, then the candidates). */
+  get heldWeights(): readonly WeightSnapshot[] {
+    return [...(this.kept ? [this.kept.weights] : []), ...this.candidateList.map((c) => c.weights)];
+  }
+
   /**
    * Goes on with `model` in place of the one it had (e.g. a copy with pruned
-   * inputs and units removed). Refused while it holds weight copies: they
-   * belong to the old model's variables.
+   * inputs and units removed). `carry` maps each held copy onto the new
+   * model's variables (its old values are disposed here); without it,
+   * holding copies is an error: they belong to the old model's variables.
    */
-  rebind(model: tfl.LayersModel): void {
-    if (this.holdsWeights) throw new Error('VIBSchedule.rebind: the schedule holds weights of the old model (a kept state or candidates)');
+  rebind(model: tfl.LayersModel, carry?: (snapshot: WeightSnapshot) => WeightSnapshot): void {
+    if (this.holdsWeights && carry == null) throw new Error('VIBSchedule.rebind: the schedule holds weights of the old model (a kept state or candidates)');
+    const move = (snapshot: WeightSnapshot) => {
+      const moved = carry!(snapshot);
+      disposeSnapshot(snapshot);
+      return moved;
+    };
+    if (this.kept) this.kept = { ...this.kept, weights: move(this.kept.weights) };
+    this.candidateList = this.candidateList.map((c) => ({ ...c, weights: move(c.weights) }));
     this.model = model;
+    // The new model's gates come with their config's settings: the schedule's own state decides.
+    if (this.frozenNow != null) setFrozenMask(model, this.frozenNow);
+    if (this.klFacNow != null) setKlFac(model, this.klFacNow);
+    if (this.stageValue === 'fine-tune') setInferenceMode(model, 'hard');
   }
 
   /** The rejected states kept, most compressed first. The caller disposes them (`disposeCandidates`). */

@@ -12,6 +12,7 @@ export {
   DEFAULT_SHRINK_MODE,
   DEFAULT_SHRINK_PATIENCE,
   SHRINK_MODES,
+  carryWeights,
   initialShrinkState,
   midEpochCheckAfter,
   resolveShrinkSettings,

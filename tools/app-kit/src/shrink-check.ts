@@ -1,6 +1,8 @@
+import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { composeShrinkOrigin, planShrink, shrinkVIB, type ShrinkOrigin, type ShrinkPlan, type ShrinkResult } from '@tfjs-compress/prune';
-import { InvalidArgumentError, assertFiniteNumber, assertOneOf, assertPositiveInteger, silenceGates } from '@tfjs-compress/vib';
+import { composeShrinkOrigin, planShrink, shrinkVIB, sliceWeight, type ShrinkOrigin, type ShrinkPlan, type ShrinkResult, type WeightSlice } from '@tfjs-compress/prune';
+import type { WeightSnapshot } from '@tfjs-compress/train';
+import { InvalidArgumentError, assertFiniteNumber, assertOneOf, assertPositiveInteger, gatedLayers, silenceGates } from '@tfjs-compress/vib';
 
 /** Consecutive checks (one per epoch unless checksPerEpoch says more) a unit must stay pruned before it is removed. */
 export const DEFAULT_SHRINK_PATIENCE = 2;
@@ -192,10 +194,15 @@ function maskCheck(model: tfl.LayersModel, state: ShrinkState, streaks: ShrinkSt
  * optimizer state with `sliceOptimizerState(optimizer, result.weights)`
  * and disposes the old model. Never mutates `state`. In mode 'mask' it
  * silences them in `model` instead (see ShrinkMode) and returns no result.
+ * `held`: weight copies of `model` that may be written back later (a
+ * schedule's kept state and candidates); only what their masks remove too
+ * counts as pruned. Carry them to the new model with `carryWeights`.
  */
-export function shrinkCheck(model: tfl.LayersModel, state: ShrinkState, settings: ShrinkSettings = {}): ShrinkCheck {
+export function shrinkCheck(model: tfl.LayersModel, state: ShrinkState, settings: ShrinkSettings = {}, held: readonly WeightSnapshot[] = []): ShrinkCheck {
   const { patience, threshold, mode } = resolveShrinkSettings(settings);
-  const streaks = nextStreaks(state.streaks, planShrink(model, { threshold }));
+  // A state the schedule may roll back to still needs what its own masks keep.
+  const pruned = intersectPlans(planShrink(model, { threshold }), plansOfCopies(model, held, threshold));
+  const streaks = nextStreaks(state.streaks, pruned);
   const plan = eligible(streaks, patience);
   if (mode === 'mask') return maskCheck(model, state, streaks, plan);
   const result = plan ? shrinkVIB(model, { plan }) : null;
@@ -210,5 +217,48 @@ export function shrinkCheck(model: tfl.LayersModel, state: ShrinkState, settings
     },
     result,
     silenced: null,
+  };
+}
+
+/** What the masks of each weight copy remove: its gate weights written into `model` for a moment, then put back. */
+function plansOfCopies(model: tfl.LayersModel, copies: readonly WeightSnapshot[], threshold: number | undefined): ShrinkPlan[] {
+  if (copies.length === 0) return [];
+  const gates = new Set<tfl.LayerVariable>(gatedLayers(model).flatMap((l) => l.vibGates.flatMap((g) => [g.mu, g.logD])));
+  const current = [...gates].map((variable) => ({ variable, value: tf.clone(variable.read()) }));
+  try {
+    return copies.map((copy) => {
+      for (const { variable, value } of copy) if (gates.has(variable)) variable.write(value);
+      return planShrink(model, { threshold });
+    });
+  } finally {
+    for (const { variable, value } of current) variable.write(value);
+    tf.dispose(current.map((c) => c.value));
+  }
+}
+
+/** Per layer and axis, the indices every plan removes. */
+function intersectPlans(plan: ShrinkPlan, others: readonly ShrinkPlan[]): ShrinkPlan {
+  const out: ShrinkPlan = {};
+  for (const [layer, entry] of Object.entries(plan)) {
+    const kept: ShrinkPlan[string] = {};
+    for (const axis of AXES) {
+      const list = entry[axis];
+      if (list == null) continue;
+      kept[axis] = list.filter((k) => others.every((o) => o[layer]?.[axis]?.includes(k) ?? false));
+    }
+    out[layer] = kept;
+  }
+  return out;
+}
+
+/** Maps a weight copy of the old model onto the shrunk one, sliced like its weights (`ShrinkResult.weights`). */
+export function carryWeights(slices: readonly WeightSlice[]): (copy: WeightSnapshot) => WeightSnapshot {
+  return (copy) => {
+    const byVariable = new Map(copy.map((e) => [e.variable, e.value]));
+    return slices.map(({ from, to, indices }) => {
+      const value = byVariable.get(from);
+      if (value == null) throw new Error(`carryWeights: the copy has no value for '${from.originalName}'`);
+      return { variable: to, value: sliceWeight(value, indices) };
+    });
   };
 }

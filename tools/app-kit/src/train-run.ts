@@ -54,8 +54,11 @@ export async function trainRun<O extends CommonTrainOptions, C extends { label: 
   const log = spec.log ?? console.log;
   const paths = runPaths(spec.options.out);
   const previous = spec.options.resume ? readJson<RunRecord<O, C>>(paths.run) : null;
-  // A resumed run keeps the options it started with (the checkpoint was made with them).
-  const o: O = previous ? { ...previous.options, resume: true, progress: spec.options.progress } : spec.options;
+  // A resumed run keeps the options it started with (the checkpoint was made with them);
+  // runs recorded before the policy option ramped klFac on a fixed schedule.
+  const o: O = previous
+    ? { ...previous.options, policy: previous.options.policy ?? 'fixed', resume: true, progress: spec.options.progress }
+    : spec.options;
   const split: RunSplit<C> = previous
     ? { classes: previous.classes, train: previous.train, test: previous.test, validation: previous.validation }
     : withValidation(await spec.loadSplit(o), o);

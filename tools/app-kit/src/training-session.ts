@@ -10,7 +10,7 @@ import { setDropoutSeeds } from './dropout-seeds.js';
 import { evaluate, labelsOf, type BatchSource } from './evaluate.js';
 import { MetricsLog } from './metrics-log.js';
 import { epochProgress } from './progress.js';
-import { initialShrinkState, midEpochCheckAfter, resolveShrinkSettings, shrinkCheck, type ShrinkSettings, type ShrinkState } from './shrink-check.js';
+import { carryWeights, initialShrinkState, midEpochCheckAfter, resolveShrinkSettings, shrinkCheck, type ShrinkSettings, type ShrinkState } from './shrink-check.js';
 import { findRecurrentLayer, freezeMasks, keptCounts, resetGateNoise } from './vib-model.js';
 
 /**
@@ -114,10 +114,9 @@ export interface TrainingSessionOptions {
    * them for `patience` checks in a row (prune's `shrinkVIB`), slicing the
    * optimizers' moments to match, so later steps cost less. The model keeps
    * its input shape (a FeatureSelect in front) and checkpoints hold the
-   * shrunk model. While the schedule holds a state it may roll back to (an
-   * accuracy budget or a target before the fine-tune), nothing is removed:
-   * the rolled-back state may need it. `false` trains with masks only.
-   * Default: false.
+   * shrunk model. Only what is pruned in the schedule's held states too (a
+   * kept state it may roll back to, candidates) goes, and those copies are
+   * sliced along. `false` trains with masks only. Default: false.
    */
   shrink?: ShrinkSettings | false;
   /**
@@ -265,17 +264,18 @@ export async function runTraining(options: TrainingSessionOptions): Promise<Trai
   };
   /** One shrink check on the current model (workers synced first by the caller); swaps in the shrunk model. True when something went or was silenced. */
   const runShrinkCheck = async (settings: ShrinkSettings): Promise<boolean> => {
-    const check = shrinkCheck(model, state.shrink ?? initialShrinkState(), settings);
+    const current = schedule as VIBSchedule | null;
+    const check = shrinkCheck(model, state.shrink ?? initialShrinkState(), settings, current?.heldWeights ?? []);
     state.shrink = check.state;
     if (check.result) {
-      const current = optimizers!;
-      sliceOptimizerState(current.gate, check.result.weights);
-      sliceOptimizerState(current.rest, check.result.weights);
+      const moments = optimizers!;
+      sliceOptimizerState(moments.gate, check.result.weights);
+      sliceOptimizerState(moments.rest, check.result.weights);
+      current?.rebind(check.result.model, carryWeights(check.result.weights));
       model.dispose();
       model = check.result.model;
-      (schedule as VIBSchedule | null)?.rebind(model);
       // The old trainer only holds the old model and the optimizers, which live on: no dispose.
-      ({ trainer, optimizers } = makeTrainer([current.gate, current.rest]));
+      ({ trainer, optimizers } = makeTrainer([moments.gate, moments.rest]));
       // The shrunk model is a new topology: new workers, fed the sliced moments.
       await startWorkers();
       const r = check.result.removed;
@@ -398,7 +398,7 @@ export async function runTraining(options: TrainingSessionOptions): Promise<Trai
         batches++;
         bar.tick({ loss: lossSum / seen, accuracy: correct / seen });
         await current?.batchEnd(loss);
-        if (shrinkSettings && mayShrink(phase, current) && midEpochCheckAfter(batches, options.train.batchesPerEpoch, shrinkChecks)) {
+        if (shrinkSettings && phase !== 'plain' && midEpochCheckAfter(batches, options.train.batchesPerEpoch, shrinkChecks)) {
           await syncFromWorkers();
           // A shrunk model starts a new noise stream: restart it in mode 'mask' too, so both modes draw alike.
           if (await runShrinkCheck(shrinkSettings)) await restartNoise();
@@ -415,7 +415,7 @@ export async function runTraining(options: TrainingSessionOptions): Promise<Trai
       const test = options.test ? await evaluate(model, options.test) : null;
       const kept = keptCounts(model);
       if (kept && state.totals == null) state.totals = { inputs: kept.totalInputs, units: kept.totalUnits };
-      if (shrinkSettings && mayShrink(phase, current)) await runShrinkCheck(shrinkSettings);
+      if (shrinkSettings && phase !== 'plain') await runShrinkCheck(shrinkSettings);
       const physical = findRecurrentLayer(model);
       const record: EpochRecord = {
         phase,
@@ -455,11 +455,6 @@ export async function runTraining(options: TrainingSessionOptions): Promise<Trai
   // A run resumed after its last epoch still ends in the fine-tune state.
   if (resumedFrom === totalEpochs && planned.scheduled > 0) freezeMasks(model);
   return { model, history: state.history, resumedFrom, shrinkOrigin: state.shrink?.origin ?? null };
-}
-
-/** Shrinking removes for good: not while the schedule may roll back to a state that still uses what would go. */
-function mayShrink(phase: Phase, schedule: VIBSchedule | null): boolean {
-  return phase !== 'plain' && !(schedule?.holdsWeights ?? false);
 }
 
 /**

@@ -75,6 +75,28 @@ describe('runTraining under the VIB schedule', () => {
     resumed.model.dispose();
   });
 
+  it('shrinks during the VIB stage what the kept state prunes too, holds the budget, and resumes exactly', async () => {
+    const shrinking = (out: string) => ({ ...session(out, budget()), shrink: { patience: 1 } });
+    const whole = await runTraining(shrinking(temp()));
+    const vibEpochs = whole.history.filter((r) => r.stage === 'vib');
+    assert.ok(vibEpochs.some((r) => r.modelInputs! < 16), `inputs left the live model before the fine-tune: ${vibEpochs.map((r) => r.modelInputs)}`);
+    const baseline = referenceAccuracies(whole.history).baselineValidationAccuracy!;
+    const accuracy = (await evaluate(whole.model, arraySource(validationTask, 96, false))).accuracy;
+    assert.ok(accuracy >= baseline - 0.02 - 1 / 96, `${accuracy} vs the uncompressed ${baseline}`);
+    // Killed after a shrink, with a kept state carried to the shrunk model in the checkpoint.
+    const out = temp();
+    await runUntilKilled(shrinking(out), 15);
+    const resumed = await runTraining({ ...shrinking(out), resume: true });
+    assert.deepEqual(
+      resumed.history.map((r) => [r.keptInputs, r.keptUnits, r.modelInputs, r.modelUnits, r.validationAccuracy]),
+      whole.history.map((r) => [r.keptInputs, r.keptUnits, r.modelInputs, r.modelUnits, r.validationAccuracy]),
+    );
+    const expected = weightsOf(whole.model);
+    weightsOf(resumed.model).forEach((w, i) => assertClose(w, expected[i], 1e-5, `weight ${i}`));
+    whole.model.dispose();
+    resumed.model.dispose();
+  });
+
   it('over worker threads: roll-backs and the fine-tune reach the workers', async () => {
     const lines: string[] = [];
     const run = await runTraining({

@@ -6,6 +6,7 @@ import { FeatureSelect, compact, expandVIB } from '@tfjs-compress/prune';
 import { TEST_BACKENDS, assertClose, useBackend, tempDir } from '@tfjs-compress/testing';
 import { InvalidArgumentError, type VIBGate } from '@tfjs-compress/vib';
 import {
+  carryWeights,
   findRecurrentLayer,
   freezeMasks,
   initialShrinkState,
@@ -66,6 +67,30 @@ describe('shrinkCheck', () => {
     assert.deepEqual(third.result?.keptInputs, [0, 2, 3, 4, 7]);
     assert.throws(() => shrinkCheck(model, start, { patience: 0 }), InvalidArgumentError);
     for (const m of [model, second.result.model, third.result!.model]) m.dispose();
+  });
+
+  it('keeps what a held weight copy still uses, and carries the copy to the shrunk model exactly', () => {
+    const task = pulseTask(8, 3, 8, 2, 1);
+    const model = smallVibModel(task, 4, 2);
+    const gate = findRecurrentLayer(model)!.cell.inputGate!;
+    setPruned(gate, [1, 5]);
+    // A state the schedule may roll back to: only input 1 pruned there.
+    const held = model.weights.map((variable) => ({ variable, value: tf.clone(variable.read()) }));
+    const heldGate = held.find((e) => e.variable === gate.logD)!;
+    heldGate.value.dispose();
+    heldGate.value = tf.tensor1d([-9, 5, -9, -9, -9, -9, -9, -9]);
+    const check = shrinkCheck(model, initialShrinkState(), { patience: 1 }, [held]);
+    assert.deepEqual(check.result!.keptInputs, [0, 2, 3, 4, 5, 6, 7], 'input 5 stays: the held state uses it');
+    const carried = carryWeights(check.result!.weights)(held);
+    // Rolled back, the shrunk model computes what the full model computes in the held state.
+    for (const { variable, value } of held) variable.write(value);
+    for (const { variable, value } of carried) variable.write(value);
+    // The shrunk model keeps its input shape (a FeatureSelect in front).
+    const x = tf.randomNormal([3, 3, 8], 0, 1, 'float32', 4);
+    assertClose(check.result!.model.predict(x) as tf.Tensor, model.predict(x) as tf.Tensor, 1e-5, 'shrunk + carried vs full + held');
+    tf.dispose([x, ...held.map((e) => e.value), ...carried.map((e) => e.value)]);
+    model.dispose();
+    check.result!.model.dispose();
   });
 
   it('midEpochCheckAfter: checks - 1 evenly spaced batches, none at the end of the epoch', () => {
