@@ -113,6 +113,7 @@ ${rows}
 <figure><figcaption>Accuracy per epoch</figcaption><canvas id="accuracy"></canvas></figure>
 <figure><figcaption>Kept hidden units per epoch</figcaption><canvas id="units"></canvas></figure>
 <figure><figcaption>Kept input features per epoch</figcaption><canvas id="inputs"></canvas></figure>
+<figure><figcaption>klFac per epoch (0 in the warm-up, in recoveries and in the fine-tune)</figcaption><canvas id="klfac"></canvas></figure>
 ${histogramCanvases}
 ${pixels ? '<figure><figcaption>Kept input pixels (red, brighter = more of R, G, B kept) over a frame</figcaption><canvas id="pixels"></canvas></figure>' : ''}
 </div>
@@ -128,7 +129,12 @@ const line = (id, datasets, yTitle) => new Chart(document.getElementById(id), {
 });
 const pick = (key, scale = 1) => data.history.map((r) => (r[key] == null ? null : r[key] * scale));
 line('loss', [{ label: 'train loss', data: pick('loss') }, { label: 'test loss', data: pick('testLoss') }], 'loss');
-line('accuracy', [{ label: 'train %', data: pick('trainAccuracy', 100) }, { label: 'test %', data: pick('testAccuracy', 100) }], '%');
+line('accuracy', [
+  { label: 'train %', data: pick('trainAccuracy', 100) },
+  { label: 'test %', data: pick('testAccuracy', 100) },
+  ...(data.history.some((r) => r.validationAccuracy != null) ? [{ label: 'validation % (the budget judges on it)', data: pick('validationAccuracy', 100) }] : []),
+], '%');
+line('klfac', [{ label: 'klFac at the epoch end', data: pick('klFac') }], 'klFac');
 line('units', [{ label: 'kept units', data: pick('keptUnits') }], 'units');
 line('inputs', [{ label: 'kept inputs', data: pick('keptInputs') }], 'inputs');
 Object.entries(data.logAlpha).forEach(([name, h], i) => {

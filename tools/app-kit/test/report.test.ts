@@ -5,7 +5,7 @@ import { chartJsSource, histogram, pixelKeepCounts, renderReport, type EpochReco
 
 const record = (epoch: number): EpochRecord => ({
   phase: 'vib', epoch, phaseEpoch: epoch, klFac: 0, loss: 1 / epoch, trainAccuracy: 0.5, testAccuracy: 0.4, testLoss: 1.2,
-  keptInputs: 100 - epoch, keptUnits: 8 - epoch, batches: 3, seconds: 1,
+  keptInputs: 100 - epoch, keptUnits: 8 - epoch, batches: 3, seconds: 1, validationAccuracy: 0.45,
 });
 
 describe('histogram', () => {
@@ -38,7 +38,7 @@ describe('renderReport', () => {
     assert.ok(html.startsWith('<!doctype html>'));
     assert.ok(html.includes(chartJsSource().slice(0, 200)), 'chart.js UMD inlined');
     assert.ok(!/<script[^>]+src=/.test(html), 'no external scripts');
-    for (const id of ['loss', 'accuracy', 'units', 'inputs', 'hist0', 'pixels']) assert.ok(html.includes(`id="${id}"`), id);
+    for (const id of ['loss', 'accuracy', 'units', 'inputs', 'klfac', 'hist0', 'pixels']) assert.ok(html.includes(`id="${id}"`), id);
     assert.ok(html.includes('T &#60;&#38;&#62;'), 'title escaped');
     const payload = JSON.parse(/const data = (.*);\n/.exec(html)![1]) as { history: EpochRecord[]; pixels: { counts: string } };
     assert.equal(payload.history.length, 2);
@@ -54,9 +54,10 @@ describe('renderReport', () => {
       Chart: function Chart(_el: unknown, config: (typeof charts)[number]) { charts.push(config); },
       atob,
     });
-    assert.deepEqual([...charts.map((c) => c.type)], ['line', 'line', 'line', 'line', 'bar']);
+    assert.deepEqual([...charts.map((c) => c.type)], ['line', 'line', 'line', 'line', 'line', 'bar']);
     assert.deepEqual([...charts[0].data.datasets[0].data], [1, 0.5]);
     assert.deepEqual([...charts[1].data.datasets[1].data], [40, 40]);
+    assert.deepEqual([...charts[1].data.datasets[2].data], [45, 45], 'the validation curve the budget judges on');
     assert.equal(image.data[0], 255, 'a fully kept pixel is bright red');
     assert.equal(image.data[4], 100, 'a pruned pixel shows the frame (grey)');
   });
