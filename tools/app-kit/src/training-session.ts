@@ -248,10 +248,14 @@ export async function runTraining(options: TrainingSessionOptions): Promise<Trai
     await dp.importOptimizerState(moments);
     tf.dispose(moments);
     const current = schedule as VIBSchedule | null;
-    if (current != null) {
-      await dp.setKlFac(current.klFac);
-      await dp.setFrozenMask(current.frozen);
-    }
+    if (current != null) await sendSettings(current.klFac, current.frozen);
+  };
+  /** The schedule's klFac and frozen state to the workers (when there are workers). */
+  const sendSettings = async (klFac: number, frozen: boolean) => {
+    const parallel = dp as DataParallelTrainer | null;
+    if (parallel == null) return;
+    await parallel.setKlFac(klFac);
+    await parallel.setFrozenMask(frozen);
   };
   /** Weights and moments back from the workers: before evaluation, shrinking, checkpoints and the schedule's measurements. */
   const syncFromWorkers = async () => {
@@ -312,12 +316,7 @@ export async function runTraining(options: TrainingSessionOptions): Promise<Trai
       fineTuneEpochs: planned.fineTune,
       controlsPerEpoch: run.controlsPerEpoch ?? 1,
       hooks: {
-        applied: async (klFac, frozen) => {
-          const parallel = dp as DataParallelTrainer | null;
-          if (parallel == null) return;
-          await parallel.setKlFac(klFac);
-          await parallel.setFrozenMask(frozen);
-        },
+        applied: sendSettings,
         // Weights written back on the main thread: the workers start again from them.
         restored: () => startWorkers(),
         beforeMeasure: () => syncFromWorkers(),
