@@ -59,6 +59,19 @@ for (const c of shrink?.configs ?? []) {
 }
 if (!shrink) add('mask run / shrink (remove) run', 'apps/ucf11-e2e', 'not run', null, '>= 3', null);
 
+const engine = read('engine');
+if (engine) {
+  const [fixed, budget] = engine.runs;
+  add(
+    'VIB epoch, accuracy budget / fixed ramp',
+    `${engine.shape} ${engine.backend}`,
+    `median ${budget.vibEpochMedianSeconds.toFixed(1)} s vs ${fixed.vibEpochMedianSeconds.toFixed(1)} s; train + compress ${(budget.trainSeconds + budget.compressSeconds).toFixed(0)} s vs ${(fixed.trainSeconds + fixed.compressSeconds).toFixed(0)} s`,
+    engine.vibEpochRatio,
+    '<= 1.0',
+    engine.vibEpochRatio <= 1.0,
+  );
+} else add('VIB epoch, accuracy budget / fixed ramp', 'apps/ucf11-e2e', 'not run', null, '<= 1.0', null);
+
 const parallel = read('parallel');
 for (const c of parallel?.cases ?? []) {
   const wall = c.speedup?.median;

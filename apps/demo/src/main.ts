@@ -9,12 +9,10 @@ import { fileURLToPath } from 'node:url';
 import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import * as tf from '@tensorflow/tfjs-core';
-import * as tfd from '@tensorflow/tfjs-data';
 import { CustomCallback } from '@tensorflow/tfjs-layers';
 import { compact, formatReport, saveCompact } from '@tfjs-compress/prune';
 import { describeBackend, selectBackend, type BackendChoice } from '@tfjs-compress/runtime';
-import { FixedRampPolicy, vibCallback, vibOptimizer, type ScheduleStage, type VIBCallbackOptions } from '@tfjs-compress/train';
-import { seededRandom } from '@tfjs-compress/vib';
+import { FixedRampPolicy, shuffledBatches, vibCallback, vibOptimizer, type ScheduleStage, type VIBCallbackOptions } from '@tfjs-compress/train';
 import { buildDemoModel } from './demo-model.js';
 import { DEFAULT_TASK, generateSequenceTask } from './sequence-task.js';
 import {
@@ -105,34 +103,6 @@ export interface DemoSummary {
   history: DemoEpoch[];
 }
 
-/**
- * Mini-batches in a new seeded order every epoch, as a tf.data dataset
- * (model.fit's own shuffle draws from Math.random: no seed). The stream runs
- * on across epochs, as fitDataset with batchesPerEpoch reads it.
- */
-function shuffledBatches(x: tf.Tensor, y: tf.Tensor, batchSize: number, seed: number) {
-  const count = x.shape[0];
-  const perEpoch = Math.ceil(count / batchSize);
-  const dataset = tfd.generator(function* () {
-    for (let epoch = 0; ; epoch++) {
-      const random = seededRandom(seed * 7919 + epoch);
-      const order = Array.from({ length: count }, (_, i) => i);
-      for (let i = count - 1; i > 0; i--) {
-        const j = Math.floor(random() * (i + 1));
-        [order[i], order[j]] = [order[j], order[i]];
-      }
-      for (let start = 0; start < count; start += batchSize) {
-        // fitDataset disposes each batch after its step.
-        yield tf.tidy(() => {
-          const indices = tf.tensor1d(order.slice(start, start + batchSize), 'int32');
-          return { xs: tf.gather(x, indices), ys: tf.gather(y, indices) };
-        });
-      }
-    }
-  });
-  return { dataset, perEpoch };
-}
-
 /** The demo's KL policy as vibCallback options. */
 function policyOptions(o: DemoOptions, validation: [tf.Tensor, tf.Tensor]): VIBCallbackOptions {
   switch (o.policy) {
@@ -167,10 +137,11 @@ export async function runDemo(options: DemoOptions, log: (line: string) => void 
   const history: DemoEpoch[] = [];
   let started = performance.now();
   const oneHot = tf.oneHot(trainSet.y, task.classes);
-  const batches = shuffledBatches(trainSet.x, oneHot, options.batchSize, options.seed);
+  // Seeded batch order (model.fit's own shuffle draws from Math.random).
+  const batches = shuffledBatches(trainSet.x, oneHot, { batchSize: options.batchSize, seed: options.seed });
   await model.fitDataset(batches.dataset, {
     epochs: options.epochs,
-    batchesPerEpoch: batches.perEpoch,
+    batchesPerEpoch: batches.batchesPerEpoch,
     verbose: 0,
     callbacks: [
       callback,

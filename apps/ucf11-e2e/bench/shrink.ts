@@ -17,17 +17,16 @@
  * judged against. Writes <repo>/bench-results/shrink.json (or --json) and
  * prints a table.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { median, printTable, writeBenchJson } from '@tfjs-compress/testing';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as tf from '@tensorflow/tfjs-core';
 import { Command, Option } from 'commander';
 import { choiceOption, integerOption, type EpochRecord } from '@tfjs-compress/app-kit';
 import { BACKEND_CHOICES, selectBackend, type BackendChoice } from '@tfjs-compress/runtime';
-import { DEMO_DEFAULTS, ensureSyntheticSet, loadSplit, train, videoSource, type TrainOptions } from '../src/index.js';
+import { DEMO_DEFAULTS, train, type TrainOptions } from '../src/index.js';
+import { ensureBenchSet, runChild, warmCache } from './bench-runs.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..', '..');
@@ -110,29 +109,9 @@ async function child(spec: ChildSpec): Promise<void> {
   console.log(JSON.stringify(figures));
 }
 
-function runChild(spec: ChildSpec): RunFigures {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', JSON.stringify(spec)], {
-    encoding: 'utf8',
-    maxBuffer: 1 << 24,
-    timeout: 60 * 60_000,
-  });
-  const line = result.stdout?.trim().split('\n').filter((l) => l.startsWith('{')).pop();
-  if (!line) throw new Error(`run failed: ${result.error?.message ?? result.stderr?.split('\n').slice(-5).join(' | ')}`);
-  return JSON.parse(line) as RunFigures;
-}
+const runShrinkChild = (spec: ChildSpec) => runChild<RunFigures>(import.meta.url, spec);
 
 const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
-
-/** Decodes every clip once into the shared frame cache, so no timed run pays for ffmpeg. */
-async function warmCache(options: TrainOptions): Promise<void> {
-  const split = await loadSplit(options);
-  const stream = { frames: options.frames, width: options.width, height: options.height, batchSize: options.batchSize, classes: split.classes.length, seed: options.seed, cacheDir: options.cacheDir! };
-  for (const [clips, mode] of [[split.train, 'train'], [split.test, 'test']] as const) {
-    const source = videoSource(clips, mode, stream);
-    for await (const batch of source.batches(1)) tf.dispose([batch.xs, batch.ys]);
-    await source.stream.close();
-  }
-}
 
 async function main(): Promise<void> {
   const program = new Command('shrink-bench')
@@ -155,14 +134,7 @@ async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'shrink-bench-'));
   const cacheDir = join(work, 'frame-cache');
   const base = trainOptions({ config: 'demo', seed: DEMO_DEFAULTS.seed, side: 'none', shrinkChecks: null, out: join(work, 'warm'), cacheDir, backend: opts.backend });
-  const d = DEMO_DEFAULTS;
-  await ensureSyntheticSet(
-    {
-      root: base.data, classes: d.synthClasses, groups: d.synthGroups, clipsPerGroup: d.synthClipsPerGroup,
-      framesPerClip: d.synthFrames, width: 160, height: 120, difficulty: d.synthDifficulty, seed: d.seed,
-    },
-    (line) => process.stderr.write(`${line}\n`),
-  );
+  await ensureBenchSet(base);
   await selectBackend(opts.backend);
   for (const seed of seeds) await warmCache({ ...base, seed });
 
@@ -187,7 +159,7 @@ async function main(): Promise<void> {
         for (const side of order) {
           process.stderr.write(`${config}: seed ${seed}, run ${r + 1}/${opts.repeats}, ${side} ...\n`);
           const out = join(work, `${config}-${seed}-${side}-${r}`);
-          runs.push(runChild({ config, seed, side, shrinkChecks: opts.shrinkChecks ?? null, out, cacheDir, backend: opts.backend }));
+          runs.push(runShrinkChild({ config, seed, side, shrinkChecks: opts.shrinkChecks ?? null, out, cacheDir, backend: opts.backend }));
           rmSync(out, { recursive: true, force: true });
         }
       }

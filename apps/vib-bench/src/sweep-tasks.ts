@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { insertBottlenecks } from '@tfjs-compress/prune';
-import { evaluateAccuracy, sweep, type FitRecord, type FitVIBOptions, type SweepResult } from '@tfjs-compress/vib';
+import { evaluateAccuracy, type FitRecord, type FitVIBOptions } from '@tfjs-compress/train';
+import { sweep, type SweepResult } from '@tfjs-compress/vib';
 import { VIBGRU } from '@tfjs-compress/vib-rnn';
 import { compressAndEvaluate } from './compress-route.js';
 import { PULSE_TASK, pulseTask } from './generated-task.js';
@@ -22,7 +23,7 @@ export interface SweepTaskOptions {
   parameter: SweepParameter;
   values: number[];
   units: number;
-  /** VIB epochs (fitVIB's default when omitted). */
+  /** Epochs of the VIB fit (fitVIB's default when omitted). */
   epochs?: number;
   plainEpochs: number;
   batchSize: number;
@@ -100,7 +101,7 @@ export async function runSweep(o: SweepTaskOptions): Promise<SweepRunSummary> {
   const result = await sweep(
     o.parameter,
     o.values,
-    (value) => {
+    async (value) => {
       const model =
         o.route === 'pretrained'
           ? insertBottlenecks(plain, { gates: { seed: o.seed } })
@@ -116,7 +117,7 @@ export async function runSweep(o: SweepTaskOptions): Promise<SweepRunSummary> {
           `  [${o.parameter}=${value}] ${r.phase.padEnd(9)} ${r.progress.toFixed(2).padStart(6)}  klFac ${r.klFac.toExponential(2)}  ` +
             `compression ${r.compression.toFixed(1)}x  val ${r.validationAccuracy == null ? '-' : (100 * r.validationAccuracy).toFixed(1)}%`,
         );
-      const outcome = compressAndEvaluate(model, data.train, data.test, {
+      const outcome = await compressAndEvaluate(model, data.train, data.test, {
         lr: o.route === 'scratch' ? o.lr : undefined,
         batchSize: o.batchSize,
         seed: o.seed,

@@ -360,6 +360,12 @@ export class DataParallelTrainer {
     return this.serial(async () => void (await this.all({ type: 'setFrozenMask', frozen })));
   }
 
+  /** Multiplies both optimizers' learning rates in every worker by `scale` (> 0) from the next step on (the fine-tune's annealing). */
+  setLearningRateScale(scale: number): Promise<void> {
+    assertPositive(scale, 'scale');
+    return this.serial(async () => void (await this.all({ type: 'setLearningRateScale', scale })));
+  }
+
   /** Silences the planned features and units in every worker's model (vib's `silenceGates`; shrink mode 'mask'). */
   silence(plan: Record<string, SilencePlan>): Promise<void> {
     return this.serial(async () => void (await this.all({ type: 'silence', plan })));

@@ -45,6 +45,7 @@ export type Request =
   | { type: 'update' }
   | { type: 'setKlFac'; klFac: number }
   | { type: 'setFrozenMask'; frozen: boolean }
+  | { type: 'setLearningRateScale'; scale: number }
   | { type: 'silence'; plan: Record<string, SilencePlan> }
   | { type: 'resetNoise' }
   | { type: 'setDropoutSeed'; seed: number }

@@ -331,6 +331,9 @@ async function handle(request: Request): Promise<unknown> {
       return setKlFac(model, request.klFac);
     case 'setFrozenMask':
       return setFrozenMask(model, request.frozen);
+    case 'setLearningRateScale':
+      gateOptimizer.setLearningRateScale(request.scale);
+      return restOptimizer.setLearningRateScale(request.scale);
     case 'silence':
       // It writes mu and logD: the parts this worker updates must see that.
       silenceGates(model, request.plan);

@@ -17,7 +17,7 @@ const OPTIONS = { lr: 0.01, ibLr: 0.05, weightDecay: 1e-3 };
  * Steps of the single-process VIBTrainer on the full batches: the reference.
  * `frozenAt` lists the steps run with frozen gates. Returns its losses and its two LeanAdams (caller disposes).
  */
-function referenceRun(model: ReturnType<typeof smallModel>, batches: Array<{ xs: tf.Tensor; ys: tf.Tensor }>, frozenAt: number[] = []) {
+function referenceRun(model: ReturnType<typeof smallModel>, batches: Array<{ xs: tf.Tensor; ys: tf.Tensor }>, frozenAt: number[] = [], scales: number[] = []) {
   const optimizers: LeanAdam[] = [];
   const trainer = new VIBTrainer(model, {
     ...OPTIONS,
@@ -29,6 +29,7 @@ function referenceRun(model: ReturnType<typeof smallModel>, batches: Array<{ xs:
   });
   const losses = batches.map((b, i) => {
     if (frozenAt.length > 0) setFrozenMask(model, frozenAt.includes(i));
+    for (const o of optimizers) o.setLearningRateScale(scales[i] ?? 1);
     return trainer.trainOnBatch(b.xs, b.ys);
   });
   return { losses, gate: optimizers[0], rest: optimizers[1] };
@@ -39,8 +40,14 @@ for (const backend of TEST_BACKENDS) {
     before(() => useBackend(backend));
 
     const cases = [
-      { what: 'trainable gates, KL, weight decay, uneven split 3+2, gates frozen for step 2', frozen: false, sizes: [5, 5, 5, 5], frozenAt: [1] },
-      { what: 'frozen gates (fine-tune), batch 7 then 1 (an empty worker)', frozen: true, sizes: [7, 1, 4], frozenAt: [] },
+      { what: 'trainable gates, KL, weight decay, uneven split 3+2, gates frozen for step 2', frozen: false, sizes: [5, 5, 5, 5], frozenAt: [1], scales: [] as number[] },
+      {
+        what: 'frozen gates (fine-tune) with an annealed learning rate, batch 7 then 1 (an empty worker)',
+        frozen: true,
+        sizes: [7, 1, 4],
+        frozenAt: [],
+        scales: [1, 0.5, 0.1],
+      },
     ];
     for (const c of cases) {
       it(`2 workers equal VIBTrainer on the full batch: ${c.what}`, async () => {
@@ -53,10 +60,11 @@ for (const backend of TEST_BACKENDS) {
         }
         const dp = await DataParallelTrainer.create(parallelSource, { workers: 2, imports: IMPORTS, backend, ...OPTIONS });
         try {
-          const expected = referenceRun(reference, batches, c.frozenAt);
+          const expected = referenceRun(reference, batches, c.frozenAt, c.scales);
           for (const [i, b] of batches.entries()) {
             // Freezing reorders model.weights (trainable first): the workers must follow.
             if (c.frozenAt.length > 0) await dp.setFrozenMask(c.frozenAt.includes(i));
+            if (c.scales.length > 0) await dp.setLearningRateScale(c.scales[i]);
             const { loss, size } = await dp.trainOnBatch(b.xs, b.ys);
             assert.equal(size, c.sizes[i]);
             assert.ok(Math.abs(loss - expected.losses[i]) < 1e-5, `step ${i}: loss ${loss} vs ${expected.losses[i]}`);

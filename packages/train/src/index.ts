@@ -2,6 +2,7 @@ export { DEFAULT_IB_LR, VIBOptimizer, isGateVariableName, vibOptimizer, type VIB
 export { VIBCallback, klPolicyFrom, vibCallback, type VIBCallbackOptions } from './vib-callback.js';
 export {
   DEFAULT_CONTROLS_PER_EPOCH,
+  DEFAULT_FINE_TUNE_FINAL_LR_SCALE,
   DEFAULT_FINE_TUNE_FRACTION,
   DEFAULT_MAX_CANDIDATES,
   DEFAULT_TRAINED_FRACTION,
@@ -20,3 +21,5 @@ export { TargetCompressionPolicy, type TargetCompressionArgs } from './target-co
 export { AccuracyBudgetPolicy, DEFAULT_MAX_ACCURACY_DROP, type AccuracyBudgetArgs } from './accuracy-budget-policy.js';
 export { chanceAccuracy, evaluateAccuracy, setInferenceMode, type FitPhase, type FitRecord, type LabelledData, type Predictor } from '@tfjs-compress/vib';
 export { disposeSnapshot, restoreSnapshot, snapshotFromTensors, snapshotTensors, takeSnapshot, type WeightSnapshot } from './weight-snapshot.js';
+export { DEFAULT_FIT_BATCH_SIZE, DEFAULT_FIT_EPOCHS, fitVIB, type FitVIBOptions, type FitVIBResult } from './fit-vib.js';
+export { shuffledBatches, type ShuffledBatches } from './shuffled-batches.js';

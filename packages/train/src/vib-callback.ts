@@ -14,6 +14,7 @@ import { AccuracyBudgetPolicy } from './accuracy-budget-policy.js';
 import { FixedRampPolicy } from './fixed-ramp-policy.js';
 import type { KlPolicy } from './kl-policy.js';
 import { TargetCompressionPolicy } from './target-compression-policy.js';
+import { LearningRateScaler } from './learning-rate-scale.js';
 import { VIBOptimizer } from './vib-optimizer.js';
 import { DEFAULT_MAX_CANDIDATES, VIBSchedule, type SavedSchedule, type VIBCandidate } from './vib-schedule.js';
 
@@ -40,6 +41,12 @@ export interface VIBCallbackOptions {
   fineTuneEpochs?: number;
   /** Control points per epoch, a positive integer. Default: 4. */
   controlsPerEpoch?: number;
+  /**
+   * The fine-tune anneals the optimizer's learning rate (cosine) down to this
+   * share of it, in (0, 1]; 1 leaves it alone. The rate is back to the
+   * compiled one when the fit ends. Default: 0.1.
+   */
+  fineTuneFinalLrScale?: number;
   /** Accuracy budget: the share of the way from chance to 100% at which a model counts as trained, in (0, 1]; 1 turns it off. Default: 0.5. */
   trainedFraction?: number;
   /**
@@ -109,6 +116,7 @@ async function numberOf(value: unknown): Promise<number | null> {
 export class VIBCallback extends tfl.Callback {
   readonly schedule: VIBSchedule;
   private readonly validation: LabelledData | null;
+  private readonly lrScaler = new LearningRateScaler();
 
   constructor(options: VIBCallbackOptions = {}) {
     super();
@@ -124,6 +132,7 @@ export class VIBCallback extends tfl.Callback {
       warmupEpochs: options.warmupEpochs,
       fineTuneEpochs: options.fineTuneEpochs,
       controlsPerEpoch: options.controlsPerEpoch,
+      fineTuneFinalLrScale: options.fineTuneFinalLrScale,
       trainedFraction: options.trainedFraction,
       maxCandidates: options.maxCandidates,
       onRecord: options.onRecord,
@@ -132,6 +141,7 @@ export class VIBCallback extends tfl.Callback {
         fineTuneStarted: () => {
           if (this.model.optimizer instanceof VIBOptimizer) this.model.optimizer.reset();
         },
+        learningRateScale: (scale) => void this.lrScaler.apply(this.model.optimizer, scale),
       },
     });
     if (options.resumeFrom) this.schedule.resume(options.resumeFrom);
@@ -191,6 +201,7 @@ export class VIBCallback extends tfl.Callback {
     if (logs == null) return;
     const measure = measureCompression(this.model);
     logs.klFac = this.schedule.klFac;
+    logs.learningRateScale = this.schedule.learningRateScale;
     logs.compression = measure.ratio;
     logs.keptInputs = measure.layers.reduce((n, l) => n + l.keptInputs, 0);
     logs.keptUnits = measure.layers.reduce((n, l) => n + l.keptUnits, 0);

@@ -72,6 +72,11 @@ export class VIBOptimizer extends tf.Optimizer {
     return 'VIBOptimizer';
   }
 
+  /** tfjs's Optimizer answers `instanceof` for any optimizer (duck typing): this class answers by prototype. */
+  static override [Symbol.hasInstance](instance: unknown): boolean {
+    return typeof instance === 'object' && instance !== null && Object.prototype.isPrototypeOf.call(VIBOptimizer.prototype, instance);
+  }
+
   readonly lr: number;
   readonly ibLr: number;
   readonly beta1: number;
@@ -103,7 +108,20 @@ export class VIBOptimizer extends tf.Optimizer {
   }
 
   private makeAdam(rate: number): LeanAdam {
-    return new LeanAdam(rate, this.beta1, this.beta2, this.epsilon, this.fused);
+    const adam = new LeanAdam(rate, this.beta1, this.beta2, this.epsilon, this.fused);
+    if (this.gate != null) adam.setLearningRateScale(this.gate.learningRateScale);
+    return adam;
+  }
+
+  /** The factor on both learning rates now (see `setLearningRateScale`). */
+  get learningRateScale(): number {
+    return this.gate.learningRateScale;
+  }
+
+  /** Multiplies `lr` and `ibLr` by `scale` (> 0) from the next step on; `reset` keeps it. The schedule's fine-tune anneals it. */
+  setLearningRateScale(scale: number): void {
+    this.gate.setLearningRateScale(scale);
+    this.rest.setLearningRateScale(scale);
   }
 
   /** The Adam of the gate parameters and the Adam of the rest (e.g. to slice their moments when the model shrinks). */

@@ -18,10 +18,20 @@ import type { ControlSignal, KlPolicy, PolicyAction } from './kl-policy.js';
 import { AccuracyBudgetPolicy } from './accuracy-budget-policy.js';
 import { disposeSnapshot, restoreSnapshot, snapshotFromTensors, snapshotTensors, takeSnapshot, type WeightSnapshot } from './weight-snapshot.js';
 
-/** Share of the run's epochs trained with klFac = 0 first (gates frozen at identity). */
+/**
+ * Share of the run's epochs trained with klFac = 0 first (gates frozen at
+ * identity). From scratch the gates otherwise shut in the first epoch: the
+ * task gradient is still weak and the KL term (about 9 per unit at init) wins.
+ */
 export const DEFAULT_WARMUP_FRACTION = 0.2;
 /** Share of the run's epochs kept at the end for the frozen-mask fine-tune. */
 export const DEFAULT_FINE_TUNE_FRACTION = 0.2;
+/**
+ * The fine-tune anneals the learning rate (cosine) from the optimizer's own
+ * down to this share of it: the masks are final, and a settling model is
+ * judged (candidate trial) and kept at its best rather than mid-oscillation.
+ */
+export const DEFAULT_FINE_TUNE_FINAL_LR_SCALE = 0.1;
 /** Control points (klFac updates, validation checks) per epoch. */
 export const DEFAULT_CONTROLS_PER_EPOCH = 4;
 /** Rejected states kept for the candidate trial (see `VIBScheduleOptions.maxCandidates`). */
@@ -48,6 +58,8 @@ export interface VIBScheduleOptions {
   fineTuneEpochs?: number;
   /** Default: 4. */
   controlsPerEpoch?: number;
+  /** In (0, 1]: the learning rate's share at the end of each fine-tune segment (1 turns the annealing off). Default: 0.1. */
+  fineTuneFinalLrScale?: number;
   /** In (0, 1]; 1 turns the trained-arrival rule off. Default: 0.5. */
   trainedFraction?: number;
   /**
@@ -75,6 +87,8 @@ export interface ScheduleHooks {
   restored?(): void | Promise<void>;
   fineTuneStarted?(): void | Promise<void>;
   beforeMeasure?(): void | Promise<void>;
+  /** The factor on the optimizer's learning rates from the next step on (the fine-tune's annealing; 1 again at the end). */
+  learningRateScale?(scale: number): void | Promise<void>;
 }
 
 /** A rejected state kept for a second judgement. */
@@ -107,6 +121,8 @@ export interface VIBScheduleState {
   kept: KeptState | null;
   candidates: number[];
   trial: (KeptState & { judgeAt: number }) | null;
+  /** Where the current fine-tune segment (the annealing) began, in epochs; absent before the fine-tune. */
+  fineTuneFrom?: number | null;
   records: FitRecord[];
   policy: unknown;
   /** Positions of the gated layers' random streams (`noisePositions`). */
@@ -161,6 +177,11 @@ export class VIBSchedule {
   /** A candidate on trial in the fine-tune: its figures, and the epoch at whose start it is judged. */
   private trial: (KeptState & { judgeAt: number }) | null = null;
   private resumed: SavedSchedule | null = null;
+  private readonly finalLrScale: number;
+  /** Start of the current fine-tune segment (annealed to its end), in epochs. */
+  private fineTuneFrom: number | null = null;
+  /** The learning-rate factor last handed to the host; NaN when the host's optimizer may not have it (hand it again). */
+  private lrScaleNow = 1;
 
   constructor(private readonly options: VIBScheduleOptions) {
     this.policy = options.policy;
@@ -170,6 +191,8 @@ export class VIBSchedule {
     assertNonNegative(this.maxCandidates, 'maxCandidates');
     if (options.warmupEpochs != null) assertNonNegative(options.warmupEpochs, 'warmupEpochs');
     if (options.fineTuneEpochs != null) assertNonNegative(options.fineTuneEpochs, 'fineTuneEpochs');
+    this.finalLrScale = options.fineTuneFinalLrScale ?? DEFAULT_FINE_TUNE_FINAL_LR_SCALE;
+    if (!(this.finalLrScale > 0 && this.finalLrScale <= 1)) throw new InvalidArgumentError('fineTuneFinalLrScale', this.finalLrScale, 'a number in (0, 1]');
     const fraction = options.trainedFraction;
     if (fraction != null && !(fraction > 0 && fraction <= 1)) throw new InvalidArgumentError('trainedFraction', fraction, 'a number in (0, 1]');
   }
@@ -181,6 +204,11 @@ export class VIBSchedule {
   /** klFac the model trains with now. */
   get klFac(): number {
     return this.klFacNow ?? 0;
+  }
+
+  /** The factor on the optimizer's learning rates now (below 1 only while the fine-tune anneals). */
+  get learningRateScale(): number {
+    return Number.isNaN(this.lrScaleNow) ? 1 : this.lrScaleNow;
   }
 
   /** Whether the gates are frozen now (warm-up, recovery, fine-tune). */
@@ -271,9 +299,12 @@ export class VIBSchedule {
     this.batchInEpoch = 0;
     if (this.stageValue === 'fine-tune') {
       if (this.trial && epoch >= this.trial.judgeAt) await this.judgeTrial(epoch);
-      return;
+      return this.anneal(epoch);
     }
-    if (epoch >= this.epochs - this.fineTuneEpochs) return this.startFineTune();
+    if (epoch >= this.epochs - this.fineTuneEpochs) {
+      await this.startFineTune();
+      return this.anneal(epoch);
+    }
     if (epoch < this.warmupEpochs) {
       this.stageValue = 'warmup';
       return this.apply(0, true);
@@ -294,8 +325,9 @@ export class VIBSchedule {
   }
 
   async batchBegin(): Promise<void> {
-    if (this.stageValue !== 'vib') return;
     const progress = this.epoch + (this.stepsPerEpoch ? this.batchInEpoch / this.stepsPerEpoch : 0);
+    if (this.stageValue === 'fine-tune') return this.anneal(progress);
+    if (this.stageValue !== 'vib') return;
     const recovering = this.policy.recovering;
     await this.apply(recovering ? 0 : this.policy.klFac(progress), recovering);
   }
@@ -324,6 +356,7 @@ export class VIBSchedule {
   /** The run is over: the fine-tune state (frozen hard masks) whatever happened. */
   async end(): Promise<void> {
     if (this.stageValue !== 'fine-tune') await this.startFineTune(this.epochs);
+    await this.setLrScale(1);
   }
 
   /**
@@ -351,6 +384,7 @@ export class VIBSchedule {
       kept,
       candidates: this.candidateList.map((c) => c.compression),
       trial: this.trial && { ...this.trial },
+      fineTuneFrom: this.fineTuneFrom,
       records: this.records.map((r) => ({ ...r })),
       policy: this.policy.getState?.() ?? null,
       noise: noisePositions(this.model),
@@ -378,6 +412,9 @@ export class VIBSchedule {
     this.kept = s.kept ? { ...s.kept, weights: snapshotFromTensors(this.model, saved.tensors, 'kept/') } : null;
     this.candidateList = s.candidates.map((compression, i) => ({ compression, weights: snapshotFromTensors(this.model, saved.tensors, `candidate${i}/`) }));
     this.trial = s.trial ?? null;
+    this.fineTuneFrom = s.fineTuneFrom ?? null;
+    // A loaded optimizer starts at its configured rate: the next step hands the factor again.
+    this.lrScaleNow = Number.NaN;
     // A loaded model carries its gates' saved settings; the schedule's own state decides.
     this.frozenNow = null;
     this.klFacNow = null;
@@ -403,6 +440,20 @@ export class VIBSchedule {
     this.frozenNow = frozen;
     this.klFacNow = klFac;
     await this.options.hooks?.applied?.(klFac, frozen);
+  }
+
+  /** The fine-tune's factor at `progress`: cosine from 1 at the segment's start to the final scale at its end. */
+  private async anneal(progress: number): Promise<void> {
+    if (this.fineTuneFrom == null) return;
+    const end = this.trial ? this.trial.judgeAt : this.epochs;
+    const t = end > this.fineTuneFrom ? Math.min(1, Math.max(0, (progress - this.fineTuneFrom) / (end - this.fineTuneFrom))) : 1;
+    await this.setLrScale(this.finalLrScale + ((1 - this.finalLrScale) * (1 + Math.cos(Math.PI * t))) / 2);
+  }
+
+  private async setLrScale(scale: number): Promise<void> {
+    if (scale === this.lrScaleNow) return;
+    this.lrScaleNow = scale;
+    await this.options.hooks?.learningRateScale?.(scale);
   }
 
   private phaseNow(): FitPhase {
@@ -497,6 +548,13 @@ export class VIBSchedule {
     await this.apply(0, true);
     setInferenceMode(this.model, 'hard');
     await this.options.hooks?.fineTuneStarted?.();
+    this.startSegment(at);
+  }
+
+  /** A fine-tune segment starts at `at` (epochs): its annealing starts over. */
+  private startSegment(at: number): void {
+    this.fineTuneFrom = at;
+    this.lrScaleNow = Number.NaN;
   }
 
   /** The candidate's trial is over: keep it if the policy accepts it now, else fine-tune the kept state. */
@@ -512,6 +570,7 @@ export class VIBSchedule {
       await this.options.hooks?.restored?.();
       await this.options.hooks?.fineTuneStarted?.();
     }
+    this.startSegment(epoch);
     const record: FitRecord = {
       phase: 'fine-tune',
       progress: epoch,

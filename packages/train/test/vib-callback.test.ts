@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfd from '@tensorflow/tfjs-data';
+import * as tfl from '@tensorflow/tfjs-layers';
 import { compact } from '@tfjs-compress/prune';
 import { TEST_BACKENDS, assertClose, useBackend } from '@tfjs-compress/testing';
 import { InvalidArgumentError, gatedLayers, measureCompression } from '@tfjs-compress/vib';
@@ -152,6 +153,35 @@ describe('vibCallback policies', () => {
       model.dispose();
     }
     tf.dispose([validation.x, validation.y, validation.oneHot]);
+  });
+
+  it("anneals the optimizer's learning rate over the fine-tune (cosine to fineTuneFinalLrScale) and gives the compiled rate back", async () => {
+    const train = summedTask(128, 3);
+    const run = async (finalScale?: number) => {
+      const model = gatedLstm(3);
+      const optimizer = tf.train.sgd(0.1);
+      model.compile({ optimizer, loss: 'categoricalCrossentropy' });
+      const rates: number[] = [];
+      const recorder = new (class extends tfl.Callback {
+        override async onBatchBegin() {
+          rates.push((optimizer as unknown as { learningRate: number }).learningRate);
+        }
+      })();
+      const callback = vibCallback({ warmupEpochs: 1, fineTuneEpochs: 2, fineTuneFinalLrScale: finalScale });
+      await model.fit(train.x, train.oneHot, { epochs: 6, batchSize: 32, shuffle: false, verbose: 0, callbacks: [callback, recorder] });
+      const after = (optimizer as unknown as { learningRate: number }).learningRate;
+      model.dispose();
+      optimizer.dispose();
+      return { rates, after };
+    };
+    // 4 steps per epoch: the fine-tune is epochs 4 and 5, steps 16 to 23.
+    const { rates, after } = await run(0.2);
+    const expected = rates.map((_, step) => (step < 16 ? 0.1 : 0.1 * (0.2 + (0.8 * (1 + Math.cos((Math.PI * (step - 16)) / 8))) / 2)));
+    assertClose(rates, expected, 1e-9);
+    assert.equal(after, 0.1);
+    const off = await run(1);
+    assert.ok(off.rates.every((r) => r === 0.1));
+    tf.dispose([train.x, train.y, train.oneHot]);
   });
 
   it('leaks no tensors: a second identical fit ends with the same count', async () => {

@@ -37,6 +37,16 @@ async function weightsOf(model: tfl.LayersModel): Promise<Float32Array[]> {
   return Promise.all(model.weights.map(async (w) => (await w.read().data()) as Float32Array));
 }
 
+/** The weights of gatedLstm(7, 8) after `epochs` of fit with `optimizer` (fixed batch order). */
+async function trainedWeights(data: { x: tf.Tensor; oneHot: tf.Tensor }, optimizer: tf.Optimizer, epochs: number): Promise<Float32Array[]> {
+  const model = gatedLstm(7, 8);
+  model.compile({ optimizer, loss: 'categoricalCrossentropy' });
+  await model.fit(data.x, data.oneHot, { epochs, batchSize: 32, shuffle: false, verbose: 0 });
+  const weights = await weightsOf(model);
+  model.dispose();
+  return weights;
+}
+
 /** Largest |a - b| / max(1, |b|): float32 steps on logD (about -9) are 1e-6 apart in absolute terms. */
 function maxDifference(a: Float32Array[], b: Float32Array[]): number {
   let max = 0;
@@ -54,19 +64,27 @@ for (const backend of TEST_BACKENDS) {
 
     it('takes the steps of two tf.train.adam on the gate and non-gate weights (1e-6 relative), KL and noise included', async () => {
       const data = summedTask(96, 5);
-      const run = async (optimizer: tf.Optimizer) => {
-        const model = gatedLstm(7, 8);
-        model.compile({ optimizer, loss: 'categoricalCrossentropy' });
-        await model.fit(data.x, data.oneHot, { epochs: 2, batchSize: 32, shuffle: false, verbose: 0 });
-        const weights = await weightsOf(model);
-        model.dispose();
-        return weights;
-      };
-      const ours = await run(vibOptimizer({ lr: 2e-3, ibLr: 1e-2 }));
-      const reference = await run(new TwoAdams(2e-3, 1e-2));
+      const ours = await trainedWeights(data, vibOptimizer({ lr: 2e-3, ibLr: 1e-2 }), 2);
+      const reference = await trainedWeights(data, new TwoAdams(2e-3, 1e-2), 2);
       const untrained = await weightsOf(gatedLstm(7, 8));
       assert.ok(maxDifference(ours, untrained) > 1e-3, 'the weights moved');
       assert.ok(maxDifference(ours, reference) <= 1e-6, `max difference ${maxDifference(ours, reference)}`);
+      tf.dispose([data.x, data.y, data.oneHot]);
+    });
+
+    it('with a learning-rate scale takes the steps of both rates times the scale; reset keeps the scale', async () => {
+      const data = summedTask(96, 5);
+      const run = (optimizer: tf.Optimizer) => trainedWeights(data, optimizer, 1);
+      const scaled = vibOptimizer({ lr: 2e-3, ibLr: 1e-2 });
+      scaled.setLearningRateScale(0.25);
+      scaled.reset();
+      assert.equal(scaled.learningRateScale, 0.25);
+      const ours = await run(scaled);
+      const reference = await run(new TwoAdams(5e-4, 2.5e-3));
+      const unscaled = await run(vibOptimizer({ lr: 2e-3, ibLr: 1e-2 }));
+      assert.ok(maxDifference(ours, unscaled) > 1e-4, 'the scale changed the steps');
+      assert.ok(maxDifference(ours, reference) <= 1e-6, `max difference ${maxDifference(ours, reference)}`);
+      assert.throws(() => scaled.setLearningRateScale(0), (e) => InvalidArgumentError.isInstance(e) && e.option === 'scale');
       tf.dispose([data.x, data.y, data.oneHot]);
     });
 
@@ -117,6 +135,14 @@ describe('VIBOptimizer options', () => {
     assert.throws(() => vibOptimizer({ ibLr: 0 }), (e) => InvalidArgumentError.isInstance(e) && e.option === 'ibLr' && e.value === 0);
     assert.throws(() => vibOptimizer({ beta2: 1 }), (e) => InvalidArgumentError.isInstance(e) && e.option === 'beta2');
     assert.throws(() => vibOptimizer({ weightDecay: -1 }), (e) => InvalidArgumentError.isInstance(e) && e.option === 'weightDecay');
+  });
+
+  it('is not instanceof-equal to other optimizers (tfjs duck-types Optimizer)', () => {
+    const adam = tf.train.adam(1e-3);
+    assert.ok(adam instanceof tf.Optimizer);
+    assert.equal(adam instanceof VIBOptimizer, false);
+    assert.ok(vibOptimizer() instanceof VIBOptimizer);
+    adam.dispose();
   });
 
   it('tells gate variables from the rest, uniquified names too', () => {

@@ -13,7 +13,7 @@ export const DEFAULT_CONTROLLER_DAMPING = 2;
 export const DEFAULT_TARGET_TOLERANCE = 0.2;
 /** Accuracy budget: compression factor of one rung of the ladder (compress this much, then judge). */
 export const DEFAULT_BUDGET_RUNG = 1.5;
-/** Accuracy budget: control steps of frozen-mask recovery before a rung is judged (fitVIB: one epoch). */
+/** Accuracy budget: control steps of frozen-mask recovery before a rung is judged (the train package's accuracy-budget policy: one epoch). */
 export const DEFAULT_RECOVERY_STEPS = 4;
 /**
  * Accuracy budget: rejections that end pruning. Letting the ladder go on
@@ -66,14 +66,14 @@ export interface CompressionControllerArgs {
   tolerance?: number;
   /** Accuracy budget: compression factor per rung of the ladder, > 1. Default: 1.5. */
   rung?: number;
-  /** Accuracy budget: frozen-mask recovery steps before a rung is judged, a positive integer. Default: 4 (fitVIB: `controlsPerEpoch`). */
+  /** Accuracy budget: frozen-mask recovery steps before a rung is judged, a positive integer. Default: 4 (the train package's policy: `controlsPerEpoch`). */
   recoverySteps?: number;
   /** Accuracy budget: the rejection that ends pruning, a positive integer or Infinity. Default: 2. */
   maxRejections?: number;
   /**
    * Accuracy budget: keep the reference where it was given instead of
-   * raising it to higher judged accuracies. Default: false (fitVIB: true for
-   * a model that arrives trained).
+   * raising it to higher judged accuracies. Default: false (the train package's
+   * policy: true for a model that arrives trained).
    */
   fixedReference?: boolean;
 }
@@ -152,8 +152,8 @@ function decodeNumbers(value: unknown, option: string): number[] {
  * last accepted state and the ladder goes on with a rung of sqrt(rung) (not
  * below 1.1). The `maxRejections`-th rejection (default: the second) ends
  * pruning. Rejected states beyond the last accepted one
- * stay `candidates` (fitVIB's `rejudgeRejected` judges them again after the
- * full fine-tune).
+ * stay `candidates` (the train package's candidate trial judges the most
+ * compressed again after part of the fine-tune).
  * Judging the accuracy during the KL stage
  * instead stopped early: the noisy, KL-pressed model sits 3 to 5 points below
  * what fine-tuning with frozen masks recovers on MNIST.
@@ -240,9 +240,8 @@ export class CompressionController {
   /**
    * Accuracy budget: the compressions of the rejected states beyond the last
    * accepted one, most compressed first. They were judged after only one or
-   * two epochs of recovery, and a large step may need more: with
-   * `rejudgeRejected`, fitVIB keeps them and judges them again, in this
-   * order, after the full fine-tune.
+   * two epochs of recovery, and a large step may need more: the
+   * train package's candidate trial fine-tunes the first and judges it again.
    */
   get candidates(): number[] {
     return this.rejected.filter((c) => c > this.accepted.compression).sort((a, b) => b - a);

@@ -79,7 +79,7 @@ import { VIBLayer, type VIBLayerArgs } from './vib-layer.js';
 export function vibLayer(args?: VIBLayerArgs): VIBLayer {
   return new VIBLayer(args);
 }
-export { DEFAULT_RAMP_FRACTION, DEFAULT_WARMUP_FRACTION, klSchedule, type KlScheduleArgs } from './kl-schedule.js';
+export { klSchedule, type KlScheduleArgs } from './kl-schedule.js';
 export {
   measureCompression,
   recurrentParams,
@@ -105,26 +105,7 @@ export {
   type ControllerTarget,
   type ControllerVerdict,
 } from './compression-controller.js';
-export {
-  DEFAULT_BUDGET_EPOCHS,
-  DEFAULT_CONTROLS_PER_EPOCH,
-  DEFAULT_REJUDGE_REJECTED,
-  DEFAULT_TRAINED_FRACTION,
-  DEFAULT_MAX_CANDIDATES,
-  DEFAULT_FINE_TUNE_EPOCHS,
-  DEFAULT_FIT_BATCH_SIZE,
-  DEFAULT_FIT_EPOCHS,
-  DEFAULT_FIT_IB_LR,
-  DEFAULT_FIT_KL_FAC,
-  DEFAULT_MAX_ACCURACY_DROP,
-  fitVIB,
-  type FitData,
-  type FitMode,
-  type FitPhase,
-  type FitRecord,
-  type FitVIBOptions,
-  type FitVIBResult,
-} from './vib-fit.js';
+export type { FitPhase, FitRecord } from './fit-record.js';
 export { paretoFront, sweep, type SweepPoint, type SweepResult, type SweepRun } from './sweep.js';
 export { chanceAccuracy, evaluateAccuracy, setInferenceMode, type LabelledData, type Predictor } from './evaluate-accuracy.js';
 export { seededRandom } from './seeded-random.js';

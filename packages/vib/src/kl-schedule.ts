@@ -1,14 +1,5 @@
 import { assertNonNegative } from './validation.js';
 
-/**
- * Default share of the VIB epochs trained with klFac = 0 before the KL term
- * starts. From scratch, the gates otherwise collapse in the first epoch: the
- * task gradient is still weak and the KL term (about 9 per unit at init) wins.
- */
-export const DEFAULT_WARMUP_FRACTION = 0.25;
-/** Default share of the VIB epochs over which klFac rises linearly from 0 to its target. */
-export const DEFAULT_RAMP_FRACTION = 0.25;
-
 export interface KlScheduleArgs {
   /** klFac reached after the ramp, >= 0. */
   klFac: number;

@@ -35,8 +35,14 @@ export class LeanAdam extends tf.Optimizer {
     return 'LeanAdam';
   }
 
+  /** tfjs's Optimizer answers `instanceof` for any optimizer (duck typing): this class answers by prototype. */
+  static override [Symbol.hasInstance](instance: unknown): boolean {
+    return typeof instance === 'object' && instance !== null && Object.prototype.isPrototypeOf.call(LeanAdam.prototype, instance);
+  }
+
   private readonly moments = new Map<string, Moments>();
   private iteration = 0;
+  private scale = 1;
 
   constructor(
     readonly learningRate: number,
@@ -54,6 +60,20 @@ export class LeanAdam extends tf.Optimizer {
     assertBoolean(fused, 'fused');
   }
 
+  /** The factor on `learningRate` now (1 unless a schedule anneals it). */
+  get learningRateScale(): number {
+    return this.scale;
+  }
+
+  /**
+   * Multiplies `learningRate` by `scale` (> 0) from the next step on, e.g. a
+   * schedule's annealing. Not part of `getConfig`: the schedule sets it again.
+   */
+  setLearningRateScale(scale: number): void {
+    assertPositive(scale, 'scale');
+    this.scale = scale;
+  }
+
   override applyGradients(gradients: tf.NamedTensorMap | NamedTensor[]): void {
     const list = Array.isArray(gradients)
       ? gradients
@@ -61,7 +81,7 @@ export class LeanAdam extends tf.Optimizer {
     this.iteration++;
     const t = this.iteration;
     const correction = Math.sqrt(1 - this.beta2 ** t);
-    const stepSize = (this.learningRate * correction) / (1 - this.beta1 ** t);
+    const stepSize = (this.learningRate * this.scale * correction) / (1 - this.beta1 ** t);
     const epsilonHat = this.epsilon * correction;
     for (const { name, tensor: gradient } of list) {
       if (gradient == null) continue;

@@ -286,7 +286,7 @@ describe('CompressionController', () => {
       const candidates = controller.candidates;
       assert.deepEqual(candidates, [...candidates].sort((a, b) => b - a), 'most compressed first');
       assert.ok(candidates.every((c) => c > controller.acceptedCompression));
-      // fitVIB's rule: the first candidate within budget after the full fine-tune, else the accepted state.
+      // The rule of a second judgement: the first candidate within budget after the full fine-tune, else the accepted state.
       const final = candidates.find((c) => recovered(c) >= 0.95) ?? controller.acceptedCompression;
       assert.ok(recovered(final) >= 0.95, `seed ${seed}: ${final.toFixed(1)}x is outside the budget`);
       if (controller.acceptedCompression < 10 && final >= 10) lifted++;

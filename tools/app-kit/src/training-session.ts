@@ -248,7 +248,16 @@ export async function runTraining(options: TrainingSessionOptions): Promise<Trai
     await dp.importOptimizerState(moments);
     tf.dispose(moments);
     const current = schedule as VIBSchedule | null;
-    if (current != null) await sendSettings(current.klFac, current.frozen);
+    if (current != null) {
+      await sendSettings(current.klFac, current.frozen);
+      await (dp as DataParallelTrainer | null)?.setLearningRateScale(current.learningRateScale);
+    }
+  };
+  /** The fine-tune's annealing: the main thread's optimizers and the workers'. */
+  const scaleLearningRate = async (scale: number) => {
+    optimizers?.gate.setLearningRateScale(scale);
+    optimizers?.rest.setLearningRateScale(scale);
+    await (dp as DataParallelTrainer | null)?.setLearningRateScale(scale);
   };
   /** The schedule's klFac and frozen state to the workers (when there are workers). */
   const sendSettings = async (klFac: number, frozen: boolean) => {
@@ -320,6 +329,7 @@ export async function runTraining(options: TrainingSessionOptions): Promise<Trai
         // Weights written back on the main thread: the workers start again from them.
         restored: () => startWorkers(),
         beforeMeasure: () => syncFromWorkers(),
+        learningRateScale: scaleLearningRate,
         // The fine-tune starts from fresh moments (the state may just have been rolled back).
         fineTuneStarted: async () => {
           if (!finished) await startPhase(false);

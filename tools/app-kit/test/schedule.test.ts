@@ -8,6 +8,8 @@ import { arraySource, pulseTask, runUntilKilled, smallVibModel, type PulseTask }
 
 const temp = () => tempDir('app-kit-schedule-');
 const quiet = () => undefined;
+/** Three of the 96 validation clips: how far the short fine-tune after the budget's judgement moves the final accuracy. */
+const TOLERANCE = 3 / 96;
 const weightsOf = (model: tfl.LayersModel) => model.getWeights().map((w) => Float32Array.from(w.dataSync()));
 
 /** runTraining's one engine with the train package's policies: the apps' default accuracy budget against the fixed ramp. */
@@ -48,8 +50,9 @@ describe('runTraining under the VIB schedule', () => {
     const baseline = referenceAccuracies(held.history).baselineValidationAccuracy!;
     assert.ok(baseline > 0.9, `the uncompressed model learned the task (${baseline})`);
     assert.ok(fixedAccuracy < 0.45, `the fixed ramp pruned the model to near chance (${fixedAccuracy}, 4 classes)`);
-    // Judged before the fine-tune: within the budget give or take one validation clip (1/96).
-    assert.ok(heldAccuracy >= baseline - 0.02 - 1 / 96, `the budget held it: ${heldAccuracy} vs the uncompressed ${baseline}`);
+    // Judged before the fine-tune; the fine-tune after it (1 + 1 epochs, annealed) moves this
+    // 96-clip accuracy by a clip or two either way: within the budget give or take 3 clips.
+    assert.ok(heldAccuracy >= baseline - 0.02 - TOLERANCE, `the budget held it: ${heldAccuracy} vs the uncompressed ${baseline}`);
     assert.ok(measureCompression(held.model).ratio > 1.5, `compression ${measureCompression(held.model).ratio}`);
     // The run leaves the model in the state compact reproduces.
     for (const layer of gatedLayers(held.model)) for (const gate of layer.vibGates) assert.equal(gate.settings.inferenceMode, 'hard');
@@ -82,7 +85,7 @@ describe('runTraining under the VIB schedule', () => {
     assert.ok(vibEpochs.some((r) => r.modelInputs! < 16), `inputs left the live model before the fine-tune: ${vibEpochs.map((r) => r.modelInputs)}`);
     const baseline = referenceAccuracies(whole.history).baselineValidationAccuracy!;
     const accuracy = (await evaluate(whole.model, arraySource(validationTask, 96, false))).accuracy;
-    assert.ok(accuracy >= baseline - 0.02 - 1 / 96, `${accuracy} vs the uncompressed ${baseline}`);
+    assert.ok(accuracy >= baseline - 0.02 - TOLERANCE, `${accuracy} vs the uncompressed ${baseline}`);
     // Killed after a shrink, with a kept state carried to the shrunk model in the checkpoint.
     const out = temp();
     await runUntilKilled(shrinking(out), 15);
@@ -108,7 +111,7 @@ describe('runTraining under the VIB schedule', () => {
     assert.ok(starts >= 2, `workers started ${starts} times`);
     const baseline = referenceAccuracies(run.history).baselineValidationAccuracy!;
     const accuracy = (await evaluate(run.model, arraySource(validationTask, 96, false))).accuracy;
-    assert.ok(accuracy >= baseline - 0.02 - 1 / 96, `${accuracy} vs the uncompressed ${baseline}`);
+    assert.ok(accuracy >= baseline - 0.02 - TOLERANCE, `${accuracy} vs the uncompressed ${baseline}`);
     run.model.dispose();
   });
 });

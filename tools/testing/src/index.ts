@@ -6,3 +6,4 @@ export { saveAndLoad } from './round-trip.js';
 export { namesOption } from './errors.js';
 export { median, printTable, writeBenchJson } from './bench-output.js';
 export { tempDir } from './temp-dir.js';
+export { readmeDefault } from './readme-table.js';
