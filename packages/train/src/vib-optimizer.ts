@@ -86,6 +86,7 @@ export class VIBOptimizer extends tf.Optimizer {
   readonly fused: boolean;
   private gate: LeanAdam;
   private rest: LeanAdam;
+  private lrScale = 1;
 
   constructor(args: VIBOptimizerArgs = {}) {
     super();
@@ -109,19 +110,20 @@ export class VIBOptimizer extends tf.Optimizer {
 
   private makeAdam(rate: number): LeanAdam {
     const adam = new LeanAdam(rate, this.beta1, this.beta2, this.epsilon, this.fused);
-    if (this.gate != null) adam.setLearningRateScale(this.gate.learningRateScale);
+    adam.setLearningRateScale(this.lrScale);
     return adam;
   }
 
   /** The factor on both learning rates now (see `setLearningRateScale`). */
   get learningRateScale(): number {
-    return this.gate.learningRateScale;
+    return this.lrScale;
   }
 
   /** Multiplies `lr` and `ibLr` by `scale` (> 0) from the next step on; `reset` keeps it. The schedule's fine-tune anneals it. */
   setLearningRateScale(scale: number): void {
     this.gate.setLearningRateScale(scale);
     this.rest.setLearningRateScale(scale);
+    this.lrScale = scale;
   }
 
   /** The Adam of the gate parameters and the Adam of the rest (e.g. to slice their moments when the model shrinks). */
