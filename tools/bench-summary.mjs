@@ -44,6 +44,20 @@ for (const c of rnn?.cases ?? []) {
 }
 if (!rnn) add('VIBLSTM step / tf.layers.lstm step', 'packages/vib-rnn', 'not run', null, '<= 1.0', null);
 
+const inPlace = read('shrink-in-place');
+if (inPlace) {
+  const s = inPlace.shape;
+  const steps = inPlace.steps;
+  add(
+    'shrunk-in-place step / rebuilt small step',
+    `[${s.batch},${s.steps},${s.features}]->${s.units} kept ${s.keptInputs}/${s.keptUnits} ${inPlace.backend}`,
+    `${ms(steps['shrunk in place'].medianMs)} vs ${ms(steps['rebuilt small'].medianMs)}; full size ${ms(steps['full size'].medianMs)} (${x(inPlace.fullOverInPlace)} slower than in place)`,
+    inPlace.inPlaceOverRebuilt,
+    '<= 1.5',
+    inPlace.inPlaceOverRebuilt <= 1.5,
+  );
+} else add('shrunk-in-place step / rebuilt small step', 'packages/vib-rnn', 'not run', null, '<= 1.5', null);
+
 const shrink = read('shrink');
 for (const c of shrink?.configs ?? []) {
   add(

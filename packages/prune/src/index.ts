@@ -32,7 +32,6 @@ export {
   planShrink,
   shrinkVIB,
   sliceOptimizerState,
-  sliceWeight,
   type ShrinkOptions,
   type ShrinkPlan,
   type ShrinkResult,
@@ -40,6 +39,8 @@ export {
   type SliceableOptimizer,
   type WeightSlice,
 } from './shrink.js';
+/** Defined in the gate package, where in-place shrinking slices with it too. */
+export { sliceWeight } from '@tfjs-compress/vib';
 export { linearChain } from './chain.js';
 export { MODEL_FILE, WEIGHTS_FILE, fileSystemHandler } from './file-handler.js';
 export { COMPRESSION_FILE, loadCompact, saveCompact, type CompressionRecord } from './save.js';

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { InvalidArgumentError, assertFiniteNumber, hasVIBGates, type HasVIBGates } from '@tfjs-compress/vib';
+import { InvalidArgumentError, assertFiniteNumber, hasVIBGates, sliceWeight, type HasVIBGates } from '@tfjs-compress/vib';
 import { DenseProjection, VIBRecurrentLayer } from '@tfjs-compress/vib-rnn';
 import { activationName, applyActivation } from './activation.js';
 import { inputShapeOf, linearChain } from './chain.js';
@@ -78,7 +78,9 @@ export function roleOf(layer: tfl.layers.Layer): Role {
     const config = layer.getConfig();
     // A tensorised projection (TT/TR) cannot drop input rows or output columns by slicing: left as it is.
     const dense = layer.cell.projection instanceof DenseProjection;
-    if (!dense || config.returnState === true) return { kind: 'other' };
+    // A layer shrunk in place (`shrinkInPlace`) keeps shrinking itself; rebuilding it here would mix index spaces.
+    const inPlace = layer.liveIndices.inputs != null || layer.liveIndices.units != null;
+    if (!dense || inPlace || config.returnState === true) return { kind: 'other' };
     return { kind: 'rnn', layer };
   }
   if (className === 'Dense') return { kind: 'dense' };
@@ -213,21 +215,6 @@ export function weightIndices(
     if (inList != null || outList != null) throw new Error(`shrinkVIB: layer '${layer.name}' cannot be sliced`);
     return Array<null>(rank).fill(null);
   };
-}
-
-/**
- * `values` sliced like a weight in a shrink: `values[indices[0], indices[1], ...]`
- * (null: the whole axis). A new tensor (the caller disposes it). Used for a
- * `WeightSlice` on anything shaped like its old weight: moments, weight copies.
- */
-export function sliceWeight(values: tf.Tensor, indices: Array<number[] | null>): tf.Tensor {
-  return tf.tidy(() => {
-    let out = values;
-    indices.forEach((list, axis) => {
-      if (list != null) out = tf.gather(out, tf.tensor1d(list, 'int32'), axis);
-    });
-    return out === values ? tf.clone(values) : out;
-  });
 }
 
 /** A weight's name inside its layer (`kernel`, `i_gate_vib_mu`, ...). */

@@ -1,5 +1,18 @@
 export { DEFAULT_IB_LR, VIBOptimizer, isGateVariableName, vibOptimizer, type VIBOptimizerArgs } from './vib-optimizer.js';
-export { VIBCallback, klPolicyFrom, vibCallback, type VIBCallbackOptions } from './vib-callback.js';
+export { VIBCallback, klPolicyFrom, vibCallback, type VIBCallbackOptions, type VIBCallbackState } from './vib-callback.js';
+export {
+  DEFAULT_SHRINK_PATIENCE,
+  InPlaceShrinker,
+  dueRemovals,
+  expandLayersInPlace,
+  planInPlace,
+  shrinkLayersInPlace,
+  sliceSnapshot,
+  type InPlaceShrinkSettings,
+  type ShrinkOutcome,
+} from './in-place-shrinker.js';
+export { sliceOptimizerMoments, type VariableSlice } from './optimizer-slicing.js';
+export { eligibleRemovals, intersectPlans, nextStreaks, plansOfCopies, type RemovalPlans, type ShrinkStreaks } from './removal-plans.js';
 export {
   DEFAULT_CONTROLS_PER_EPOCH,
   DEFAULT_FINE_TUNE_FINAL_LR_SCALE,

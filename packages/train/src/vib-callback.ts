@@ -14,7 +14,9 @@ import { AccuracyBudgetPolicy } from './accuracy-budget-policy.js';
 import { FixedRampPolicy } from './fixed-ramp-policy.js';
 import type { KlPolicy } from './kl-policy.js';
 import { TargetCompressionPolicy } from './target-compression-policy.js';
+import { InPlaceShrinker, sliceSnapshot, type InPlaceShrinkSettings } from './in-place-shrinker.js';
 import { LearningRateScaler } from './learning-rate-scale.js';
+import type { ShrinkStreaks } from './removal-plans.js';
 import { VIBOptimizer } from './vib-optimizer.js';
 import { DEFAULT_MAX_CANDIDATES, VIBSchedule, type SavedSchedule, type VIBCandidate } from './vib-schedule.js';
 
@@ -50,9 +52,10 @@ export interface VIBCallbackOptions {
   /** Accuracy budget: the share of the way from chance to 100% at which a model counts as trained, in (0, 1]; 1 turns it off. Default: 0.5. */
   trainedFraction?: number;
   /**
-   * Accuracy budget: rejected rungs kept as weight copies; the most compressed
-   * is tried in the first half of the fine-tune and kept if it then meets the
-   * budget (else the accepted state gets the second half). 0 turns it off. Default: 1.
+   * Accuracy budget: rejected rungs kept as weight copies, those nearest above
+   * the accepted compression; the nearest is tried in the first half of the
+   * fine-tune and kept if it then meets the budget (else the accepted state
+   * gets the second half). 0 turns it off. Default: 2.
    */
   maxCandidates?: number;
   /** Tuning of the klFac controller (target and budget policies). */
@@ -60,7 +63,16 @@ export interface VIBCallbackOptions {
   /** Called with every record as it is made. */
   onRecord?: (record: FitRecord) => void;
   /** A state from `getState()` of an interrupted fit: go on from there (fit with `initialEpoch`). */
-  resumeFrom?: SavedSchedule;
+  resumeFrom?: VIBCallbackState;
+  /**
+   * Shrink-as-you-train: from the VIB stage on, at every epoch end, the
+   * recurrent layers remove from their own weights the inputs and units their
+   * masks have pruned for `patience` epoch ends in a row (one in the
+   * fine-tune), in place (`shrinkInPlace`): later steps cost less, the model
+   * computes what it computed with them silenced, and the optimizer's moments
+   * shrink with the weights. `true` for the defaults. Default: false.
+   */
+  shrink?: boolean | InPlaceShrinkSettings;
 }
 
 /** The policy the options ask for (see `VIBCallbackOptions.policy`); hosts other than the callback use it too. */
@@ -113,8 +125,16 @@ async function numberOf(value: unknown): Promise<number | null> {
  * and fit the reloaded model with a new callback given `resumeFrom` and
  * `initialEpoch` set to the epochs done.
  */
+/** `getState()`: the schedule's state plus the shrink streaks (with `shrink`). */
+export interface VIBCallbackState extends SavedSchedule {
+  shrinkStreaks?: ShrinkStreaks;
+}
+
 export class VIBCallback extends tfl.Callback {
   readonly schedule: VIBSchedule;
+  /** With `shrink`: the in-place shrinking, and what it removed so far (all layers). */
+  readonly shrinker: InPlaceShrinker | null;
+  private removed = { inputs: 0, units: 0 };
   private readonly validation: LabelledData | null;
   private readonly lrScaler = new LearningRateScaler();
 
@@ -145,6 +165,8 @@ export class VIBCallback extends tfl.Callback {
       },
     });
     if (options.resumeFrom) this.schedule.resume(options.resumeFrom);
+    this.shrinker = options.shrink == null || options.shrink === false ? null : new InPlaceShrinker(options.shrink === true ? {} : options.shrink);
+    if (this.shrinker && options.resumeFrom?.shrinkStreaks) this.shrinker.streaks = options.resumeFrom.shrinkStreaks;
   }
 
   get policy(): KlPolicy {
@@ -163,7 +185,7 @@ export class VIBCallback extends tfl.Callback {
     return this.schedule.selected;
   }
 
-  /** Accuracy budget with `maxCandidates`: the rejected states kept, most compressed first. The caller disposes them (`disposeCandidates`). */
+  /** Accuracy budget with `maxCandidates`: the rejected states kept, least compressed first. The caller disposes them (`disposeCandidates`). */
   get candidates(): readonly VIBCandidate[] {
     return this.schedule.candidates;
   }
@@ -173,8 +195,8 @@ export class VIBCallback extends tfl.Callback {
   }
 
   /** The schedule's state at the last epoch end (JSON plus weight copies the caller disposes), for `resumeFrom`. */
-  getState(): SavedSchedule {
-    return this.schedule.save();
+  getState(): VIBCallbackState {
+    return { ...this.schedule.save(), ...(this.shrinker ? { shrinkStreaks: this.shrinker.streaks } : {}) };
   }
 
   override async onTrainBegin(): Promise<void> {
@@ -198,7 +220,12 @@ export class VIBCallback extends tfl.Callback {
 
   override async onEpochEnd(epoch: number, logs?: tfl.Logs): Promise<void> {
     await this.schedule.epochEnd(epoch);
+    if (this.shrinker && this.schedule.stage !== 'warmup') await this.shrinkCheck();
     if (logs == null) return;
+    if (this.shrinker) {
+      logs.removedInputs = this.removed.inputs;
+      logs.removedUnits = this.removed.units;
+    }
     const measure = measureCompression(this.model);
     logs.klFac = this.schedule.klFac;
     logs.learningRateScale = this.schedule.learningRateScale;
@@ -206,6 +233,19 @@ export class VIBCallback extends tfl.Callback {
     logs.keptInputs = measure.layers.reduce((n, l) => n + l.keptInputs, 0);
     logs.keptUnits = measure.layers.reduce((n, l) => n + l.keptUnits, 0);
     if (this.validation) logs.hardValAccuracy = evaluateAccuracy(this.model, this.validation, 'hard');
+  }
+
+  private async shrinkCheck(): Promise<void> {
+    const schedule = this.schedule;
+    const outcome = await this.shrinker!.check(this.model, {
+      optimizer: this.model.optimizer,
+      held: schedule.heldWeights,
+      frozen: schedule.stage === 'fine-tune',
+    });
+    if (outcome.slices.length === 0) return;
+    if (schedule.holdsWeights) schedule.rebind(this.model, sliceSnapshot(outcome.slices));
+    this.removed.inputs += outcome.inputs;
+    this.removed.units += outcome.units;
   }
 
   override async onTrainEnd(): Promise<void> {

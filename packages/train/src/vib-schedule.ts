@@ -35,7 +35,7 @@ export const DEFAULT_FINE_TUNE_FINAL_LR_SCALE = 0.1;
 /** Control points (klFac updates, validation checks) per epoch. */
 export const DEFAULT_CONTROLS_PER_EPOCH = 4;
 /** Rejected states kept for the candidate trial (see `VIBScheduleOptions.maxCandidates`). */
-export const DEFAULT_MAX_CANDIDATES = 1;
+export const DEFAULT_MAX_CANDIDATES = 2;
 /**
  * Accuracy budget: a model whose validation accuracy before training covers
  * at least this fraction of the way from chance (the majority class's share)
@@ -63,12 +63,11 @@ export interface VIBScheduleOptions {
   /** In (0, 1]; 1 turns the trained-arrival rule off. Default: 0.5. */
   trainedFraction?: number;
   /**
-   * Rejected states kept as weight copies (most compressed first). With a
-   * policy that `acceptsCandidate`, the most compressed one more compressed
-   * than the kept state is fine-tuned for the first half of the fine-tune and
-   * judged: a short recovery can be too short for a large step. Kept if the
-   * policy accepts it, else the kept state is restored for the second half.
-   * Default: 1.
+   * Rejected states kept as weight copies: those nearest above the kept
+   * state's compression. With a policy that `acceptsCandidate`, the nearest
+   * is fine-tuned for the first half of the fine-tune and judged: a short
+   * recovery can be too short for a large step. Kept if the policy accepts
+   * it, else the kept state is restored for the second half. Default: 2.
    */
   maxCandidates?: number;
   onRecord?: (record: FitRecord) => void;
@@ -248,7 +247,7 @@ export class VIBSchedule {
     if (this.stageValue === 'fine-tune') setInferenceMode(model, 'hard');
   }
 
-  /** The rejected states kept, most compressed first. The caller disposes them (`disposeCandidates`). */
+  /** The rejected states kept, least compressed first. The caller disposes them (`disposeCandidates`). */
   get candidates(): readonly VIBCandidate[] {
     return this.candidateList;
   }
@@ -495,9 +494,6 @@ export class VIBSchedule {
   private async act(action: PolicyAction, record: FitRecord | null): Promise<void> {
     if (action.candidate && this.maxCandidates > 0) {
       this.candidateList.push({ compression: record?.compression ?? measureCompression(this.model).ratio, weights: takeSnapshot(this.model) });
-      // Only the most compressed few are ever tried: keep no more copies than that.
-      this.candidateList.sort((a, b) => b.compression - a.compression);
-      for (const dropped of this.candidateList.splice(this.maxCandidates)) disposeSnapshot(dropped.weights);
     }
     if (action.keep) {
       disposeSnapshot(this.kept?.weights ?? null);
@@ -515,6 +511,22 @@ export class VIBSchedule {
       restoreSnapshot(this.kept.weights);
       await this.options.hooks?.restored?.();
     }
+    this.pruneCandidates();
+  }
+
+  /**
+   * Keeps the `maxCandidates` rejected states nearest above the kept state:
+   * the least compressed rejected rung is the one a full fine-tune most often
+   * brings back within the budget (a far rung was rejected by a wide margin).
+   */
+  private pruneCandidates(): void {
+    const floor = this.kept?.compression ?? 1;
+    const keep: VIBCandidate[] = [];
+    for (const candidate of [...this.candidateList].sort((a, b) => a.compression - b.compression)) {
+      if (candidate.compression > floor && keep.length < this.maxCandidates) keep.push(candidate);
+      else disposeSnapshot(candidate.weights);
+    }
+    this.candidateList = keep;
   }
 
   /**

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { TEST_BACKENDS, assertClose, useBackend } from '@tfjs-compress/testing';
 import { InvalidArgumentError } from '@tfjs-compress/vib';
-import { VIBOptimizer, vibCallback, vibOptimizer, type SavedSchedule, type VIBCallbackOptions } from '../src/index.js';
+import { VIBOptimizer, vibCallback, vibOptimizer, type VIBCallbackOptions, type VIBCallbackState } from '../src/index.js';
 import { gatedLstm, summedTask } from './helpers.js';
 
 const EPOCHS = 10;
@@ -13,7 +13,7 @@ const FIT = { batchSize: 32, shuffle: false, verbose: 0 as const };
 /** What an interrupted fit leaves behind: the model (with its optimizer) as saved, and the callback's state. */
 interface Interrupted {
   artifacts: tf.io.ModelArtifacts;
-  schedule: SavedSchedule;
+  schedule: VIBCallbackState;
 }
 
 /** Stops the fit after `epochs` epochs, keeping what a checkpoint at that epoch end holds. */
@@ -39,22 +39,26 @@ for (const backend of TEST_BACKENDS) {
       // Stopped inside the VIB stage (a ladder mid-climb, a kept state to roll back to) and inside the fine-tune.
       ['accuracy budget, stopped in the VIB stage', 'budget', 5],
       ['target compression, stopped in the fine-tune', 'target', 9],
+      // Shrunk in place before the stop: the saved model, any weight copy and the streaks are all at the shrunk sizes.
+      ['target compression shrinking in place, stopped in the fine-tune', 'target-shrink', 10],
     ] as const) {
       it(`${name}: goes on to the weights an uninterrupted fit ends with`, async () => {
-        const train = summedTask(256, 1);
+        // Shrinking needs a run long enough to prune (12 epochs on 768 sequences reach the target).
+        const [samples, epochs] = options === 'target-shrink' ? [768, 12] : [256, EPOCHS];
+        const train = summedTask(samples, 1);
         const validation = summedTask(128, 2);
         const callbackOptions = (): VIBCallbackOptions =>
-          options === 'budget' ? { validationData: [validation.x, validation.y] } : { targetCompression: 8 };
+          options === 'budget' ? { validationData: [validation.x, validation.y] } : { targetCompression: 8, shrink: options === 'target-shrink' };
         const whole = gatedLstm(1);
         whole.compile({ optimizer: vibOptimizer({ lr: 1e-2 }), loss: 'categoricalCrossentropy' });
         const wholeCallback = vibCallback(callbackOptions());
-        await whole.fit(train.x, train.oneHot, { ...FIT, epochs: EPOCHS, callbacks: [wholeCallback] });
+        await whole.fit(train.x, train.oneHot, { ...FIT, epochs, callbacks: [wholeCallback] });
 
         const first = gatedLstm(1);
         first.compile({ optimizer: vibOptimizer({ lr: 1e-2 }), loss: 'categoricalCrossentropy' });
         const firstCallback = vibCallback(callbackOptions());
         const holder: { saved?: Interrupted } = {};
-        await first.fit(train.x, train.oneHot, { ...FIT, epochs: EPOCHS, callbacks: [firstCallback, interruptAfter(stopAt, firstCallback, holder)] });
+        await first.fit(train.x, train.oneHot, { ...FIT, epochs, callbacks: [firstCallback, interruptAfter(stopAt, firstCallback, holder)] });
         const saved = holder.saved!;
         assert.ok(saved, 'the fit was interrupted');
 
@@ -65,8 +69,13 @@ for (const backend of TEST_BACKENDS) {
         const resumed = await tfl.loadLayersModel(tf.io.fromMemory(saved.artifacts));
         assert.ok(resumed.optimizer instanceof VIBOptimizer, 'the optimizer came back with the model');
         const resumedCallback = vibCallback({ ...callbackOptions(), resumeFrom: saved.schedule });
-        await resumed.fit(train.x, train.oneHot, { ...FIT, epochs: EPOCHS, initialEpoch: stopAt, callbacks: [resumedCallback] });
+        await resumed.fit(train.x, train.oneHot, { ...FIT, epochs, initialEpoch: stopAt, callbacks: [resumedCallback] });
 
+        if (options === 'target-shrink') {
+          assert.ok(saved.schedule.shrinkStreaks, 'the streaks travel with the state');
+          const rnn = resumed.layers.find((l) => l.getClassName() === 'VIBLSTM') as unknown as { liveIndices: { inputs: number[] | null } };
+          assert.ok(rnn.liveIndices.inputs, 'the saved model came back shrunk');
+        }
         const expected = weightsOf(whole);
         weightsOf(resumed).forEach((w, i) => assertClose(w, expected[i], 1e-6, `weight ${resumed.weights[i].originalName}`));
         assert.deepEqual(resumedCallback.selected, wholeCallback.selected);

@@ -155,6 +155,45 @@ describe('vibCallback policies', () => {
     tf.dispose([validation.x, validation.y, validation.oneHot]);
   });
 
+  it('puts the nearest rejected rung above the kept state on trial, and drops copies the kept state has passed', async () => {
+    // Rejections at 5.5, 6 and 7.5 (pruning goes on: they grow in compression); a keep at 6.5 passes the first two.
+    const nearest = (keepAt65: boolean): KlPolicy & { tried: number[] } => ({
+      kind: 'accuracy-budget',
+      needsValidation: true,
+      recovering: false,
+      reached: true,
+      referenceAccuracy: null,
+      tried: [],
+      begin: () => ({ keep: true }),
+      klFac: () => 0.05,
+      control(signal) {
+        if (signal.progress === 5.5 || signal.progress === 6) return { candidate: true };
+        if (signal.progress === 6.5 && keepAt65) return { keep: true };
+        if (signal.progress === 7.5) return { candidate: true, restore: true, done: true };
+        return {};
+      },
+      finish: () => ({}),
+      acceptsCandidate(compression) {
+        this.tried.push(compression);
+        return true;
+      },
+    });
+    const validation = summedTask(128, 2);
+    for (const keepAt65 of [false, true]) {
+      const policy = nearest(keepAt65);
+      const { model, callback } = await fitWithCallback({ policy, validationData: [validation.x, validation.y], warmupEpochs: 2, fineTuneEpochs: 2 });
+      const at = (progress: number) => callback.records.find((r) => r.phase === 'vib' && r.progress === progress)!.compression;
+      assert.ok(1 < at(5.5) && at(5.5) < at(6) && at(6) < at(7.5), `rejections grow in compression (${at(5.5)}, ${at(6)}, ${at(7.5)})`);
+      // Without the keep, the two copies kept are 5.5 and 6 (the cap of 2 drops 7.5) and the nearest, 5.5, is tried; with it, 7.5 is the only copy above the kept state.
+      assert.deepEqual(policy.tried, [keepAt65 ? at(7.5) : at(5.5)]);
+      assert.equal(measureCompression(model).ratio, keepAt65 ? at(7.5) : at(5.5));
+      assert.equal(callback.candidates.length, 0);
+      model.optimizer.dispose();
+      model.dispose();
+    }
+    tf.dispose([validation.x, validation.y, validation.oneHot]);
+  });
+
   it("anneals the optimizer's learning rate over the fine-tune (cosine to fineTuneFinalLrScale) and gives the compiled rate back", async () => {
     const train = summedTask(128, 3);
     const run = async (finalScale?: number) => {

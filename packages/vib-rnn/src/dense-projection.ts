@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
+import { resizeVariable, sliceVariable, spreadWeight } from '@tfjs-compress/vib';
 import { registerProjection, type InputProjection, type ProjectionBuildContext } from './projection.js';
 
 /**
@@ -44,6 +45,24 @@ export class DenseProjection implements InputProjection {
 
   flopsPerRow(): number {
     return 2 * this.inputDim * this.outputDim;
+  }
+
+  sliceInPlace(rows: number[] | null, columns: number[] | null): Array<{ variable: tfl.LayerVariable; indices: Array<number[] | null> }> {
+    const kernel = this.requireKernel();
+    const indices = [rows, columns];
+    sliceVariable(kernel, indices);
+    this.inputDim = kernel.shape[0] as number;
+    this.outputDim = kernel.shape[1] as number;
+    return [{ variable: kernel, indices }];
+  }
+
+  spreadInPlace(rows: number[] | null, columns: number[] | null): void {
+    const kernel = this.requireKernel();
+    const spread = spreadWeight(kernel.read(), [rows, columns]);
+    resizeVariable(kernel, spread);
+    spread.dispose();
+    this.inputDim = kernel.shape[0] as number;
+    this.outputDim = kernel.shape[1] as number;
   }
 
   get weights(): tfl.LayerVariable[] {

@@ -32,6 +32,14 @@ export interface InputProjection {
   readonly weights: tfl.LayerVariable[];
   /** Options needed to rebuild the projection (not its weights). */
   getConfig(): tf.serialization.ConfigDict;
+  /**
+   * Keeps only the input rows and output columns listed (null: all), in
+   * place (`sliceVariable`), and says how each weight was sliced. Optional:
+   * a projection without it cannot be shrunk in place.
+   */
+  sliceInPlace?(rows: number[] | null, columns: number[] | null): Array<{ variable: tfl.LayerVariable; indices: Array<number[] | null> }>;
+  /** The inverse of `sliceInPlace`: rows and columns spread back by maps (position or -1 for a zero row / column), in place. */
+  spreadInPlace?(rows: number[] | null, columns: number[] | null): void;
 }
 
 export interface ProjectionBuildContext {

@@ -22,6 +22,14 @@ import {
   resolveInitializer,
   resolveRegularizer,
   serializeObject,
+  resizeVariable,
+  selectColumns,
+  sliceVariable,
+  sliceWeight,
+  spreadColumns,
+  spreadMap,
+  spreadWeight,
+  type AxisIndices,
   type ConstraintSpec,
   type InitializerSpec,
   type RegularizerSpec,
@@ -30,6 +38,7 @@ import {
   type VIBGateSettings,
 } from '@tfjs-compress/vib';
 import { resolveActivation } from './activations.js';
+import { afterRemoval, assertLiveList, gateColumns, range, spreadGateColumns } from './live-indices.js';
 import { createProjection, serializeProjection, type InputProjection, type ProjectionSpec } from './projection.js';
 import './dense-projection.js';
 
@@ -79,6 +88,26 @@ export interface VIBRecurrentCellArgs extends LayerArgs, VIBGateArgs {
   projection?: ProjectionSpec;
   /** Seed of the gate noise, dropout masks and default initializers. Default: unseeded. */
   seed?: number;
+  /**
+   * Input features the kernel still has rows for after `shrinkInPlace`,
+   * ascending (null: all). Written by `getConfig`, so a shrunk layer saves and
+   * loads; not an option to set by hand.
+   */
+  keptInputs?: number[] | null;
+  /** Hidden units the weights still hold after `shrinkInPlace`, ascending (null: all). See `keptInputs`. */
+  keptUnits?: number[] | null;
+}
+
+/** A weight `shrinkInPlace` sliced, and how: optimizer moments and weight copies of it shrink the same way. */
+export interface InPlaceSlice {
+  variable: tfl.LayerVariable;
+  indices: AxisIndices;
+}
+
+/** Input features and hidden units to remove, by their model-facing index. */
+export interface RemovalPlan {
+  inputs?: readonly number[];
+  units?: readonly number[];
 }
 
 /** Per-call randomness and factors, drawn once and reused by every time step. */
@@ -146,6 +175,9 @@ export abstract class VIBRecurrentCell extends tfl.layers.RNNCell {
   private readonly dropoutNoise: NoiseStream;
 
   inputDim = 0;
+  /** See `VIBRecurrentCellArgs.keptInputs`; `liveInputs` is their count. */
+  keptInputs: number[] | null;
+  keptUnits: number[] | null;
   recurrentKernel: tfl.LayerVariable | null = null;
   bias: tfl.LayerVariable | null = null;
   inputGate: VIBGate | null = null;
@@ -171,6 +203,8 @@ export abstract class VIBRecurrentCell extends tfl.layers.RNNCell {
     this.bottleneckGates = resolveBottleneckGates(args.gateBottleneck ?? true, gateNames);
     this.settings = resolveGateSettings(args);
     this.seed = args.seed ?? undefined;
+    this.keptInputs = args.keptInputs ?? null;
+    this.keptUnits = args.keptUnits ?? null;
 
     const seeded = (offset: number) => offsetSeed(this.seed, offset);
     this.kernelInitializer =
@@ -197,6 +231,16 @@ export abstract class VIBRecurrentCell extends tfl.layers.RNNCell {
     return this.gateNames.length;
   }
 
+  /** Input features the kernel has rows for (`inputDim` until `shrinkInPlace` removes some). */
+  get liveInputs(): number {
+    return this.keptInputs?.length ?? this.inputDim;
+  }
+
+  /** Hidden units the weights hold (`units` until `shrinkInPlace` removes some). */
+  get liveUnits(): number {
+    return this.keptUnits?.length ?? this.units;
+  }
+
   override build(inputShape: tfl.Shape | tfl.Shape[]): void {
     const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tfl.Shape;
     const inputDim = shape[shape.length - 1];
@@ -204,19 +248,22 @@ export abstract class VIBRecurrentCell extends tfl.layers.RNNCell {
       throw new InvalidArgumentError('input shape', shape, 'a defined feature size in the last axis');
     }
     this.inputDim = inputDim;
-    const width = this.gateCount * this.units;
-    this.projection.build(inputDim, width, {
+    if (this.keptInputs) assertLiveList(this.keptInputs, inputDim, 'keptInputs');
+    if (this.keptUnits) assertLiveList(this.keptUnits, this.units, 'keptUnits');
+    const units = this.liveUnits;
+    const width = this.gateCount * units;
+    this.projection.build(this.liveInputs, width, {
       addWeight: (name, weightShape, initializer, regularizer, constraint) =>
         this.addWeight(name, weightShape, 'float32', initializer, regularizer, true, constraint),
       kernelInitializer: this.kernelInitializer,
       kernelRegularizer: this.kernelRegularizer,
       kernelConstraint: this.kernelConstraint,
       gates: this.gateCount,
-      units: this.units,
+      units,
     });
     this.recurrentKernel = this.addWeight(
       'recurrent_kernel',
-      [this.units, width],
+      [units, width],
       'float32',
       this.recurrentInitializer,
       this.recurrentRegularizer,
@@ -237,6 +284,11 @@ export abstract class VIBRecurrentCell extends tfl.layers.RNNCell {
     }
     this.addLoss(() => this.gateLoss());
     this.built = true;
+    // The gates stay full size (their masks keep the model-facing numbering): hold what is gone at 0.
+    this.silence({
+      inputs: this.keptInputs ? afterRemoval(range(inputDim), this.keptInputs).live : [],
+      units: this.keptUnits ? afterRemoval(range(this.units), this.keptUnits).live : [],
+    });
   }
 
   /** Every VIB gate of the cell, input gate first. */
@@ -303,13 +355,19 @@ export abstract class VIBRecurrentCell extends tfl.layers.RNNCell {
       });
     const useInputDropout = training && this.dropout > 0;
     const useRecurrentDropout = training && this.recurrentDropout > 0;
+    // Drawn at full size and then narrowed to the live features and units: the streams
+    // give a layer shrunk in place what the same layer with them silenced draws.
+    const liveInputsOf = (t: tf.Tensor | null) => t && this.liveInputsOf(t);
+    const liveUnitsOf = (t: tf.Tensor | null) => t && this.liveUnitsOf(t);
+    const factorOf = (gate: VIBGate | null, live: number[] | null) =>
+      gate == null ? null : live ? gate.liveFactor(training, batch, live) : gate.factor(training, batch);
     return {
       training,
-      inputFactor: this.inputGate ? this.inputGate.factor(training, batch) : null,
-      gateFactors: this.gateNames.map((name) => this.gates[name]?.factor(training, batch) ?? null),
-      inputDropMask: useInputDropout ? dropMask(this.dropout, [batch, this.inputDim]) : null,
+      inputFactor: factorOf(this.inputGate, this.keptInputs),
+      gateFactors: this.gateNames.map((name) => factorOf(this.gates[name], this.keptUnits)),
+      inputDropMask: useInputDropout ? liveInputsOf(dropMask(this.dropout, [batch, this.inputDim])) : null,
       recurrentDropMasks: useRecurrentDropout
-        ? this.gateNames.map(() => dropMask(this.recurrentDropout, [batch, this.units]))
+        ? this.gateNames.map(() => liveUnitsOf(dropMask(this.recurrentDropout, [batch, this.units]))!)
         : null,
       recurrentKernels: this.sliceRecurrentKernel(useRecurrentDropout ? this.gateNames.map((_, g) => [g]) : this.recurrentGroups()),
     };
@@ -322,7 +380,7 @@ export abstract class VIBRecurrentCell extends tfl.layers.RNNCell {
 
   private sliceRecurrentKernel(groups: number[][]): Map<string, tf.Tensor2D> {
     const kernel = this.requireBuilt().recurrentKernel;
-    const H = this.units;
+    const H = this.liveUnits;
     const blocks = new Map<string, tf.Tensor2D>();
     for (const group of groups) {
       const block = group.length === this.gateNames.length ? kernel : (tf.slice(kernel, [0, group[0] * H], [H, group.length * H]) as tf.Tensor2D);
@@ -377,9 +435,105 @@ export abstract class VIBRecurrentCell extends tfl.layers.RNNCell {
       const [x, ...states] = list;
       if (x.rank !== 2) throw new InvalidArgumentError('inputs', x.shape, 'a [batch, features] step input');
       const context = this.prepare(x.shape[0], kwargs?.training === true);
-      const xp = this.projectRows(this.gateInputs(x, context) as tf.Tensor2D);
-      return this.stepProjected(xp, states as tf.Tensor2D[], context);
+      const xp = this.projectRows(this.gateInputs(this.liveInputsOf(x), context) as tf.Tensor2D);
+      const out = this.stepProjected(xp, states.map((h) => this.liveUnitsOf(h)) as tf.Tensor2D[], context);
+      return out.map((h) => this.allUnitsOf(h));
     });
+  }
+
+  /** x [..., inputDim] narrowed to the live input features (x itself when none is gone). */
+  liveInputsOf(x: tf.Tensor): tf.Tensor {
+    return this.keptInputs ? selectColumns(x, this.keptInputs, this.inputDim) : x;
+  }
+
+  /** A state or output [..., units] narrowed to the live units. */
+  liveUnitsOf(h: tf.Tensor): tf.Tensor {
+    return this.keptUnits ? selectColumns(h, this.keptUnits, this.units) : h;
+  }
+
+  /** A state or output [..., liveUnits] spread to all units: a removed unit reads 0, as it does silenced. */
+  allUnitsOf(h: tf.Tensor): tf.Tensor {
+    return this.keptUnits ? spreadColumns(h, this.keptUnits, this.units) : h;
+  }
+
+  /**
+   * Removes input features and hidden units in place: the same layer object
+   * and the same variables (by name) with fewer kernel rows and gate columns.
+   * The layer's input and output widths do not change: it reads the live
+   * inputs only and writes 0 for a removed unit. The gates stay full size and
+   * hold what is removed silenced (`silence`), so the layer computes, noise
+   * and dropout included, what it computed with them silenced. Indices are
+   * model-facing; ones already removed are ignored. Returns how each weight
+   * was sliced (for optimizer moments and weight copies; empty when nothing
+   * changed). Only a dense projection can lose rows and columns.
+   */
+  shrinkInPlace(plan: RemovalPlan): InPlaceSlice[] {
+    this.requireBuilt();
+    const inputs = afterRemoval(this.keptInputs ?? range(this.inputDim), plan.inputs ?? []);
+    const units = afterRemoval(this.keptUnits ?? range(this.units), plan.units ?? []);
+    const oldInputs = this.liveInputs;
+    const oldUnits = this.liveUnits;
+    if (inputs.live.length === oldInputs && units.live.length === oldUnits) return [];
+    if (units.live.length === 0) throw new InvalidArgumentError('plan.units', `all ${oldUnits} live units`, 'at least one unit left (compact removes a dead layer)');
+    if (inputs.live.length === 0) throw new InvalidArgumentError('plan.inputs', `all ${oldInputs} live inputs`, 'at least one input feature left');
+    if (this.projection.sliceInPlace == null) {
+      throw new InvalidArgumentError('projection', this.projection.className, "'dense' (a factorised projection cannot drop rows and columns; silence the units instead)");
+    }
+    this.silence({ inputs: [...(plan.inputs ?? [])], units: [...(plan.units ?? [])] });
+    const rows = inputs.live.length === oldInputs ? null : inputs.positions;
+    const unitRows = units.live.length === oldUnits ? null : units.positions;
+    const columns = unitRows && gateColumns(unitRows, this.gateCount, oldUnits);
+    const own: InPlaceSlice[] = [{ variable: this.recurrentKernel!, indices: [unitRows, columns] }];
+    if (this.bias) own.push({ variable: this.bias, indices: [columns] });
+    for (const { variable, indices } of own) sliceVariable(variable, indices);
+    const slices = [...this.projection.sliceInPlace(rows, columns), ...own];
+    this.keptInputs = inputs.live.length === this.inputDim ? null : inputs.live;
+    this.keptUnits = units.live.length === this.units ? null : units.live;
+    return slices;
+  }
+
+  /**
+   * Undoes the in-place removal of rows and columns: the weights back at the
+   * model-facing sizes, removed rows and columns 0, the gates still holding
+   * the removed silenced. The layer computes what it computed (a model saved
+   * from here needs no `keptInputs` / `keptUnits`; its removed units read as
+   * pruned from their gate weights). For a model leaving training at full size.
+   */
+  expandInPlace(): void {
+    this.requireBuilt();
+    if (this.keptInputs == null && this.keptUnits == null) return;
+    if (this.projection.spreadInPlace == null) throw new Error(`${this.getClassName()}: the projection cannot be spread back`);
+    const columns = this.keptUnits ? spreadGateColumns(this.keptUnits, this.units, this.gateCount) : null;
+    const units = this.keptUnits ? spreadMap(this.keptUnits, this.units) : null;
+    const rows = this.keptInputs ? spreadMap(this.keptInputs, this.inputDim) : null;
+    this.projection.spreadInPlace(rows, columns);
+    const own: Array<[tfl.LayerVariable | null, Array<number[] | null>]> = [
+      [this.recurrentKernel, [units, columns]],
+      [this.bias, [columns]],
+    ];
+    for (const [variable, maps] of own) {
+      if (variable == null) continue;
+      const spread = spreadWeight(variable.read(), maps);
+      resizeVariable(variable, spread);
+      spread.dispose();
+    }
+    this.keptInputs = null;
+    this.keptUnits = null;
+  }
+
+  /** The cell's heavy weights `[kernel, recurrentKernel, bias]` spread to the model-facing sizes (removed rows and columns read 0). */
+  spreadToAll(kernel: tf.Tensor, recurrent: tf.Tensor, bias: tf.Tensor): tf.Tensor[] {
+    const columns = this.keptUnits ? spreadGateColumns(this.keptUnits, this.units, this.gateCount) : null;
+    const units = this.keptUnits ? spreadMap(this.keptUnits, this.units) : null;
+    const rows = this.keptInputs ? spreadMap(this.keptInputs, this.inputDim) : null;
+    return [spreadWeight(kernel, [rows, columns]), spreadWeight(recurrent, [units, columns]), spreadWeight(bias, [columns])];
+  }
+
+  /** Model-facing `[kernel, recurrentKernel, bias]` narrowed to the live rows and columns. */
+  narrowToLive(kernel: tf.Tensor, recurrent: tf.Tensor, bias: tf.Tensor): tf.Tensor[] {
+    const units = this.keptUnits;
+    const columns = units ? gateColumns(units, this.gateCount, this.units) : null;
+    return [sliceWeight(kernel, [this.keptInputs, columns]), sliceWeight(recurrent, [units, columns]), sliceWeight(bias, [columns])];
   }
 
   /** The recurrent contribution h U for each gate block, honouring recurrent dropout. */
@@ -443,6 +597,8 @@ export abstract class VIBRecurrentCell extends tfl.layers.RNNCell {
       inputBottleneck: this.inputBottleneck,
       gateBottleneck: [...this.bottleneckGates],
       projection: serializeProjection(this.projection) as unknown as tf.serialization.ConfigDict,
+      ...(this.keptInputs ? { keptInputs: [...this.keptInputs] } : {}),
+      ...(this.keptUnits ? { keptUnits: [...this.keptUnits] } : {}),
       ...gateConfig(this.settings, this.muInitializer, this.logDInitializer, this.seed),
     };
   }
@@ -456,3 +612,4 @@ function resolveBottleneckGates(spec: boolean | string[], gateNames: readonly st
   }
   return [...spec];
 }
+

@@ -4,7 +4,7 @@ import type { RNNLayerArgs } from '@tensorflow/tfjs-layers/dist/layers/recurrent
 import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types.js';
 import { InvalidArgumentError, type HasVIBGates, type SilencePlan, type VIBGate } from '@tfjs-compress/vib';
 import { DenseProjection } from './dense-projection.js';
-import type { VIBRecurrentCell, VIBRecurrentCellArgs } from './vib-recurrent-cell.js';
+import type { InPlaceSlice, RemovalPlan, VIBRecurrentCell, VIBRecurrentCellArgs } from './vib-recurrent-cell.js';
 
 /** The driver options of `tf.layers.lstm` / `tf.layers.gru` that these layers support. */
 export interface VIBRecurrentLayerArgs
@@ -48,12 +48,13 @@ export abstract class VIBRecurrentLayer extends tfl.layers.RNN implements HasVIB
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor | tf.Tensor[] {
     return tf.tidy(() => {
       const list = Array.isArray(inputs) ? inputs : [inputs];
-      const x = list[0];
+      const cell = this.cell;
+      // Shrunk in place: the loop runs over the live inputs and units only.
+      const x = cell.liveInputsOf(list[0]);
       const given = list.length > 1 ? list.slice(1) : (kwargs?.initialState as tf.Tensor[] | undefined);
       const [batch, steps, features] = x.shape;
-      const cell = this.cell;
       const stateCount = Array.isArray(cell.stateSize) ? cell.stateSize.length : 1;
-      let states = (given ?? Array.from({ length: stateCount }, () => tf.zeros([batch, cell.units]))) as tf.Tensor2D[];
+      let states = (given?.map((h) => cell.liveUnitsOf(h)) ?? Array.from({ length: stateCount }, () => tf.zeros([batch, cell.liveUnits]))) as tf.Tensor2D[];
       if (states.length !== stateCount) {
         throw new InvalidArgumentError('initialState', `${states.length} tensors`, `${stateCount} state tensors`);
       }
@@ -67,7 +68,7 @@ export abstract class VIBRecurrentLayer extends tfl.layers.RNN implements HasVIB
       const order = [...perStep.keys()];
       if (this.goBackwards) order.reverse();
       const outputs: tf.Tensor2D[] = [];
-      let lastOutput: tf.Tensor2D = tf.zeros([batch, cell.units]);
+      let lastOutput: tf.Tensor2D = tf.zeros([batch, cell.liveUnits]);
       for (const t of order) {
         const [output, ...next] = cell.stepProjected(perStep[t], states, context);
         if (stepMasks) {
@@ -81,8 +82,8 @@ export abstract class VIBRecurrentLayer extends tfl.layers.RNN implements HasVIB
         }
         outputs.push(lastOutput);
       }
-      const output = this.returnSequences ? tf.stack(outputs, 1) : lastOutput;
-      return this.returnState ? [output, ...states] : output;
+      const output = cell.allUnitsOf(this.returnSequences ? tf.stack(outputs, 1) : lastOutput);
+      return this.returnState ? [output, ...states.map((h) => cell.allUnitsOf(h))] : output;
     });
   }
 
@@ -132,38 +133,63 @@ export abstract class VIBRecurrentLayer extends tfl.layers.RNN implements HasVIB
     this.cell.seekNoise(positions);
   }
 
-  /** Which input features and hidden units the current masks remove. */
+  /** Which input features and hidden units the current masks remove (model-facing indices, removed in place included). */
   prunableUnits(threshold?: number): PrunableUnits {
     return this.cell.prunableUnits(threshold);
   }
 
   /**
+   * Removes input features and hidden units from the weights, in place and
+   * during training: same layer, same input and output shapes, smaller
+   * kernels; every later step costs less. See `VIBRecurrentCell.shrinkInPlace`.
+   * Slice the optimizer's moments with the slices returned.
+   */
+  shrinkInPlace(plan: RemovalPlan): InPlaceSlice[] {
+    return this.cell.shrinkInPlace(plan);
+  }
+
+  /** Spreads the weights back to the model-facing sizes (see `VIBRecurrentCell.expandInPlace`). */
+  expandInPlace(): void {
+    this.cell.expandInPlace();
+  }
+
+  /** Input features and hidden units the weights still hold (model-facing indices). */
+  get liveIndices(): { inputs: number[] | null; units: number[] | null } {
+    return { inputs: this.cell.keptInputs, units: this.cell.keptUnits };
+  }
+
+  /**
    * `[kernel, recurrentKernel, bias]` in the layout of the tfjs built-in
-   * layer (a tensorised projection is expanded with `toDense()`). Caller disposes.
+   * layer (a tensorised projection is expanded with `toDense()`), at the
+   * model-facing sizes: rows and columns removed in place read 0. Caller disposes.
    */
   plainWeights(): tf.Tensor[] {
     const { projection, recurrentKernel, bias } = this.requireCell();
-    const width = this.cell.gateCount * this.cell.units;
-    return [projection.toDense(), tf.clone(recurrentKernel.read()), bias ? tf.clone(bias.read()) : tf.zeros([width])];
+    const width = this.cell.gateCount * this.cell.liveUnits;
+    const live = [projection.toDense(), recurrentKernel.read(), bias ? bias.read() : tf.zeros([width])];
+    const out = this.cell.spreadToAll(live[0], live[1], live[2]);
+    tf.dispose([live[0], ...(bias ? [] : [live[2]])]);
+    return out;
   }
 
-  /** Loads `[kernel, recurrentKernel, bias]` taken from the matching tfjs built-in layer. */
+  /** Loads `[kernel, recurrentKernel, bias]` taken from the matching tfjs built-in layer (model-facing sizes). */
   setPlainWeights(weights: tf.Tensor[]): void {
     const { projection, recurrentKernel, bias } = this.requireCell();
     if (!(projection instanceof DenseProjection)) {
       throw new InvalidArgumentError('projection', projection.className, "'dense' (convert other projections with their own fromDense)");
     }
-    const [kernel, recurrent, biasValue] = weights;
-    const expected = [projection.weights[0], recurrentKernel, bias];
-    [kernel, recurrent, biasValue].forEach((value, i) => {
-      const target = expected[i];
-      if (target == null) return;
-      if (value == null || !tf.util.arraysEqual(value.shape, target.shape as number[])) {
-        const names = ['kernel', 'recurrentKernel', 'bias'];
-        throw new InvalidArgumentError(`weights[${i}] (${names[i]})`, value?.shape ?? null, `shape [${target.shape}]`);
+    const cell = this.cell;
+    const width = cell.gateCount * cell.units;
+    const expected = [[cell.inputDim, width], [cell.units, width], [width]];
+    const names = ['kernel', 'recurrentKernel', 'bias'];
+    weights.slice(0, bias ? 3 : 2).forEach((value, i) => {
+      if (value == null || !tf.util.arraysEqual(value.shape, expected[i])) {
+        throw new InvalidArgumentError(`weights[${i}] (${names[i]})`, value?.shape ?? null, `shape [${expected[i]}]`);
       }
-      target.write(value);
     });
+    if (weights.length < (bias ? 3 : 2)) throw new InvalidArgumentError('weights', `${weights.length} tensors`, `[kernel, recurrentKernel${bias ? ', bias' : ''}]`);
+    const targets = [projection.weights[0], recurrentKernel, bias];
+    tf.tidy(() => cell.narrowToLive(weights[0], weights[1], weights[2] ?? tf.zeros([width])).forEach((value, i) => targets[i]?.write(value)));
   }
 
   private requireCell() {

@@ -61,6 +61,8 @@ export {
   type HasVIBGates,
   type SilencePlan,
 } from './gated-layers.js';
+export { resizeVariable, sliceVariable, sliceWeight, type AxisIndices } from './weight-slicing.js';
+export { selectColumns, spreadColumns, spreadMap, spreadWeight } from './column-selection.js';
 export { DEFAULT_ADAM_EPSILON, DEFAULT_BETA1, DEFAULT_BETA2, LeanAdam } from './lean-adam.js';
 export {
   DEFAULT_IB_LR,

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { Initializer } from '@tensorflow/tfjs-layers/dist/initializers.js';
+import { selectColumns } from './column-selection.js';
 import { logAlphaOf, maskOf, vibKl } from './kl.js';
 import { InvalidArgumentError } from './errors.js';
 import { NoiseStream } from './noise-stream.js';
@@ -81,6 +82,35 @@ export class VIBGate {
    */
   factor(training: boolean, batch: number): tf.Tensor {
     return tf.tidy(() => this.withSilenced(this.unsilencedFactor(training, batch)));
+  }
+
+  /**
+   * The factor at the units `live` only (ascending): `factor(...)` gathered
+   * there, computed without the other units (a layer shrunk in place pays
+   * for its live units only). Draws the same noise as `factor`.
+   */
+  liveFactor(training: boolean, batch: number, live: readonly number[]): tf.Tensor {
+    return tf.tidy(() => {
+      const at = (t: tf.Tensor) => selectColumns(t, live, this.size);
+      const mu = at(this.mu.read());
+      const logD = at(this.logD.read());
+      let factor: tf.Tensor;
+      if (this.settings.frozenMask) factor = maskOf(mu, logD, this.settings.threshold);
+      else if (training) factor = tf.add(mu, tf.mul(tf.exp(tf.mul(0.5, logD)), this.liveNoise(batch, live)));
+      else if (this.settings.inferenceMode === 'hard') factor = maskOf(mu, logD, this.settings.threshold);
+      else if (this.settings.inferenceMode === 'mean') factor = mu;
+      else factor = tf.mul(maskOf(mu, logD, this.settings.threshold), mu);
+      const keep = this.keep;
+      return keep && live.some((k) => keep[k] === 0) ? tf.mul(factor, tf.tensor1d(live.map((k) => keep[k]))) : factor;
+    });
+  }
+
+  /** `trainingNoise` at the units `live`, drawn without the rest when those are silenced. */
+  private liveNoise(batch: number, live: readonly number[]): tf.Tensor {
+    const columns = this.noiseColumns;
+    if (columns == null) return tf.gather(this.noise.normal([batch, this.size]), tf.tensor1d(live as number[], 'int32'), 1);
+    const drawn = tf.concat([this.noise.normal([batch, this.unsilenced]), tf.zeros([batch, 1])], 1);
+    return tf.gather(drawn, tf.tensor1d(live.map((k) => columns[k]), 'int32'), 1);
   }
 
   /** `values` (per unit along the last axis) with the silenced units set to 0. */

@@ -12,7 +12,6 @@ export {
   DEFAULT_SHRINK_MODE,
   DEFAULT_SHRINK_PATIENCE,
   SHRINK_MODES,
-  carryWeights,
   initialShrinkState,
   midEpochCheckAfter,
   resolveShrinkSettings,

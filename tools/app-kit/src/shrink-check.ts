@@ -1,18 +1,24 @@
-import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { composeShrinkOrigin, planShrink, shrinkVIB, sliceWeight, type ShrinkOrigin, type ShrinkPlan, type ShrinkResult, type WeightSlice } from '@tfjs-compress/prune';
-import type { WeightSnapshot } from '@tfjs-compress/train';
-import { InvalidArgumentError, assertFiniteNumber, assertOneOf, assertPositiveInteger, gatedLayers, silenceGates } from '@tfjs-compress/vib';
+import {
+  DEFAULT_SHRINK_PATIENCE,
+  dueRemovals,
+  shrinkLayersInPlace,
+  type RemovalPlans,
+  type ShrinkOutcome,
+  type ShrinkStreaks,
+  type WeightSnapshot,
+} from '@tfjs-compress/train';
+import { InvalidArgumentError, assertFiniteNumber, assertOneOf, assertPositiveInteger, silenceGates } from '@tfjs-compress/vib';
 
-/** Consecutive checks (one per epoch unless checksPerEpoch says more) a unit must stay pruned before it is removed. */
-export const DEFAULT_SHRINK_PATIENCE = 2;
+/** Consecutive checks a unit must stay pruned before it is removed: the engine's default, per check here (see checksPerEpoch). */
+export { DEFAULT_SHRINK_PATIENCE };
 
 /**
  * What happens to a feature or unit pruned for `patience` checks: 'remove'
- * takes it out of the live model (every later step costs less); 'mask'
- * silences it at full size (`silenceGates`): the same training at the
- * same cost, the baseline that shows what removing saves, and a route for
- * layers that cannot be sliced (tensorised projections).
+ * takes it out of the layer's weights in place (`shrinkInPlace`: every later
+ * step costs less); 'mask' silences it at full size (`silenceGates`): the
+ * same training at the same cost, the baseline that shows what removing
+ * saves, and a route for layers that cannot be sliced (tensorised projections).
  */
 export type ShrinkMode = 'remove' | 'mask';
 export const SHRINK_MODES: readonly ShrinkMode[] = ['remove', 'mask'];
@@ -40,9 +46,6 @@ export function midEpochCheckAfter(batchesDone: number, batchesPerEpoch: number,
   return false;
 }
 
-/** How many checks in a row each currently pruned index has been pruned, per layer name. JSON-safe (saved in checkpoints). */
-export type ShrinkStreaks = Record<string, { inputs?: Record<string, number>; units?: Record<string, number> }>;
-
 /** What a shrinking run carries from epoch to epoch. */
 export interface ShrinkState {
   streaks: ShrinkStreaks;
@@ -51,14 +54,12 @@ export interface ShrinkState {
   removedUnits: number;
   /** Number of shrinks done. */
   shrinks: number;
-  /** Where the model's inputs and units sat before the first shrink (null before it): `expandVIB` input. */
-  origin: ShrinkOrigin | null;
-  /** Mode 'mask': everything silenced so far, per layer (indices of the full-size model). Re-applied on resume. */
-  silenced?: ShrinkPlan;
+  /** Mode 'mask': everything silenced so far, per layer. Re-applied on resume (a layer shrunk in place saves its own). */
+  silenced?: RemovalPlans;
 }
 
 export function initialShrinkState(): ShrinkState {
-  return { streaks: {}, removedInputs: 0, removedUnits: 0, shrinks: 0, origin: null };
+  return { streaks: {}, removedInputs: 0, removedUnits: 0, shrinks: 0 };
 }
 
 /** Validates and resolves the settings once. */
@@ -79,79 +80,19 @@ export function resolveShrinkSettings(settings: ShrinkSettings): { patience: num
 type Axis = 'inputs' | 'units';
 const AXES: readonly Axis[] = ['inputs', 'units'];
 
-function nextStreaks(previous: ShrinkStreaks, plan: ShrinkPlan): ShrinkStreaks {
-  const next: ShrinkStreaks = {};
-  for (const [layer, removed] of Object.entries(plan)) {
-    const entry: ShrinkStreaks[string] = {};
-    for (const axis of AXES) {
-      const list = removed[axis];
-      if (list == null) continue;
-      const old = previous[layer]?.[axis] ?? {};
-      entry[axis] = Object.fromEntries(list.map((k) => [String(k), (old[String(k)] ?? 0) + 1]));
-    }
-    next[layer] = entry;
-  }
-  return next;
-}
-
-function eligible(streaks: ShrinkStreaks, patience: number): ShrinkPlan | null {
-  const plan: ShrinkPlan = {};
-  let any = false;
-  for (const [layer, entry] of Object.entries(streaks)) {
-    plan[layer] = {};
-    for (const axis of AXES) {
-      const counts = entry[axis];
-      if (counts == null) continue;
-      const list = Object.entries(counts)
-        .filter(([, n]) => n >= patience)
-        .map(([k]) => Number(k))
-        .sort((a, b) => a - b);
-      plan[layer][axis] = list;
-      any ||= list.length > 0;
-    }
-  }
-  return any ? plan : null;
-}
-
-/** Renumbers the streaks of what is left: new position p holds old index kept[p]. */
-function remap(streaks: ShrinkStreaks, result: ShrinkResult): ShrinkStreaks {
-  const out: ShrinkStreaks = {};
-  for (const [layer, entry] of Object.entries(streaks)) {
-    const shrunk = result.layers.find((l) => l.name === layer);
-    const renumbered: ShrinkStreaks[string] = {};
-    for (const axis of AXES) {
-      const counts = entry[axis];
-      if (counts == null) continue;
-      if (shrunk == null) {
-        renumbered[axis] = { ...counts };
-        continue;
-      }
-      const kept = shrunk[axis].kept;
-      const moved: Record<string, number> = {};
-      kept.forEach((old, p) => {
-        const n = counts[String(old)];
-        if (n != null) moved[String(p)] = n;
-      });
-      renumbered[axis] = moved;
-    }
-    out[layer] = renumbered;
-  }
-  return out;
-}
-
 export interface ShrinkCheck {
   state: ShrinkState;
-  /** The shrink done by this check, or null (nothing pruned for long enough, or nothing removable, or mode 'mask'). */
-  result: ShrinkResult | null;
+  /** What this check removed in place (slices for moments and weight copies), or null (nothing due, or mode 'mask'). */
+  result: ShrinkOutcome | null;
   /** Mode 'mask': what this check newly silenced (the model itself was changed), or null. */
   silenced: { inputs: number; units: number } | null;
 }
 
 /** a and b merged, per layer and axis, ascending without repeats. */
-function mergePlans(a: ShrinkPlan, b: ShrinkPlan): ShrinkPlan {
-  const out: ShrinkPlan = {};
+function mergePlans(a: RemovalPlans, b: RemovalPlans): RemovalPlans {
+  const out: RemovalPlans = {};
   for (const layer of new Set([...Object.keys(a), ...Object.keys(b)])) {
-    const entry: ShrinkPlan[string] = {};
+    const entry: RemovalPlans[string] = {};
     for (const axis of AXES) {
       const list = [...new Set([...(a[layer]?.[axis] ?? []), ...(b[layer]?.[axis] ?? [])])].sort((x, y) => x - y);
       if (list.length) entry[axis] = list;
@@ -161,10 +102,10 @@ function mergePlans(a: ShrinkPlan, b: ShrinkPlan): ShrinkPlan {
   return out;
 }
 
-const countOf = (plan: ShrinkPlan | undefined, axis: Axis) => Object.values(plan ?? {}).reduce((n, e) => n + (e[axis]?.length ?? 0), 0);
+const countOf = (plan: RemovalPlans | undefined, axis: Axis) => Object.values(plan ?? {}).reduce((n, e) => n + (e[axis]?.length ?? 0), 0);
 
 /** Mode 'mask': silences (cumulatively) what is eligible; the streaks keep counting at full size, no renumbering. */
-function maskCheck(model: tfl.LayersModel, state: ShrinkState, streaks: ShrinkStreaks, plan: ShrinkPlan | null): ShrinkCheck {
+function maskCheck(model: tfl.LayersModel, state: ShrinkState, streaks: ShrinkStreaks, plan: RemovalPlans | null): ShrinkCheck {
   const silenced = mergePlans(state.silenced ?? {}, plan ?? {});
   const inputs = countOf(silenced, 'inputs') - countOf(state.silenced, 'inputs');
   const units = countOf(silenced, 'units') - countOf(state.silenced, 'units');
@@ -186,79 +127,36 @@ function maskCheck(model: tfl.LayersModel, state: ShrinkState, streaks: ShrinkSt
 }
 
 /**
- * One shrink-as-you-train check (the training session runs one per epoch):
- * counts, per feature and unit, the checks in a row its VIB mask has
- * removed it, and physically removes (`shrinkVIB`) those at `patience` or
- * more. Waiting for a few checks keeps a unit whose log alpha only touches
- * the threshold once. The caller swaps in `result.model`, slices the
- * optimizer state with `sliceOptimizerState(optimizer, result.weights)`
- * and disposes the old model. Never mutates `state`. In mode 'mask' it
- * silences them in `model` instead (see ShrinkMode) and returns no result.
- * `held`: weight copies of `model` that may be written back later (a
- * schedule's kept state and candidates); only what their masks remove too
- * counts as pruned. Carry them to the new model with `carryWeights`.
+ * One shrink-as-you-train check (the training session runs `checksPerEpoch`
+ * per epoch): counts, per feature and unit, the checks in a row its VIB mask
+ * has removed it (train's `dueRemovals`), and has the layers remove those at
+ * `patience` or more from their own weights (`shrinkLayersInPlace`). Waiting
+ * for a few checks keeps a unit whose log alpha only touches the threshold
+ * once. Indices stay model-facing: the model keeps its object, its input
+ * and its output. The caller slices the optimizers' moments and the held
+ * copies with `result.slices` (`sliceOptimizerMoments`, `sliceSnapshot`).
+ * In mode 'mask' it silences them instead (see ShrinkMode). `held`: weight
+ * copies of `model` that may be written back later (a schedule's kept state
+ * and candidates); only what their masks remove too counts as pruned.
+ * Never mutates `state`.
  */
 export function shrinkCheck(model: tfl.LayersModel, state: ShrinkState, settings: ShrinkSettings = {}, held: readonly WeightSnapshot[] = []): ShrinkCheck {
   const { patience, threshold, mode } = resolveShrinkSettings(settings);
-  // A state the schedule may roll back to still needs what its own masks keep.
-  const pruned = intersectPlans(planShrink(model, { threshold }), plansOfCopies(model, held, threshold));
-  const streaks = nextStreaks(state.streaks, pruned);
-  const plan = eligible(streaks, patience);
+  const { streaks, plan } = dueRemovals(model, state.streaks, { held, patience, threshold });
   if (mode === 'mask') return maskCheck(model, state, streaks, plan);
-  const result = plan ? shrinkVIB(model, { plan }) : null;
-  if (result == null || !result.changed) return { state: { ...state, streaks }, result: null, silenced: null };
+  const result = plan ? shrinkLayersInPlace(model, plan) : null;
+  if (result == null || result.slices.length === 0) return { state: { ...state, streaks }, result: null, silenced: null };
   return {
     state: {
-      streaks: remap(streaks, result),
-      removedInputs: state.removedInputs + result.removed.inputs,
-      removedUnits: state.removedUnits + result.removed.units,
+      ...state,
+      streaks,
+      removedInputs: state.removedInputs + result.inputs,
+      removedUnits: state.removedUnits + result.units,
       shrinks: state.shrinks + 1,
-      origin: composeShrinkOrigin(state.origin, result),
     },
     result,
     silenced: null,
   };
 }
 
-/** What the masks of each weight copy remove: its gate weights written into `model` for a moment, then put back. */
-function plansOfCopies(model: tfl.LayersModel, copies: readonly WeightSnapshot[], threshold: number | undefined): ShrinkPlan[] {
-  if (copies.length === 0) return [];
-  const gates = new Set<tfl.LayerVariable>(gatedLayers(model).flatMap((l) => l.vibGates.flatMap((g) => [g.mu, g.logD])));
-  const current = [...gates].map((variable) => ({ variable, value: tf.clone(variable.read()) }));
-  try {
-    return copies.map((copy) => {
-      for (const { variable, value } of copy) if (gates.has(variable)) variable.write(value);
-      return planShrink(model, { threshold });
-    });
-  } finally {
-    for (const { variable, value } of current) variable.write(value);
-    tf.dispose(current.map((c) => c.value));
-  }
-}
-
-/** Per layer and axis, the indices every plan removes. */
-function intersectPlans(plan: ShrinkPlan, others: readonly ShrinkPlan[]): ShrinkPlan {
-  const out: ShrinkPlan = {};
-  for (const [layer, entry] of Object.entries(plan)) {
-    const kept: ShrinkPlan[string] = {};
-    for (const axis of AXES) {
-      const list = entry[axis];
-      if (list == null) continue;
-      kept[axis] = list.filter((k) => others.every((o) => o[layer]?.[axis]?.includes(k) ?? false));
-    }
-    out[layer] = kept;
-  }
-  return out;
-}
-
-/** Maps a weight copy of the old model onto the shrunk one, sliced like its weights (`ShrinkResult.weights`). */
-export function carryWeights(slices: readonly WeightSlice[]): (copy: WeightSnapshot) => WeightSnapshot {
-  return (copy) => {
-    const byVariable = new Map(copy.map((e) => [e.variable, e.value]));
-    return slices.map(({ from, to, indices }) => {
-      const value = byVariable.get(from);
-      if (value == null) throw new Error(`carryWeights: the copy has no value for '${from.originalName}'`);
-      return { variable: to, value: sliceWeight(value, indices) };
-    });
-  };
-}
+export type { ShrinkStreaks };

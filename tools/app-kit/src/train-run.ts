@@ -1,5 +1,6 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { expandVIB, fileSystemHandler } from '@tfjs-compress/prune';
+import { fileSystemHandler } from '@tfjs-compress/prune';
+import { expandLayersInPlace } from '@tfjs-compress/train';
 import type { ClosableSource } from './compress-run.js';
 import { readJson, runPaths, writeRun, type RunRecord } from './run-files.js';
 import { accuracyBudget, fixedRamp, targetCompression } from './schedules.js';
@@ -93,8 +94,8 @@ export async function trainRun<O extends CommonTrainOptions, C extends { label: 
       log,
     });
     // Saved at the original sizes, so compress, eval and report measure against the model the run started with.
-    const vibModel = result.shrinkOrigin ? expandVIB(result.model, result.shrinkOrigin) : result.model;
-    if (vibModel !== result.model) result.model.dispose();
+    const vibModel = result.model;
+    expandLayersInPlace(vibModel);
     await vibModel.save(fileSystemHandler(paths.vibModel));
     Object.assign(run, referenceAccuracies(result.history), { finished: true });
     await writeRun(o.out, run);
@@ -147,8 +148,8 @@ export function runSchedule<C extends { label: number }>(o: CommonTrainOptions, 
   }
 }
 
-/** Modules that register the classes of the apps' models in each worker (VIBLSTM, FeatureSelect after a shrink). */
-export const DEFAULT_WORKER_IMPORTS: readonly string[] = ['@tfjs-compress/vib-rnn', '@tfjs-compress/prune'];
+/** Modules that register the classes of the apps' models in each worker. */
+export const DEFAULT_WORKER_IMPORTS: readonly string[] = ['@tfjs-compress/vib-rnn'];
 
 /** runTraining's `shrink` from the CLI options (off unless asked for). */
 export function shrinkSettings(o: Pick<CommonTrainOptions, 'shrink' | 'shrinkPatience' | 'shrinkMode' | 'shrinkChecks'>): ShrinkSettings | false {

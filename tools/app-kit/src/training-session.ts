@@ -1,16 +1,15 @@
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { sliceOptimizerState, type ShrinkOrigin } from '@tfjs-compress/prune';
 import { DataParallelTrainer, leanAdamState, type DataParallelOptions } from '@tfjs-compress/parallel';
-import { VIBSchedule, type KlPolicy, type SavedSchedule, type ScheduleStage, type VIBScheduleState } from '@tfjs-compress/train';
+import { VIBSchedule, sliceOptimizerMoments, sliceSnapshot, type KlPolicy, type SavedSchedule, type ScheduleStage, type VIBScheduleState } from '@tfjs-compress/train';
 import { LeanAdam, VIBTrainer, assertNonNegative, assertPositive, categoricalCrossentropy, gatedLayers, setFrozenMask, silenceGates } from '@tfjs-compress/vib';
 import { hasCheckpoint, loadCheckpoint, restoreOptimizer, saveCheckpoint } from './checkpoint.js';
 import { setDropoutSeeds } from './dropout-seeds.js';
 import { evaluate, labelsOf, type BatchSource } from './evaluate.js';
 import { MetricsLog } from './metrics-log.js';
 import { epochProgress } from './progress.js';
-import { carryWeights, initialShrinkState, midEpochCheckAfter, resolveShrinkSettings, shrinkCheck, type ShrinkSettings, type ShrinkState } from './shrink-check.js';
+import { initialShrinkState, midEpochCheckAfter, resolveShrinkSettings, shrinkCheck, type ShrinkSettings, type ShrinkState } from './shrink-check.js';
 import { findRecurrentLayer, freezeMasks, keptCounts, resetGateNoise } from './vib-model.js';
 
 /**
@@ -43,8 +42,8 @@ export interface EpochRecord {
   keptInputs: number | null;
   keptUnits: number | null;
   /**
-   * Input features and hidden units the recurrent layer physically has after
-   * this epoch (fewer than its totals once shrink-as-you-train removed some).
+   * Input features and hidden units the recurrent layer's weights still hold
+   * after this epoch (fewer than its totals once shrink-as-you-train removed some).
    */
   modelInputs?: number | null;
   modelUnits?: number | null;
@@ -144,12 +143,6 @@ export interface TrainingResult {
   history: EpochRecord[];
   /** 0 for a fresh run, else the epochs already done by the checkpoint resumed from. */
   resumedFrom: number;
-  /**
-   * With `shrink`: where the (shrunk) model's inputs and units sat in the
-   * model the run started from, or null when nothing was removed.
-   * `expandVIB(model, shrinkOrigin)` gives the model at its original sizes.
-   */
-  shrinkOrigin: ShrinkOrigin | null;
 }
 
 export const CHECKPOINT_DIR = 'checkpoint';
@@ -281,18 +274,14 @@ export async function runTraining(options: TrainingSessionOptions): Promise<Trai
     const check = shrinkCheck(model, state.shrink ?? initialShrinkState(), settings, current?.heldWeights ?? []);
     state.shrink = check.state;
     if (check.result) {
-      const moments = optimizers!;
-      sliceOptimizerState(moments.gate, check.result.weights);
-      sliceOptimizerState(moments.rest, check.result.weights);
-      current?.rebind(check.result.model, carryWeights(check.result.weights));
-      model.dispose();
-      model = check.result.model;
-      // The old trainer only holds the old model and the optimizers, which live on: no dispose.
-      ({ trainer, optimizers } = makeTrainer([moments.gate, moments.rest]));
-      // The shrunk model is a new topology: new workers, fed the sliced moments.
+      const { slices } = check.result;
+      await sliceOptimizerMoments(optimizers!.gate, slices);
+      await sliceOptimizerMoments(optimizers!.rest, slices);
+      if (current?.holdsWeights) current.rebind(model, sliceSnapshot(slices));
+      // The workers hold their shards of the moments by flat position: they start again from the shrunk model.
       await startWorkers();
-      const r = check.result.removed;
-      log(`shrink: removed ${r.inputs} input features and ${r.units} units; the model now reads ${check.result.keptInputs.length} inputs`);
+      const live = findRecurrentLayer(model)?.cell;
+      log(`shrink: removed ${check.result.inputs} input features and ${check.result.units} units; the layer now reads ${live?.liveInputs ?? '?'} inputs`);
     }
     if (check.silenced) {
       await (dp as DataParallelTrainer | null)?.silence(check.state.silenced!);
@@ -439,8 +428,8 @@ export async function runTraining(options: TrainingSessionOptions): Promise<Trai
         validationAccuracy: current?.records.at(-1)?.progress === index - planned.plain + 1 ? current.records.at(-1)!.validationAccuracy : null,
         keptInputs: kept?.inputs ?? null,
         keptUnits: kept?.units ?? null,
-        modelInputs: physical ? physical.cell.inputDim : null,
-        modelUnits: physical ? physical.cell.units : null,
+        modelInputs: physical ? physical.cell.liveInputs : null,
+        modelUnits: physical ? physical.cell.liveUnits : null,
         batches,
         seconds: (performance.now() - started) / 1000,
       };
@@ -463,7 +452,7 @@ export async function runTraining(options: TrainingSessionOptions): Promise<Trai
   }
   // A run resumed after its last epoch still ends in the fine-tune state.
   if (resumedFrom === totalEpochs && planned.scheduled > 0) freezeMasks(model);
-  return { model, history: state.history, resumedFrom, shrinkOrigin: state.shrink?.origin ?? null };
+  return { model, history: state.history, resumedFrom };
 }
 
 /**

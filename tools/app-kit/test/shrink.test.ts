@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { FeatureSelect, compact, expandVIB } from '@tfjs-compress/prune';
+import { compact } from '@tfjs-compress/prune';
+import { expandLayersInPlace, restoreSnapshot, sliceSnapshot } from '@tfjs-compress/train';
 import { TEST_BACKENDS, assertClose, useBackend, tempDir } from '@tfjs-compress/testing';
 import { InvalidArgumentError, type VIBGate } from '@tfjs-compress/vib';
 import {
-  carryWeights,
   findRecurrentLayer,
   freezeMasks,
   initialShrinkState,
@@ -43,7 +43,7 @@ function prunedStart(task: PulseTask, units: number, seed: number): tfl.LayersMo
 describe('shrinkCheck', () => {
   before(() => useBackend('cpu'));
 
-  it('removes what stayed pruned for `patience` checks, renumbers the rest, never mutates its state', () => {
+  it('removes in place what stayed pruned for `patience` checks; indices stay model-facing; never mutates its state', () => {
     const task = pulseTask(8, 3, 8, 2, 1);
     const model = smallVibModel(task, 4, 2);
     const layer = findRecurrentLayer(model)!;
@@ -58,20 +58,23 @@ describe('shrinkCheck', () => {
     setPruned(layer.cell.inputGate!, [1, 5, 6]);
     const second = shrinkCheck(model, first.state, { patience: 2 });
     assert.ok(second.result);
-    assert.deepEqual(second.result.keptInputs, [0, 2, 3, 4, 6, 7]);
+    assert.equal(second.result.inputs, 2);
+    assert.deepEqual(layer.liveIndices.inputs, [0, 2, 3, 4, 6, 7]);
+    assert.deepEqual(model.inputs[0].shape, [null, 3, 8], 'the same model, reading the same input');
     assert.equal(second.state.removedInputs, 2);
     assert.equal(second.state.shrinks, 1);
-    // Old input 6 is position 4 of the shrunk layer.
-    assert.deepEqual(second.state.streaks[name].inputs, { 4: 1 });
-    const third = shrinkCheck(second.result.model, second.state, { patience: 2 });
-    assert.deepEqual(third.result?.keptInputs, [0, 2, 3, 4, 7]);
+    assert.deepEqual(second.state.streaks[name].inputs, { 1: 2, 5: 2, 6: 1 });
+    const third = shrinkCheck(model, second.state, { patience: 2 });
+    assert.equal(third.result?.inputs, 1);
+    assert.deepEqual(layer.liveIndices.inputs, [0, 2, 3, 4, 7]);
     assert.throws(() => shrinkCheck(model, start, { patience: 0 }), InvalidArgumentError);
-    for (const m of [model, second.result.model, third.result!.model]) m.dispose();
+    model.dispose();
   });
 
-  it('keeps what a held weight copy still uses, and carries the copy to the shrunk model exactly', () => {
+  it('keeps what a held weight copy still uses; the sliced copy restores exactly', () => {
     const task = pulseTask(8, 3, 8, 2, 1);
     const model = smallVibModel(task, 4, 2);
+    const full = smallVibModel(task, 4, 2);
     const gate = findRecurrentLayer(model)!.cell.inputGate!;
     setPruned(gate, [1, 5]);
     // A state the schedule may roll back to: only input 1 pruned there.
@@ -79,18 +82,17 @@ describe('shrinkCheck', () => {
     const heldGate = held.find((e) => e.variable === gate.logD)!;
     heldGate.value.dispose();
     heldGate.value = tf.tensor1d([-9, 5, -9, -9, -9, -9, -9, -9]);
+    // The full-size model in the held state: the reference.
+    full.setWeights(held.map((e) => e.value));
     const check = shrinkCheck(model, initialShrinkState(), { patience: 1 }, [held]);
-    assert.deepEqual(check.result!.keptInputs, [0, 2, 3, 4, 5, 6, 7], 'input 5 stays: the held state uses it');
-    const carried = carryWeights(check.result!.weights)(held);
-    // Rolled back, the shrunk model computes what the full model computes in the held state.
-    for (const { variable, value } of held) variable.write(value);
-    for (const { variable, value } of carried) variable.write(value);
-    // The shrunk model keeps its input shape (a FeatureSelect in front).
+    assert.deepEqual(findRecurrentLayer(model)!.liveIndices.inputs, [0, 2, 3, 4, 5, 6, 7], 'input 5 stays: the held state uses it');
+    const carried = sliceSnapshot(check.result!.slices)(held);
+    restoreSnapshot(carried);
     const x = tf.randomNormal([3, 3, 8], 0, 1, 'float32', 4);
-    assertClose(check.result!.model.predict(x) as tf.Tensor, model.predict(x) as tf.Tensor, 1e-5, 'shrunk + carried vs full + held');
+    assertClose(model.predict(x) as tf.Tensor, full.predict(x) as tf.Tensor, 1e-5, 'shrunk + sliced copy vs full + held');
     tf.dispose([x, ...held.map((e) => e.value), ...carried.map((e) => e.value)]);
     model.dispose();
-    check.result!.model.dispose();
+    full.dispose();
   });
 
   it('midEpochCheckAfter: checks - 1 evenly spaced batches, none at the end of the epoch', () => {
@@ -155,7 +157,7 @@ for (const backend of TEST_BACKENDS) {
     it('shrinks the live model and its checkpoints; a resumed run ends where an uninterrupted one does', async () => {
       const full = await runTraining(base(temp(), { vib: 3, 'fine-tune': 1 }));
       assert.ok(full.history[0].modelInputs! < 12, `inputs after epoch 1: ${full.history[0].modelInputs}`);
-      assert.ok(full.model.layers.some((l) => l instanceof FeatureSelect));
+      assert.ok(findRecurrentLayer(full.model)!.liveIndices.inputs != null, 'shrunk in place');
       assert.deepEqual(full.model.inputs[0].shape, [null, 5, 12]);
       const out = temp();
       // Killed after epoch 2: its checkpoint holds the shrunk model.
@@ -177,22 +179,21 @@ for (const backend of TEST_BACKENDS) {
       const result = compact(full.model);
       const x = tf.tidy(() => tf.randomNormal([4, 5, 12], 0, 1, 'float32', 3));
       const xs = tf.gather(x, tf.tensor1d(result.keptInputs, 'int32'), 2);
-      assertClose(result.model.predict(xs) as tf.Tensor, full.model.predict(x) as tf.Tensor, 1e-5, 'compact vs shrunk');
-      // Expanded back to its original sizes, it predicts the same and compacts to the same model.
-      assert.ok(full.shrinkOrigin != null);
-      assert.deepEqual(Object.values(full.shrinkOrigin.layers), Object.values(resumed.shrinkOrigin!.layers), "layer names differ: unnamed layers");
-      const expanded = expandVIB(full.model, full.shrinkOrigin);
+      const before = full.model.predict(x) as tf.Tensor;
+      assertClose(result.model.predict(xs) as tf.Tensor, before, 1e-5, 'compact vs shrunk');
+      // Spread back to its original sizes (as train saves it), it predicts the same and compacts to the same model.
+      expandLayersInPlace(full.model);
       const template = prunedStart(task, 8, 5);
       // Sorted: frozen gate weights move behind the trainable ones in `weights`.
       const shapes = (m: tfl.LayersModel) => m.weights.map((w) => JSON.stringify(w.shape)).sort();
-      assert.deepEqual(shapes(expanded), shapes(template));
+      assert.deepEqual(shapes(full.model), shapes(template));
       template.dispose();
-      assertClose(expanded.predict(x) as tf.Tensor, full.model.predict(x) as tf.Tensor, 1e-5, 'expanded vs shrunk');
-      const again = compact(expanded);
+      assertClose(full.model.predict(x) as tf.Tensor, before, 1e-5, 'expanded vs shrunk');
+      const again = compact(full.model);
       assert.deepEqual(again.keptInputs, result.keptInputs);
       assertClose(again.model.predict(xs) as tf.Tensor, result.model.predict(xs) as tf.Tensor, 1e-5, 'compact of expanded');
-      tf.dispose([x, xs]);
-      for (const m of [full.model, resumed.model, result.model, expanded, again.model]) m.dispose();
+      tf.dispose([x, xs, before]);
+      for (const m of [full.model, resumed.model, result.model, again.model]) m.dispose();
     });
 
     it("mode 'mask': full-size model with the same features silenced; a resumed run silences them again and ends where an uninterrupted one does", async () => {
@@ -206,7 +207,6 @@ for (const backend of TEST_BACKENDS) {
         assert.ok(Math.abs(r.loss - removed.history[i].loss) < 1e-4, `epoch ${i + 1}: loss ${r.loss} (mask) vs ${removed.history[i].loss} (remove)`);
       });
       assert.ok(full.history[0].keptInputs! < 12);
-      assert.equal(full.shrinkOrigin, null);
       const out = temp();
       await runUntilKilled(masked(out, { vib: 3, 'fine-tune': 1 }), 2);
       const resumed = await runTraining({ ...masked(out, { vib: 3, 'fine-tune': 1 }), resume: true });
