@@ -33,6 +33,8 @@ export interface DemoOptions {
   epochs: number;
   fineTuneEpochs: number;
   warmupEpochs: number;
+  /** Shrink-as-you-train: the LSTM removes pruned inputs and units from its weights during fit. */
+  shrink: boolean;
   /** 'budget' (default), 'target' or 'fixed'. */
   policy: PolicyName;
   maxAccuracyDrop: number;
@@ -55,6 +57,7 @@ export const DEMO_DEFAULTS: DemoOptions = {
   epochs: 30,
   fineTuneEpochs: 5,
   warmupEpochs: 6,
+  shrink: true,
   policy: 'budget',
   maxAccuracyDrop: DEFAULT_MAX_ACCURACY_DROP,
   targetCompression: DEFAULT_TARGET_COMPRESSION,
@@ -78,6 +81,9 @@ export interface DemoEpoch {
   loss: number;
   keptInputs: number;
   keptUnits: number;
+  /** Inputs and units the LSTM's weights still hold (fewer than its sizes once it shrank in place). */
+  liveInputs: number;
+  liveUnits: number;
   /** Validation accuracy with hard masks (what compact would keep). */
   hardValAccuracy: number | null;
   seconds: number;
@@ -133,6 +139,7 @@ export async function runDemo(options: DemoOptions, log: (line: string) => void 
     ...policyOptions(options, [validationSet.x, validationSet.y]),
     warmupEpochs: options.warmupEpochs,
     fineTuneEpochs: options.fineTuneEpochs,
+    shrink: options.shrink,
   });
   const history: DemoEpoch[] = [];
   let started = performance.now();
@@ -154,6 +161,8 @@ export async function runDemo(options: DemoOptions, log: (line: string) => void 
             loss: logs.loss as number,
             keptInputs: logs.keptInputs as number,
             keptUnits: logs.keptUnits as number,
+            liveInputs: recurrentLayer(model).cell.liveInputs,
+            liveUnits: recurrentLayer(model).cell.liveUnits,
             hardValAccuracy: (logs.hardValAccuracy as number | undefined) ?? null,
             seconds: (performance.now() - started) / 1000,
           };
@@ -221,7 +230,7 @@ function formatDemoEpoch(r: DemoEpoch, o: DemoOptions, features: number): string
   const validation = r.hardValAccuracy == null ? '' : `  val acc ${(100 * r.hardValAccuracy).toFixed(1)}%`;
   return (
     `epoch ${String(r.epoch).padStart(3)}/${o.epochs} ${r.stage.padEnd(9)}  loss ${r.loss.toFixed(4)}  klFac ${r.klFac.toExponential(1)}${validation}  ` +
-    `kept inputs ${r.keptInputs}/${features}  kept units ${r.keptUnits}/${o.units}  ${r.seconds.toFixed(1)}s`
+    `kept inputs ${r.keptInputs}/${features}  kept units ${r.keptUnits}/${o.units}  layer ${r.liveInputs}x${r.liveUnits}  ${r.seconds.toFixed(1)}s`
   );
 }
 
@@ -233,6 +242,7 @@ export function demoCommand(): Command {
     .option('--epochs <n>', 'epochs of the whole fit (warm-up, VIB stage, fine-tune)', integerOption('--epochs'), d.epochs)
     .option('--fine-tune-epochs <n>', 'last epochs, trained with frozen hard masks before compaction', integerOption('--fine-tune-epochs', 0), d.fineTuneEpochs)
     .option('--warmup-epochs <n>', 'first epochs trained without the KL term, gates frozen', integerOption('--warmup-epochs', 0), d.warmupEpochs)
+    .option('--no-shrink', 'keep the LSTM at full size during fit (masks only; compact still removes what they prune)')
     .addOption(
       new Option('--policy <name>', "'budget' compresses while validation accuracy stays within --max-accuracy-drop; 'target' steers to --target-compression; 'fixed' ramps to --kl-fac")
         .argParser(choiceOption('--policy', POLICY_NAMES))

@@ -104,6 +104,13 @@ function layerOutputShape(layer: tfl.layers.Layer): (number | null)[] | null {
 
 const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
+/** Kernel, recurrent kernel and bias shapes of a (dense-projection) recurrent layer at its built sizes. */
+function builtShapes(layer: tfl.layers.Layer, gates: number): number[][] {
+  const cell = (layer as unknown as { cell: { inputDim: number; units: number; useBias: boolean } }).cell;
+  const width = gates * cell.units;
+  return [[cell.inputDim, width], [cell.units, width], ...(cell.useBias ? [[width]] : [])];
+}
+
 /** Sizes of one layer; `timesteps` rows per sequence for 3-D inputs. */
 export function summarizeLayer(layer: tfl.layers.Layer, timesteps: number): LayerSummary {
   const className = layer.getClassName();
@@ -113,19 +120,23 @@ export function summarizeLayer(layer: tfl.layers.Layer, timesteps: number): Laye
   const weights = layer.weights;
   const inference = weights.filter((w) => !isGateWeight(w));
   const gate = weights.filter((w) => isGateWeight(w));
-  const params = inference.reduce((sum, w) => sum + size(w.shape as number[]), 0);
-  const gateParams = gate.reduce((sum, w) => sum + size(w.shape as number[]), 0);
   const inputs = lastDim(inShape);
   const units = lastDim(outShape);
   const config = layer.getConfig();
-  const base = { name: layer.name, className, inputs, units, params, gateParams, weightShapes: inference.map((w) => [...(w.shape as number[])]) };
   const gates = RECURRENT_GATES[className];
+  // A recurrent layer shrunk in place is reported at the sizes it was built with: the "before" of a compression.
+  const inPlace = gates != null && (config.keptInputs != null || config.keptUnits != null);
+  const weightShapes = inPlace ? builtShapes(layer, gates) : inference.map((w) => [...(w.shape as number[])]);
+  const params = weightShapes.reduce((sum, shape) => sum + size(shape), 0);
+  const gateParams = gate.reduce((sum, w) => sum + size(w.shape as number[]), 0);
+  const base = { name: layer.name, className, inputs, units, params, gateParams, weightShapes };
   if (gates != null) {
     const cell = (layer as unknown as { cell: { units: number; projection?: { flopsPerRow(): number } } }).cell;
     const useBias = config.useBias !== false;
     const F = inputs ?? 0;
     const H = cell.units;
-    const flops = timesteps * recurrentFlopsPerStep(F, H, gates, { useBias, projectionFlops: cell.projection?.flopsPerRow() });
+    const projectionFlops = inPlace ? undefined : cell.projection?.flopsPerRow();
+    const flops = timesteps * recurrentFlopsPerStep(F, H, gates, { useBias, projectionFlops });
     return { ...base, kind: gates === LSTM_GATES ? 'lstm' : 'gru', units: H, paperParams: params + (useBias ? gates * H : 0), flops };
   }
   if (className === 'Dense') {

@@ -62,6 +62,13 @@ describe('parameter and FLOP counting', () => {
     assert.equal(result.report.totals.paramsAfter, lstmParamCount(6, 4) + 4 * 3 + 3);
     assert.ok(result.report.totals.paramRatio > 1);
     assert.match(formatReport(result.report), /lstm\s+VIBLSTM -> LSTM\s+10 -> 6\s+6 -> 4/);
+    // Shrunk in place, the layer still reports the sizes it was built with, and compacts to the same model.
+    lstm.shrinkInPlace({ inputs: [0, 1, 2, 3], units: [0, 1] });
+    const [shrunk] = summarizeModel(model);
+    assert.deepEqual([shrunk.params, shrunk.flops, shrunk.weightShapes], [rnn.params, rnn.flops, rnn.weightShapes]);
+    const again = compact(model);
+    assert.deepEqual(again.report.totals, result.report.totals);
+    again.model.dispose();
     result.model.dispose();
     model.dispose();
   });
