@@ -109,6 +109,11 @@ async function numberOf(value: unknown): Promise<number | null> {
   return null;
 }
 
+/** `getState()`: the schedule's state plus the shrink streaks (with `shrink`). */
+export interface VIBCallbackState extends SavedSchedule {
+  shrinkStreaks?: ShrinkStreaks;
+}
+
 /**
  * The VIB schedule (`VIBSchedule`) as a `model.fit` / `model.fitDataset`
  * callback, the way tfmot's `UpdatePruningStep` drives pruning in Keras: a
@@ -125,16 +130,10 @@ async function numberOf(value: unknown): Promise<number | null> {
  * and fit the reloaded model with a new callback given `resumeFrom` and
  * `initialEpoch` set to the epochs done.
  */
-/** `getState()`: the schedule's state plus the shrink streaks (with `shrink`). */
-export interface VIBCallbackState extends SavedSchedule {
-  shrinkStreaks?: ShrinkStreaks;
-}
-
 export class VIBCallback extends tfl.Callback {
   readonly schedule: VIBSchedule;
-  /** With `shrink`: the in-place shrinking, and what it removed so far (all layers). */
+  /** With `shrink`: the in-place shrinking. */
   readonly shrinker: InPlaceShrinker | null;
-  private removed = { inputs: 0, units: 0 };
   private readonly validation: LabelledData | null;
   private readonly lrScaler = new LearningRateScaler();
 
@@ -222,10 +221,7 @@ export class VIBCallback extends tfl.Callback {
     await this.schedule.epochEnd(epoch);
     if (this.shrinker && this.schedule.stage !== 'warmup') await this.shrinkCheck();
     if (logs == null) return;
-    if (this.shrinker) {
-      logs.removedInputs = this.removed.inputs;
-      logs.removedUnits = this.removed.units;
-    }
+    if (this.shrinker) Object.assign(logs, removedInPlace(this.model));
     const measure = measureCompression(this.model);
     logs.klFac = this.schedule.klFac;
     logs.learningRateScale = this.schedule.learningRateScale;
@@ -242,15 +238,25 @@ export class VIBCallback extends tfl.Callback {
       held: schedule.heldWeights,
       frozen: schedule.stage === 'fine-tune',
     });
-    if (outcome.slices.length === 0) return;
-    if (schedule.holdsWeights) schedule.rebind(this.model, sliceSnapshot(outcome.slices));
-    this.removed.inputs += outcome.inputs;
-    this.removed.units += outcome.units;
+    if (outcome.slices.length > 0 && schedule.holdsWeights) schedule.rebind(this.model, sliceSnapshot(outcome.slices));
   }
 
   override async onTrainEnd(): Promise<void> {
     await this.schedule.end();
   }
+}
+
+/** Inputs and units the layers have removed from their weights so far (read off the layers: right after a resume too). */
+function removedInPlace(model: tfl.LayersModel): { removedInputs: number; removedUnits: number } {
+  let removedInputs = 0;
+  let removedUnits = 0;
+  for (const layer of gatedLayers(model)) {
+    const cell = (layer as { cell?: { inputDim?: number; units?: number; liveInputs?: number; liveUnits?: number } }).cell;
+    if (cell?.liveInputs == null || cell.liveUnits == null) continue;
+    removedInputs += (cell.inputDim ?? 0) - cell.liveInputs;
+    removedUnits += (cell.units ?? 0) - cell.liveUnits;
+  }
+  return { removedInputs, removedUnits };
 }
 
 /**
