@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { runPaths, topPredictions, type Prediction } from '@tfjs-compress/app-kit';
-import { fileSystemHandler, loadCompact } from '@tfjs-compress/prune';
+import { fileSystemHandler, loadCompact } from '@tfjs-compress/prune/node';
 import { selectBackend } from '@tfjs-compress/runtime';
 import { InvalidArgumentError } from '@tfjs-compress/vib';
 import { decodeClip, gatherFrames, sampleFrameIndices } from '@tfjs-compress/video';

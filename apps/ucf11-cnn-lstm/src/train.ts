@@ -1,5 +1,5 @@
 import * as tfl from '@tensorflow/tfjs-layers';
-import { fileSystemHandler } from '@tfjs-compress/prune';
+import { fileSystemHandler } from '@tfjs-compress/prune/node';
 import { groupLassoStage, runPaths, trainRun, type EpochRecord, type RunSplit } from '@tfjs-compress/app-kit';
 import './register.js';
 import { describeBackend, selectBackend } from '@tfjs-compress/runtime';

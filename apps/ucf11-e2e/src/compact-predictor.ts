@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { CompactForward, loadCompact } from '@tfjs-compress/prune';
+import { CompactForward } from '@tfjs-compress/prune';
+import { loadCompact } from '@tfjs-compress/prune/node';
 import { assertOneOf, assertPositiveInteger, InvalidArgumentError } from '@tfjs-compress/vib';
 import {
   DEFAULT_NORMALIZATION,

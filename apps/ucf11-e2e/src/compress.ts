@@ -1,5 +1,5 @@
 import { compressRun, type CompressResults } from '@tfjs-compress/app-kit';
-import { loadCompact } from '@tfjs-compress/prune';
+import { loadCompact } from '@tfjs-compress/prune/node';
 import { describeBackend, selectBackend, type BackendChoice } from '@tfjs-compress/runtime';
 import './register.js';
 import { closableVideoSource, streamOptionsOf } from './dataset.js';

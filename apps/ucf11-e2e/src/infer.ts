@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { fileSystemHandler } from '@tfjs-compress/prune';
+import { fileSystemHandler } from '@tfjs-compress/prune/node';
 import { selectBackend, type BackendChoice } from '@tfjs-compress/runtime';
 import './register.js';
 import { CompactClipPredictor, type StageTimes } from './compact-predictor.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { findRecurrentLayer, readMetrics, type EpochRecord } from '@tfjs-compress/app-kit';
-import { loadCompact } from '@tfjs-compress/prune';
+import { loadCompact } from '@tfjs-compress/prune/node';
 import { DEFAULT_TRAIN_OPTIONS, compress, evaluateRun, infer, readRun, report, runPaths, train, type TrainOptions } from '../src/index.js';
 import { temp, tinySet } from './helpers.js';
 

@@ -42,8 +42,6 @@ export {
 /** Defined in the gate package, where in-place shrinking slices with it too. */
 export { sliceWeight } from '@tfjs-compress/vib';
 export { linearChain } from './chain.js';
-export { MODEL_FILE, WEIGHTS_FILE, fileSystemHandler } from './file-handler.js';
-export { COMPRESSION_FILE, loadCompact, saveCompact, type CompressionRecord } from './save.js';
 export {
   DEFAULT_INPUT_BOTTLENECK,
   INPUT_BOTTLENECK_PLACEMENTS,
@@ -82,4 +80,5 @@ export {
   type PruneLowMagnitudeArgs,
 } from './magnitude-pruning.js';
 export { pruneUnitsByMagnitude, type PruneUnitsArgs } from './structured-pruning.js';
-export { compactAndReport, type CompactAndReportOptions } from './demo.js';
+/** The format of `compression.json`; reading and writing it (Node) is in `@tfjs-compress/prune/node`. */
+export type { CompressionRecord } from './save.js';

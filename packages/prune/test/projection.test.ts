@@ -4,7 +4,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { VIBLSTM, type InputProjection, type ProjectionBuildContext } from '@tfjs-compress/vib-rnn';
 import { assertClose, useBackend } from '@tfjs-compress/testing';
-import { compact, compactAndReport, recurrentFlopsPerStep } from '../src/index.js';
+import { compact, recurrentFlopsPerStep } from '../src/index.js';
+import { compactAndReport } from '../src/node.js';
 import { inputBatch, randomizeWeights, setGate, useHardMasks, assertCompactMatches } from './helpers.js';
 
 /** A rank-r factorised projection U [F, r] V [r, G*H], standing in for the tensor-train/ring ones. */

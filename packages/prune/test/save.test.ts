@@ -10,7 +10,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { VIBGRU, VIBLSTM } from '@tfjs-compress/vib-rnn';
 import { assertClose, useBackend } from '@tfjs-compress/testing';
-import { compact, fileSystemHandler, loadCompact, saveCompact, type CompressionRecord } from '../src/index.js';
+import { compact, type CompressionRecord } from '../src/index.js';
+import { fileSystemHandler, loadCompact, saveCompact } from '../src/node.js';
 import { inputBatch, randomizeWeights, selectFeatures, setGate, useHardMasks } from './helpers.js';
 
 const run = promisify(execFile);

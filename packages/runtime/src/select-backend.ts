@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError } from '@tfjs-compress/vib';
 import { patchWasmMatMul } from './wasm-matmul.js';
@@ -46,7 +45,7 @@ export async function selectBackend(choice: BackendChoice = 'auto'): Promise<Sel
       return null;
     }
     await tf.ready();
-    const threads = name === 'tensorflow' ? navigatorThreads() : 1;
+    const threads = name === 'tensorflow' ? await hostThreads() : 1;
     return { name, threads, reason: notes.length ? notes.join('; ') : choice === 'auto' ? 'fastest available' : 'requested' };
   };
   const order: Array<'tensorflow' | 'wasm' | 'cpu'> = choice === 'auto' ? ['tensorflow', 'wasm', 'cpu'] : [choice];
@@ -57,9 +56,19 @@ export async function selectBackend(choice: BackendChoice = 'auto'): Promise<Sel
   throw new InvalidArgumentError('backend', choice, `a backend that can start here (${notes.join('; ')})`);
 }
 
-function navigatorThreads(): number {
-  // libtensorflow uses every core for its intra-op pool by default.
-  return availableParallelism();
+/**
+ * The cores libtensorflow's intra-op pool uses (all of them by default).
+ * tfjs-node only runs in Node, so node:os is imported there, by a specifier
+ * bundlers leave alone: the module stays loadable in a page.
+ */
+async function hostThreads(): Promise<number> {
+  const nodeOs = ['node', 'os'].join(':');
+  try {
+    const os = (await import(nodeOs)) as { availableParallelism(): number };
+    return os.availableParallelism();
+  } catch {
+    return (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 1;
+  }
 }
 
 /** One line for the start of a run: which backend and why. */

@@ -3,7 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { fileSystemHandler } from '@tfjs-compress/prune';
+import { fileSystemHandler } from '@tfjs-compress/prune/node';
 import type { LeanAdam } from '@tfjs-compress/vib';
 import { existingDir, replaceDirAtomic, toJson } from './atomic-files.js';
 

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { compact, fileSystemHandler, formatReport, saveCompact, type CompactResult, type CompressionReport } from '@tfjs-compress/prune';
+import { compact, formatReport, type CompactResult, type CompressionReport } from '@tfjs-compress/prune';
+import { fileSystemHandler, saveCompact } from '@tfjs-compress/prune/node';
 import { writeJsonAtomic } from './atomic-files.js';
 import { evaluate, measureLatency, type BatchSource, type Latency } from './evaluate.js';
 import { readRun, runPaths } from './run-files.js';

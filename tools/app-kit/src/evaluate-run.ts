@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { fileSystemHandler, loadCompact } from '@tfjs-compress/prune';
+import { fileSystemHandler, loadCompact } from '@tfjs-compress/prune/node';
 import { writeJsonAtomic } from './atomic-files.js';
 import type { ClosableSource } from './compress-run.js';
 import { keepInputs } from './compress-run.js';

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { fileSystemHandler, formatReport } from '@tfjs-compress/prune';
+import { formatReport } from '@tfjs-compress/prune';
+import { fileSystemHandler } from '@tfjs-compress/prune/node';
 import { formatResults, resultsTable, type CompressResults } from './compress-run.js';
 import type { ReportData } from './html-report.js';
 import { readMetrics } from './metrics-log.js';

@@ -1,5 +1,5 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { fileSystemHandler } from '@tfjs-compress/prune';
+import { fileSystemHandler } from '@tfjs-compress/prune/node';
 import { expandLayersInPlace } from '@tfjs-compress/train';
 import type { ClosableSource } from './compress-run.js';
 import { readJson, runPaths, writeRun, type RunRecord } from './run-files.js';

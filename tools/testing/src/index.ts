@@ -7,3 +7,4 @@ export { namesOption } from './errors.js';
 export { median, printTable, writeBenchJson } from './bench-output.js';
 export { tempDir } from './temp-dir.js';
 export { readmeDefault } from './readme-table.js';
+export { assertBrowserBundle, browserBundleErrors } from './browser-bundle.js';
