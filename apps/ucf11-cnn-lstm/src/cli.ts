@@ -10,7 +10,9 @@ import {
   sweepCommand,
   toCommonTrainOptions,
   type RawTrainFlags,
+  quantizeFlag,
 } from '@tfjs-compress/app-kit';
+import type { QuantizeDtype } from '@tfjs-compress/prune';
 import { BACKEND_CHOICES } from '@tfjs-compress/runtime';
 import { READ_LAYOUTS, SYNTHETIC_DIFFICULTIES, type SyntheticDifficulty } from '@tfjs-compress/video';
 import { DEFAULT_TRAIN_OPTIONS, NORMALIZATIONS, RANDOM_EXTRACTOR, SPLITS, type CnnLstmTrainOptions } from './options.js';
@@ -95,7 +97,8 @@ export function program(): Command {
 
   runCommand(root, 'compress', "compact the trained VIB model into plain tfjs layers (<out>/compact) and measure both: accuracy, parameters, FLOPs, latency (<out>/results.json)")
     .option('--latency-runs <n>', 'timed predictions per model', integerOption('--latency-runs'), 10)
-    .action(async (raw: RunCommandOptions & { latencyRuns: number }) => {
+    .addOption(quantizeFlag())
+    .action(async (raw: RunCommandOptions & { latencyRuns: number; quantize?: QuantizeDtype }) => {
       await compress(raw).catch(exitOnError);
     });
 

@@ -1,3 +1,4 @@
+import type { QuantizeDtype } from '@tfjs-compress/prune';
 import { compressRun, evaluateRunModels, runPaths, runReportData, writeReport, type CompressResults, type EvalResults } from '@tfjs-compress/app-kit';
 import { describeBackend, selectBackend, type BackendChoice } from '@tfjs-compress/runtime';
 import './register.js';
@@ -28,9 +29,9 @@ async function withRunFeatures<T>(options: RunCommandOptions, log: (line: string
  * `compress`: compacts <out>/vib-model into plain tfjs layers (<out>/compact)
  * and measures both on the cached test features (<out>/results.json).
  */
-export function compress(options: RunCommandOptions & { latencyRuns?: number }, log: (line: string) => void = console.log): Promise<CompressResults> {
+export function compress(options: RunCommandOptions & { latencyRuns?: number; quantize?: QuantizeDtype }, log: (line: string) => void = console.log): Promise<CompressResults> {
   return withRunFeatures(options, log, (run, features, backend) =>
-    compressRun({ out: options.out, backend, latencyRuns: options.latencyRuns, testSource: features.source(run.test, 'test', run.options.batchSize), log }));
+    compressRun({ out: options.out, backend, latencyRuns: options.latencyRuns, quantize: options.quantize, testSource: features.source(run.test, 'test', run.options.batchSize), log }));
 }
 
 /** `eval`: test accuracy, loss and confusion of the VIB and compact models (<out>/eval.json). */

@@ -9,7 +9,9 @@ import {
   sweepCommand,
   toCommonTrainOptions,
   type RawTrainFlags,
+  quantizeFlag,
 } from '@tfjs-compress/app-kit';
+import type { QuantizeDtype } from '@tfjs-compress/prune';
 import { BACKEND_CHOICES, type BackendChoice } from '@tfjs-compress/runtime';
 import { READ_LAYOUTS, SYNTHETIC_DIFFICULTIES, type SyntheticDifficulty } from '@tfjs-compress/video';
 import { compress } from './compress.js';
@@ -69,7 +71,8 @@ export function program(): Command {
     .addOption(outOption(DEFAULT_TRAIN_OPTIONS.out))
     .addOption(backendOption(DEFAULT_TRAIN_OPTIONS.backend))
     .option('--latency-runs <n>', 'timed predictions per model', integerOption('--latency-runs'), 10)
-    .action(async (raw: { out: string; backend: BackendChoice; latencyRuns: number }) => {
+    .addOption(quantizeFlag())
+    .action(async (raw: { out: string; backend: BackendChoice; latencyRuns: number; quantize?: QuantizeDtype }) => {
       await compress(raw).catch(fail);
     });
 

@@ -1,4 +1,5 @@
 import { compressRun, type CompressResults } from '@tfjs-compress/app-kit';
+import type { QuantizeDtype } from '@tfjs-compress/prune';
 import { loadCompact } from '@tfjs-compress/prune/node';
 import { describeBackend, selectBackend, type BackendChoice } from '@tfjs-compress/runtime';
 import './register.js';
@@ -12,6 +13,8 @@ export interface CompressOptions {
   backend: BackendChoice;
   /** Latency runs per model. Default: 10. */
   latencyRuns?: number;
+  /** Also save the compact model with quantized weights (<out>/quantized) and measure it. */
+  quantize?: QuantizeDtype;
 }
 
 /** The run's test clips as a closable batch source (frames from the run's frame cache). */
@@ -29,7 +32,7 @@ export function testSourceOf(out: string) {
 export async function compress(options: CompressOptions, log: (line: string) => void = console.log): Promise<CompressResults> {
   const backend = await selectBackend(options.backend);
   log(describeBackend(backend));
-  return compressRun({ out: options.out, backend: backend.name, latencyRuns: options.latencyRuns, testSource: testSourceOf(options.out), log });
+  return compressRun({ out: options.out, backend: backend.name, latencyRuns: options.latencyRuns, quantize: options.quantize, testSource: testSourceOf(options.out), log });
 }
 
 /** Loads the compact model and its kept inputs. */

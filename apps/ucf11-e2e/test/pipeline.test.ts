@@ -47,8 +47,15 @@ describe('train -> compress -> eval -> infer -> report on a tiny generated set',
     const inputs = trained.history.at(-1)!.keptInputs!;
     trained.model.dispose();
 
-    const results = await compress({ out, backend: 'wasm', latencyRuns: 2 }, log);
+    const results = await compress({ out, backend: 'wasm', latencyRuns: 2, quantize: 'uint8' }, log);
     assert.equal(results.keptInputs, inputs);
+    // --quantize uint8: about a quarter of the compact model's weight bytes (a bias with a -1e4 pin stays float16), read back by plain tf.loadLayersModel.
+    const shrinkage = results.weightBytes.compact / results.weightBytes.quantized!;
+    assert.ok(shrinkage > 3.5 && shrinkage <= 4, `compact / uint8 bytes ${shrinkage}`);
+    assert.ok(results.weightBytes.vibModel > results.weightBytes.compact);
+    assert.equal(results.quantized!.dtype, 'uint8');
+    assert.ok(results.quantized!.maxPredictionDifference < 0.05, `uint8 vs float32 compact: ${results.quantized!.maxPredictionDifference}`);
+    assert.ok(existsSync(join(out, 'quantized', 'model.json')));
     assert.ok(results.keptInputs < results.totalInputs, 'ibLr 1 and klFac 0.1 prune inputs within 3 steps');
     assert.equal(results.totalUnits, 8);
     assert.ok(results.after.lstmParams < results.before.lstmParams);

@@ -82,3 +82,4 @@ export {
 export { pruneUnitsByMagnitude, type PruneUnitsArgs } from './structured-pruning.js';
 /** The format of `compression.json`; reading and writing it (Node) is in `@tfjs-compress/prune/node`. */
 export type { CompressionRecord } from './save.js';
+export { MAX_STEP_TO_LOWER_QUARTILE, QUANTIZE_DTYPES, quantize, type QuantizeDtype, type QuantizeResult } from './quantize.js';

@@ -4,5 +4,5 @@
  * browser page.
  */
 export { MODEL_FILE, WEIGHTS_FILE, fileSystemHandler } from './file-handler.js';
-export { COMPRESSION_FILE, loadCompact, saveCompact, type CompressionRecord } from './save.js';
+export { COMPRESSION_FILE, loadCompact, saveCompact, saveQuantized, type CompressionRecord } from './save.js';
 export { compactAndReport, type CompactAndReportOptions } from './demo.js';

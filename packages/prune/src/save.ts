@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { CompactResult, CompactedLayer } from './compact.js';
 import { fileSystemHandler, writeAtomic } from './file-handler.js';
+import { quantize, type QuantizeDtype, type QuantizeResult } from './quantize.js';
 import type { CompressionReport } from './report.js';
 
 export const COMPRESSION_FILE = 'compression.json';
@@ -38,4 +39,11 @@ export async function loadCompact(dir: string): Promise<{ model: tfl.LayersModel
   const model = await tfl.loadLayersModel(fileSystemHandler(dir));
   const compression = JSON.parse(await readFile(join(dir, COMPRESSION_FILE), 'utf8')) as CompressionRecord;
   return { model, compression };
+}
+
+/** `quantize(model, options)` written to `dir` (`model.json` + `weights.bin`, atomically); `tf.loadLayersModel` reads it back. */
+export async function saveQuantized(model: tfl.LayersModel, dir: string, options: { dtype: QuantizeDtype }): Promise<QuantizeResult> {
+  const result = await quantize(model, options);
+  await fileSystemHandler(dir).save!(result.artifacts);
+  return result;
 }

@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { compact, formatReport, type CompactResult, type CompressionReport } from '@tfjs-compress/prune';
-import { fileSystemHandler, saveCompact } from '@tfjs-compress/prune/node';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { compact, formatReport, type CompactResult, type CompressionReport, type QuantizeDtype } from '@tfjs-compress/prune';
+import { WEIGHTS_FILE, fileSystemHandler, saveCompact, saveQuantized } from '@tfjs-compress/prune/node';
 import { writeJsonAtomic } from './atomic-files.js';
 import { evaluate, measureLatency, type BatchSource, type Latency } from './evaluate.js';
 import { readRun, runPaths } from './run-files.js';
@@ -39,6 +41,10 @@ export interface CompressResults {
   lstmParamsPaper: { before: number; after: number };
   lstmRatio: number;
   maxPredictionDifference: number;
+  /** Bytes of weights.bin: the VIB model, the compact model and (with `quantize`) the quantized compact model. */
+  weightBytes: { vibModel: number; compact: number; quantized: number | null };
+  /** With `quantize`: the quantized compact model (<out>/quantized), as plain tf.loadLayersModel reads it back. */
+  quantized: { dtype: QuantizeDtype; accuracy: number; maxPredictionDifference: number } | null;
   report: CompressionReport;
 }
 
@@ -53,6 +59,8 @@ export interface CompressRunOptions {
   latencyRuns?: number;
   /** The run's test clips as batches (what `evaluate` reads). */
   testSource: ClosableSource;
+  /** Also save the compact model with quantized weights (<out>/quantized) and measure its accuracy. */
+  quantize?: QuantizeDtype;
   log?: (line: string) => void;
 }
 
@@ -85,6 +93,7 @@ export async function compressRun(options: CompressRunOptions): Promise<Compress
   // The compact model reproduces hard masks: the VIB model is scored the same way (a run without fine-tune saved soft gates).
   freezeMasks(vib);
   let result: CompactResult | null = null;
+  let quantizedModel: tfl.LayersModel | null = null;
   try {
     const layer = findRecurrentLayer(vib);
     if (layer == null) throw new Error(`${paths.vibModel} has no VIB recurrent layer`);
@@ -98,6 +107,17 @@ export async function compressRun(options: CompressRunOptions): Promise<Compress
     const transform = keepInputs(result.keptInputs);
     const before = await evaluate(vib, source, { classes });
     const after = await evaluate(compactModel, source, { classes, transform });
+    let quantized: CompressResults['quantized'] = null;
+    let quantizedBytes: number | null = null;
+    if (options.quantize) {
+      const dir = join(options.out, 'quantized');
+      quantizedBytes = (await saveQuantized(compactModel, dir, { dtype: options.quantize })).bytesAfter;
+      // Read back the way a user's page would: plain tf.loadLayersModel, which dequantizes.
+      quantizedModel = await tfl.loadLayersModel(fileSystemHandler(dir));
+      const scored = await evaluate(quantizedModel, source, { classes, transform });
+      quantized = { dtype: options.quantize, accuracy: scored.accuracy, maxPredictionDifference: NaN };
+      log(`quantized compact model (${options.quantize}) saved in ${dir}`);
+    }
     const clip = await firstExample(source);
     const runs = options.latencyRuns ?? 10;
     let latencyBefore: Latency = { medianMs: NaN, meanMs: NaN, minMs: NaN, runs: 0 };
@@ -110,6 +130,10 @@ export async function compressRun(options: CompressRunOptions): Promise<Compress
       maxPredictionDifference = tf.tidy(() =>
         tf.max(tf.abs(tf.sub(vib.predict(clip) as tf.Tensor, compactModel.predict(kept) as tf.Tensor))).dataSync()[0],
       );
+      if (quantized && quantizedModel) {
+        const q = quantizedModel;
+        quantized.maxPredictionDifference = tf.tidy(() => tf.max(tf.abs(tf.sub(q.predict(kept) as tf.Tensor, compactModel.predict(kept) as tf.Tensor))).dataSync()[0]);
+      }
       tf.dispose([clip, kept]);
     }
     const r = result.report;
@@ -132,6 +156,12 @@ export async function compressRun(options: CompressRunOptions): Promise<Compress
       lstmParamsPaper: { before: r.recurrent.paperParamsBefore, after: r.recurrent.paperParamsAfter },
       lstmRatio: r.recurrent.ratio,
       maxPredictionDifference,
+      weightBytes: {
+        vibModel: statSync(join(paths.vibModel, WEIGHTS_FILE)).size,
+        compact: statSync(join(paths.compact, WEIGHTS_FILE)).size,
+        quantized: quantizedBytes,
+      },
+      quantized,
       report: r,
     };
     await writeJsonAtomic(paths.results, results);
@@ -144,10 +174,19 @@ export async function compressRun(options: CompressRunOptions): Promise<Compress
     await options.testSource.close();
     vib.dispose();
     result?.model.dispose();
+    quantizedModel?.dispose();
   }
 }
 
 const pct = (x: number | null | undefined) => (x == null ? 'n/a' : `${(100 * x).toFixed(1)}%`);
+
+/** "VIB -> compact -> quantized" weight bytes (older results.json files have none). */
+function bytesLine(r: CompressResults): string {
+  const b = r.weightBytes;
+  if (b == null) return 'n/a';
+  const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
+  return `${kib(b.vibModel)} (VIB model) -> ${kib(b.compact)} (compact)` + (b.quantized != null && r.quantized ? ` -> ${kib(b.quantized)} (${r.quantized.dtype})` : '');
+}
 const count = (n: number) => n.toLocaleString('en-US');
 
 export function formatResults(r: CompressResults): string {
@@ -163,6 +202,10 @@ export function formatResults(r: CompressResults): string {
     `FLOPs per clip       ${count(r.before.flops)} -> ${count(r.after.flops)}`,
     `latency per clip     ${r.before.latency.medianMs.toFixed(2)} ms -> ${r.after.latency.medianMs.toFixed(2)} ms (median, ${r.backend})`,
     `max |VIB - compact|  ${r.maxPredictionDifference.toExponential(2)} (probabilities, one clip)`,
+    `weights on disk      ${bytesLine(r)}`,
+    ...(r.quantized
+      ? [`${r.quantized.dtype} weights       test accuracy ${pct(r.quantized.accuracy)} (compact ${pct(r.after.accuracy)}); max |quantized - compact| ${r.quantized.maxPredictionDifference.toExponential(2)}`]
+      : []),
   ].join('\n');
 }
 
@@ -184,5 +227,7 @@ export function resultsTable(results: CompressResults): Array<{ label: string; b
       value: `${pct(results.uncompressedTestAccuracy)} at its last epoch, ${pct(results.uncompressedBestTestAccuracy)} at its best`,
     },
     { label: 'test accuracy at the end of the VIB phase (before fine-tuning)', value: pct(results.vibPhaseTestAccuracy) },
+    ...(results.weightBytes ? [{ label: 'weights on disk', value: bytesLine(results) }] : []),
+    ...(results.quantized ? [{ label: `test accuracy with ${results.quantized.dtype} weights`, value: pct(results.quantized.accuracy) }] : []),
   ];
 }

@@ -46,6 +46,7 @@ export {
   backendFlag,
   exitOnError,
   outFlag,
+  quantizeFlag,
   toCommonTrainOptions,
   type CommonTrainOptions,
   type PolicyName,

@@ -1,4 +1,5 @@
 import { Option, type Command } from 'commander';
+import { QUANTIZE_DTYPES } from '@tfjs-compress/prune';
 import { choiceOption, fractionOption, integerOption, nonNegativeOption, positiveOption } from './cli-options.js';
 import { DEFAULT_SHRINK_MODE, DEFAULT_SHRINK_PATIENCE, SHRINK_MODES, type ShrinkMode } from './shrink-check.js';
 
@@ -82,6 +83,13 @@ export function backendFlag(choices: readonly string[], fallback: string): Optio
   return new Option('--backend <name>', 'auto (tfjs-node, else wasm, else cpu), tensorflow, wasm or cpu')
     .argParser(choiceOption('--backend', choices))
     .default(fallback);
+}
+
+/** `--quantize <dtype>` for `compress`: also save the compact model with uint8, uint16 or float16 weights. */
+export function quantizeFlag(): Option {
+  return new Option('--quantize <dtype>', 'also save the compact model with quantized weights in <out>/quantized (uint8, uint16 or float16) and measure its accuracy').argParser(
+    choiceOption('--quantize', QUANTIZE_DTYPES),
+  );
 }
 
 /** `--out <dir>`: the run directory every command reads and writes. */
