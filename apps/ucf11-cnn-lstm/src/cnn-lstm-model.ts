@@ -34,7 +34,7 @@ function recurrent(o: CnnLstmModelOptions, vib: boolean): tfl.layers.Layer {
   return tfl.layers.lstm({ ...common, recurrentActivation: 'sigmoid', kernelInitializer: seeded(o.seed + 101), recurrentInitializer: seeded(o.seed + 103) });
 }
 
-/** CNN features [T, F] -> (VIB-)LSTM -> dense(H) -> batch norm -> ReLU -> dense(classes) -> softmax (PAPER_NOTES section 2). */
+/** CNN features [T, F] -> (VIB-)LSTM -> dense(H) -> batch norm -> ReLU -> dense(classes) -> softmax (the paper's CNN-LSTM). */
 function classifier(o: CnnLstmModelOptions, vib: boolean): tfl.LayersModel {
   const layers = [recurrent(o, vib)];
   if (o.dropout > 0) layers.push(tfl.layers.dropout({ name: 'dropout', rate: o.dropout, seed: o.seed + 107 }));

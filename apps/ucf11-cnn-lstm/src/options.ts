@@ -49,7 +49,7 @@ export interface CnnLstmTrainOptions extends CommonTrainOptions {
 }
 
 /**
- * The paper's CNN-LSTM setup (PAPER_NOTES section 4): 2048 features, 2048
+ * The paper's CNN-LSTM setup (the paper's UCF11 setup): 2048 features, 2048
  * units, 32 frames, batch 32, no dropout; the schedule of the end-to-end
  * app (KL warm-up, ramp, frozen-mask fine-tune).
  */

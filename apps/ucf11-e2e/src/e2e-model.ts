@@ -24,7 +24,7 @@ export interface E2eModelOptions {
 /** Batch-norm momentum: PyTorch's 0.01 (weight of the new batch) is tfjs's 0.99 (weight of the old average). */
 export const HEAD_BN_MOMENTUM = 0.99;
 
-/** The head of PAPER_NOTES section 2 after the last time step: dropout, dense(H->H), batch norm, ReLU, dense(H->classes), softmax. */
+/** The paper's head after the last time step: dropout, dense(H->H), batch norm, ReLU, dense(H->classes), softmax. */
 function head(options: E2eModelOptions): tfl.layers.Layer[] {
   const { units, classes, dropout, seed } = options;
   return [

@@ -31,7 +31,7 @@ export interface TrainOptions extends CommonTrainOptions {
   concurrency?: number;
 }
 
-/** The paper's end-to-end setup (PAPER_NOTES section 4) where it fits this runtime; batch 16 instead of 128 (wasm heap). */
+/** The paper's end-to-end setup (the paper's UCF11 setup) where it fits this runtime; batch 16 instead of 128 (wasm heap). */
 export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
   data: 'data/ucf11',
   layout: 'auto',

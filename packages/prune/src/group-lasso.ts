@@ -3,7 +3,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { assertNonNegative, assertPositive, hasVIBGates } from '@tfjs-compress/vib';
 import { groupSquaredNorms, recurrentLayersOf, recurrentVariables } from './recurrent-weights.js';
 
-/** PAPER_NOTES section 3: penalty 0.01 * sum_k sqrt(G_k + 1e-8); unit kept while G_k > 0.01. */
+/** The paper's ISS baseline: penalty 0.01 * sum_k sqrt(G_k + 1e-8); unit kept while G_k > 0.01. */
 export const DEFAULT_GROUP_LASSO_LAMBDA = 0.01;
 export const DEFAULT_GROUP_LASSO_EPSILON = 1e-8;
 export const DEFAULT_GROUP_THRESHOLD = 0.01;

@@ -62,7 +62,7 @@ export function recurrentVariables(layer: tfl.layers.Layer): { kernel: tfl.Layer
 }
 
 /**
- * Per hidden unit k, the ISS group's squared norm (PAPER_NOTES section 3):
+ * Per hidden unit k, the ISS group's squared norm (the paper's ISS baseline):
  * the unit's column in every gate block of the kernel and the recurrent
  * kernel (PyTorch's rows of [W_ih | W_hh]) plus row k of the recurrent
  * kernel (PyTorch's column k of W_hh, the weights that read h_k).

@@ -24,7 +24,7 @@ let innerChunkBytes = DEFAULT_INNER_CHUNK_BYTES;
 
 /**
  * tfjs-backend-wasm 4.22 runs BatchMatMul about 33x slower with
- * `transposeA` and 5x slower with `transposeB` than without (PLATFORM_NOTES),
+ * `transposeA` and 5x slower with `transposeB` than without (measured with tfjs 4.22),
  * and every matMul gradient takes those paths. This re-registers the wasm
  * BatchMatMul and _FusedMatMul kernels (public kernel registry) so that they
  * transpose the operand first with the wasm Transpose kernel and then take

@@ -81,7 +81,7 @@ describe('resolveRanks', () => {
   });
 });
 
-describe('Yang et al. UCF11 tensor-train LSTM (PAPER_NOTES section 6)', () => {
+describe('Yang et al. UCF11 tensor-train LSTM (Yang et al., ICML 2017)', () => {
   const shape = { inShape: [8, 20, 20, 18], outShape: [16, 4, 4, 4], ranks: [1, 4, 4, 4, 1] };
   it('has 3,360 core parameters with the expected core sizes', () => {
     assert.deepEqual(coreShapes(shape).map(product), [512, 1280, 1280, 288]);

@@ -7,7 +7,7 @@ export const LSTM_GATES = ['i', 'f', 'g', 'o'] as const;
 export type VIBLSTMCellArgs = VIBRecurrentCellArgs;
 
 /**
- * One LSTM step with a VIB gate after each nonlinearity (PAPER_NOTES section 2):
+ * One LSTM step with a VIB gate after each nonlinearity, as in the paper:
  *   c_t = (z_f f) c_{t-1} + (z_i i)(z_g g),   h_t = (z_o o) act(c_t).
  * With every gate factor 1 this is exactly tfjs's LSTMCell.
  */

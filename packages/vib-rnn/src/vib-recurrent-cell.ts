@@ -48,7 +48,7 @@ export const DEFAULT_RECURRENT_ACTIVATION = 'sigmoid';
 export const DEFAULT_KERNEL_INITIALIZER = 'glorotUniform';
 /**
  * Porting note: tfjs defaults to 'orthogonal', whose QR takes over 80 s for a
- * 256 x 1024 kernel on the cpu backend (PLATFORM_NOTES); pass 'orthogonal'
+ * 256 x 1024 kernel on the cpu backend (measured with tfjs 4.22); pass 'orthogonal'
  * explicitly to get it.
  */
 export const DEFAULT_RECURRENT_INITIALIZER = 'glorotUniform';

@@ -9,7 +9,7 @@ import { NoiseStream } from './noise-stream.js';
 export type InferenceMode = 'weighted' | 'hard' | 'mean';
 export const INFERENCE_MODES: readonly InferenceMode[] = ['weighted', 'hard', 'mean'];
 
-/** PAPER_NOTES section 1: mu ~ N(1, 0.01), logD ~ N(-9, 0.01), a near-identity gate. */
+/** Dai et al. (ICML 2018): mu ~ N(1, 0.01), logD ~ N(-9, 0.01), a near-identity gate. */
 export const DEFAULT_MU_MEAN = 1;
 export const DEFAULT_LOG_D_MEAN = -9;
 export const DEFAULT_INIT_STDDEV = 0.01;

@@ -30,7 +30,7 @@ export interface TrainableModel {
 }
 
 /**
- * One training step, two learning rates (PAPER_NOTES section 3): gradients of
+ * One training step, two learning rates (the paper's training setup): gradients of
  * one loss (the task loss plus every layer loss, KL included) are computed
  * once; gate parameters are updated by one optimizer at `ibLr` and the rest
  * by another at `lr`.

@@ -14,7 +14,7 @@ export const GROUP_LASSO_DIR = 'group-lasso';
 export const BEFORE_GROUP_LASSO_DIR = 'vib-model-before-group-lasso';
 
 /**
- * The run directory, the penalty weight `lambda` (> 0; PAPER_NOTES section 3
+ * The run directory, the penalty weight `lambda` (> 0; the paper's ISS setting
  * uses 0.01), the stage's `epochs` (>= 1), the `threshold` under which a
  * unit's G_k counts as zero (default: 0.01, prune's DEFAULT_GROUP_THRESHOLD),
  * and the data and optimiser settings as runTraining takes them.
@@ -36,7 +36,7 @@ export interface GroupLassoOutcome {
 }
 
 /**
- * The optional ISS stage after VIB (PAPER_NOTES section 3): the trained VIB
+ * The optional ISS stage after VIB (the paper's training setup): the trained VIB
  * model (<out>/vib-model) trains on with its masks frozen and the group-lasso
  * penalty added to the loss, then the hidden units with G_k <= threshold
  * are zeroed (which `compact` removes) and the result replaces

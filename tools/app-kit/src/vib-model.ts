@@ -23,7 +23,7 @@ export function keptCounts(model: tfl.LayersModel): { inputs: number; units: num
 }
 
 /**
- * The fine-tuning setting of PAPER_NOTES section 3: masks frozen and every
+ * The paper's fine-tuning setting: masks frozen and every
  * gate a hard 0/1 mask, which is exactly what compaction reproduces.
  */
 export function freezeMasks(model: tfl.LayersModel): void {
