@@ -36,3 +36,4 @@ export { chanceAccuracy, evaluateAccuracy, setInferenceMode, type FitPhase, type
 export { disposeSnapshot, restoreSnapshot, snapshotFromTensors, snapshotTensors, takeSnapshot, type WeightSnapshot } from './weight-snapshot.js';
 export { DEFAULT_FIT_BATCH_SIZE, DEFAULT_FIT_EPOCHS, fitVIB, type FitVIBOptions, type FitVIBResult } from './fit-vib.js';
 export { shuffledBatches, type ShuffledBatches } from './shuffled-batches.js';
+export { TrainingDivergedError, assertFiniteLoss, assertFiniteWeights, type DivergedAt } from './training-diverged.js';

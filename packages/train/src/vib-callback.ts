@@ -16,6 +16,7 @@ import type { KlPolicy } from './kl-policy.js';
 import { TargetCompressionPolicy } from './target-compression-policy.js';
 import { InPlaceShrinker, sliceSnapshot, type InPlaceShrinkSettings } from './in-place-shrinker.js';
 import { LearningRateScaler } from './learning-rate-scale.js';
+import { assertFiniteLoss, assertFiniteWeights } from './training-diverged.js';
 import type { ShrinkStreaks } from './removal-plans.js';
 import { VIBOptimizer } from './vib-optimizer.js';
 import { DEFAULT_MAX_CANDIDATES, VIBSchedule, type SavedSchedule, type VIBCandidate } from './vib-schedule.js';
@@ -136,6 +137,8 @@ export class VIBCallback extends tfl.Callback {
   readonly shrinker: InPlaceShrinker | null;
   private readonly validation: LabelledData | null;
   private readonly lrScaler = new LearningRateScaler();
+  /** 0-based epoch of the fit in progress. */
+  private epoch = 0;
 
   constructor(options: VIBCallbackOptions = {}) {
     super();
@@ -206,6 +209,7 @@ export class VIBCallback extends tfl.Callback {
   }
 
   override async onEpochBegin(epoch: number): Promise<void> {
+    this.epoch = epoch;
     await this.schedule.epochBegin(epoch);
   }
 
@@ -213,11 +217,16 @@ export class VIBCallback extends tfl.Callback {
     await this.schedule.batchBegin();
   }
 
-  override async onBatchEnd(_batch: number, logs?: tfl.Logs): Promise<void> {
-    await this.schedule.batchEnd(await numberOf(logs?.loss));
+  override async onBatchEnd(batch: number, logs?: tfl.Logs): Promise<void> {
+    const loss = await numberOf(logs?.loss);
+    // A NaN loss would otherwise flow into the schedule's measurements, its kept states and the user's saves.
+    if (loss != null) assertFiniteLoss({ epoch: this.epoch + 1, batch, loss }, DIVERGED_ADVICE);
+    await this.schedule.batchEnd(loss);
   }
 
   override async onEpochEnd(epoch: number, logs?: tfl.Logs): Promise<void> {
+    // Before the schedule measures or keeps this state: NaN weights must not become its kept state.
+    assertFiniteWeights(this.model.weights, epoch + 1, DIVERGED_ADVICE);
     await this.schedule.epochEnd(epoch);
     if (this.shrinker && this.schedule.stage !== 'warmup') await this.shrinkCheck();
     if (logs == null) return;
@@ -245,6 +254,9 @@ export class VIBCallback extends tfl.Callback {
     await this.schedule.end();
   }
 }
+
+const DIVERGED_ADVICE =
+  'The fit stops here: load the last model you saved (or start again) with a lower lr / ibLr, and check the inputs for NaN or Inf.';
 
 /** Inputs and units the layers have removed from their weights so far (read off the layers: right after a resume too). */
 function removedInPlace(model: tfl.LayersModel): { removedInputs: number; removedUnits: number } {

@@ -6,7 +6,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { compact } from '@tfjs-compress/prune';
 import { TEST_BACKENDS, assertClose, useBackend } from '@tfjs-compress/testing';
 import { InvalidArgumentError, gatedLayers, measureCompression } from '@tfjs-compress/vib';
-import { FixedRampPolicy, evaluateAccuracy, vibCallback, vibOptimizer, type KlPolicy, type VIBCallbackOptions } from '../src/index.js';
+import { FixedRampPolicy, TrainingDivergedError, evaluateAccuracy, vibCallback, vibOptimizer, type KlPolicy, type VIBCallbackOptions } from '../src/index.js';
 import { gatedLstm, summedTask } from './helpers.js';
 
 const EPOCHS = 12;
@@ -237,6 +237,35 @@ describe('vibCallback policies', () => {
     await run();
     assert.equal(tf.memory().numTensors, before);
     tf.dispose([validation.x, validation.y, validation.oneHot]);
+  });
+
+  it('stops the fit at the first non-finite loss (naming epoch and batch), or at NaN weights by the epoch end', async () => {
+    const train = summedTask(128, 4);
+    // Batch 2 of each epoch (32 sequences each, no shuffling) is poisoned.
+    const poison = (t: tf.Tensor) => tf.tidy(() => tf.concat([tf.slice(t, 0, 64), tf.mul(tf.slice(t, 64, 32), Number.NaN), tf.slice(t, 96)]));
+    const fit = async (x: tf.Tensor, y: tf.Tensor) => {
+      const model = gatedLstm(4);
+      model.compile({ optimizer: vibOptimizer({ lr: 1e-2 }), loss: 'categoricalCrossentropy' });
+      const run = model.fit(x, y, { epochs: 3, batchSize: 32, shuffle: false, verbose: 0, callbacks: [vibCallback({ warmupEpochs: 1 })] });
+      const error = await run.then(() => null, (e: unknown) => e);
+      model.optimizer.dispose();
+      model.dispose();
+      return error;
+    };
+    // NaN labels: the loss itself is NaN at that batch.
+    const floatLabels = tf.cast(train.oneHot, 'float32');
+    const labels = poison(floatLabels);
+    const atLoss = await fit(train.x, labels);
+    assert.ok(TrainingDivergedError.isInstance(atLoss), String(atLoss));
+    assert.deepEqual([atLoss.epoch, atLoss.batch], [1, 2]);
+    assert.match(atLoss.message, /the loss is NaN at epoch 1, batch 2/);
+    // NaN inputs: cross-entropy clips the probabilities, so the loss can stay finite while NaN gradients
+    // reach the weights; the epoch's end catches them before the schedule keeps that state.
+    const inputs = poison(train.x);
+    const atWeights = await fit(inputs, train.oneHot);
+    assert.ok(TrainingDivergedError.isInstance(atWeights), String(atWeights));
+    assert.equal(atWeights.epoch, 1);
+    tf.dispose([floatLabels, labels, inputs, train.x, train.y, train.oneHot]);
   });
 
   it('names bad options', () => {

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { DataParallelTrainer, leanAdamState, type DataParallelOptions } from '@tfjs-compress/parallel';
-import { VIBSchedule, sliceOptimizerMoments, sliceSnapshot, type KlPolicy, type SavedSchedule, type ScheduleStage, type VIBScheduleState } from '@tfjs-compress/train';
+import { VIBSchedule, assertFiniteLoss, assertFiniteWeights, sliceOptimizerMoments, sliceSnapshot, type KlPolicy, type SavedSchedule, type ScheduleStage, type VIBScheduleState } from '@tfjs-compress/train';
 import { LeanAdam, VIBTrainer, assertNonNegative, assertPositive, categoricalCrossentropy, gatedLayers, setFrozenMask, silenceGates } from '@tfjs-compress/vib';
 import { hasCheckpoint, loadCheckpoint, restoreOptimizer, saveCheckpoint } from './checkpoint.js';
 import { setDropoutSeeds } from './dropout-seeds.js';
@@ -203,6 +203,9 @@ export async function runTraining(options: TrainingSessionOptions): Promise<Trai
   // Mode 'mask': silencing is not part of a saved model; the checkpoint's state says what to silence again.
   if (state.shrink?.silenced) silenceGates(model, state.shrink.silenced);
 
+  const divergedAdvice = () =>
+    `The checkpoint in ${checkpointDir} (${state.completedEpochs} epochs done) is intact and --resume goes on from it; ` +
+    'the same seed diverges the same way again, so lower --lr / --ib-lr (a new run) or check the data for NaN or Inf.';
   let trainer: VIBTrainer | null = null;
   let optimizers: { gate: LeanAdam; rest: LeanAdam } | null = null;
   let schedule: VIBSchedule | null = null;
@@ -390,6 +393,8 @@ export async function runTraining(options: TrainingSessionOptions): Promise<Trai
           });
         }
         tf.dispose([batch.xs, batch.ys]);
+        // Nothing of a diverged epoch is kept: its checkpoint is never written, the last one stays.
+        assertFiniteLoss({ epoch, batch: batches, loss }, divergedAdvice());
         lossSum += loss * batch.size;
         correct += batchCorrect;
         seen += batch.size;
@@ -404,6 +409,8 @@ export async function runTraining(options: TrainingSessionOptions): Promise<Trai
       }
       bar.stop();
       if (seen === 0) throw new Error(`epoch ${epoch}: the training source gave no batches`);
+      await syncFromWorkers();
+      assertFiniteWeights(model.weights, epoch, divergedAdvice());
       await current?.epochEnd(index - planned.plain);
       if (epoch === totalEpochs) {
         finished = true;
