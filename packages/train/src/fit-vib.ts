@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { InvalidArgumentError, assertPositiveInteger, evaluateAccuracy, measureCompression, type CompressionMeasure, type FitRecord, type LabelledData } from '@tfjs-compress/vib';
+import { assertLabelledData } from './data-checks.js';
 import type { PolicyKind } from './kl-policy.js';
 import { shuffledBatches } from './shuffled-batches.js';
 import { vibCallback, type VIBCallbackOptions } from './vib-callback.js';
@@ -61,6 +62,8 @@ export async function fitVIB(model: tfl.LayersModel, data: LabelledData, options
   if (data.y.rank > 2 || (data.y.rank === 2 && data.y.shape[1] !== classes)) {
     throw new InvalidArgumentError('data.y', `shape [${data.y.shape}]`, `integer labels [samples] or one-hot [samples, ${classes}]`);
   }
+  assertLabelledData(data, classes!, 'data');
+  if (validation) assertLabelledData(validation, classes!, 'validation');
   model.compile({ optimizer: vibOptimizer({ lr, ibLr, beta1, beta2, epsilon, weightDecay }), loss: 'categoricalCrossentropy' });
   const callback = vibCallback({ ...scheduleOptions, validationData: validation });
   const oneHot = data.y.rank === 1 ? (y: tf.Tensor) => tf.oneHot(tf.cast(y, 'int32') as tf.Tensor1D, classes!) : undefined;

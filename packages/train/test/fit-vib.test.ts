@@ -172,8 +172,16 @@ for (const backend of TEST_BACKENDS) {
       await rejects({ maxAccuracyDrop: 0.01 }, 'validationData');
       const wrongOneHot = { x: data.x, y: tf.oneHot(tf.cast(data.y, 'int32') as tf.Tensor1D, 5) };
       await rejects({}, 'data.y', wrongOneHot);
+      // Bad values name the first bad sample: NaN inputs, labels outside the classes, NaN in validation.
+      const nanInput = { x: tf.tidy(() => tf.concat([tf.slice(data.x, 0, 5), tf.fill([1, ...data.x.shape.slice(1)], Number.NaN), tf.slice(data.x, 6)])), y: data.y };
+      await assert.rejects(fitVIB(model, nanInput, {}), (e) => InvalidArgumentError.isInstance(e) && e.option === 'data.x' && /sample 5/.test(e.message));
+      const labels = data.y.dataSync().slice();
+      labels[7] = 9;
+      const outOfRange = { x: data.x, y: tf.tensor1d(labels, 'int32') };
+      await assert.rejects(fitVIB(model, outOfRange, {}), (e) => InvalidArgumentError.isInstance(e) && e.option === 'data.y' && /9 at sample 7/.test(e.message));
+      await rejects({ validation: nanInput }, 'validation.x');
       assert.throws(() => shuffledBatches(data.x, tf.zeros([3]), { batchSize: 8, seed: 1 }), (e) => InvalidArgumentError.isInstance(e) && e.option === 'y');
-      tf.dispose([data.x, data.y, wrongOneHot.y]);
+      tf.dispose([data.x, data.y, wrongOneHot.y, nanInput.x, outOfRange.y]);
       model.dispose();
     });
   });
