@@ -83,3 +83,4 @@ export { BEFORE_GROUP_LASSO_DIR, GROUP_LASSO_DIR, groupLassoStage, type GroupLas
 export { sweepHtml, sweepSvg, writeSweep, type ChartOptions } from './sweep-chart.js';
 export { DEFAULT_SWEEP_KL_FACS, SWEEP_PARAMETER, formatSweep, numberListOption, runSweep, sweepCommand, sweepRunDir, sweepRunDone, type SweepRunOptions } from './sweep-run.js';
 export { topPredictions, type Prediction } from './predictions.js';
+export { LOCK_FILE, acquireRunLock, type RunLock } from './run-lock.js';

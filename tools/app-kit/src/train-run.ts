@@ -2,6 +2,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { fileSystemHandler } from '@tfjs-compress/prune/node';
 import { expandLayersInPlace } from '@tfjs-compress/train';
 import type { ClosableSource } from './compress-run.js';
+import { acquireRunLock } from './run-lock.js';
 import { readJson, runPaths, writeRun, type RunRecord } from './run-files.js';
 import { accuracyBudget, fixedRamp, targetCompression } from './schedules.js';
 import { DEFAULT_SHRINK_MODE, DEFAULT_SHRINK_PATIENCE, type ShrinkSettings } from './shrink-check.js';
@@ -54,6 +55,20 @@ export interface TrainRunOutcome<O, C> {
 export async function trainRun<O extends CommonTrainOptions, C extends { label: number }>(spec: TrainRunOptions<O, C>): Promise<TrainRunOutcome<O, C>> {
   const log = spec.log ?? console.log;
   const paths = runPaths(spec.options.out);
+  const lock = await acquireRunLock(paths.dir);
+  if (lock.takenOverFrom) log(`took over ${paths.dir}: the lock of process ${lock.takenOverFrom.pid} (started ${lock.takenOverFrom.started}) was left behind`);
+  try {
+    return await trainLocked(spec, paths, log);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function trainLocked<O extends CommonTrainOptions, C extends { label: number }>(
+  spec: TrainRunOptions<O, C>,
+  paths: ReturnType<typeof runPaths>,
+  log: (line: string) => void,
+): Promise<TrainRunOutcome<O, C>> {
   const previous = spec.options.resume ? readJson<RunRecord<O, C>>(paths.run) : null;
   // A resumed run keeps the options it started with (the checkpoint was made with them);
   // runs recorded before the policy option ramped klFac on a fixed schedule.
