@@ -409,6 +409,8 @@ export async function runTraining(options: TrainingSessionOptions): Promise<Trai
       }
       bar.stop();
       if (seen === 0) throw new Error(`epoch ${epoch}: the training source gave no batches`);
+      // Weights and moments back from the workers once: the schedule's epoch end writes to the main
+      // thread's model (and restarts the workers from it) if it writes at all.
       await syncFromWorkers();
       assertFiniteWeights(model.weights, epoch, divergedAdvice());
       await current?.epochEnd(index - planned.plain);
@@ -416,7 +418,6 @@ export async function runTraining(options: TrainingSessionOptions): Promise<Trai
         finished = true;
         await current?.end();
       }
-      await syncFromWorkers();
       const test = options.test ? await evaluate(model, options.test) : null;
       const kept = keptCounts(model);
       if (kept && state.totals == null) state.totals = { inputs: kept.totalInputs, units: kept.totalUnits };
