@@ -1,4 +1,5 @@
 export { DEFAULT_INNER_CHUNK_BYTES, isWasmMatMulPatched, patchWasmMatMul, type WasmMatMulOptions } from './wasm-matmul.js';
+export { isWasmGatherPatched, patchWasmGather } from './wasm-gather.js';
 export {
   BACKEND_CHOICES,
   describeBackend,

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError } from '@tfjs-compress/vib';
+import { patchWasmGather } from './wasm-gather.js';
 import { patchWasmMatMul } from './wasm-matmul.js';
 
 export type BackendChoice = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
@@ -38,7 +39,10 @@ export async function selectBackend(choice: BackendChoice = 'auto'): Promise<Sel
       notes.push(`${pkg} is not installed`);
       return null;
     }
-    if (name === 'wasm') patchWasmMatMul();
+    if (name === 'wasm') {
+      patchWasmMatMul();
+      patchWasmGather();
+    }
     const ok = await tf.setBackend(name).catch(() => false);
     if (!ok) {
       notes.push(`${name} failed to start`);

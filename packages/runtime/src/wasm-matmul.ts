@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { isWasmInternals, type WasmBackendInternals } from './wasm-internals.js';
 
 type KernelFunc = tf.KernelConfig['kernelFunc'];
 type TensorInfo = tf.TensorInfo;
@@ -117,19 +118,6 @@ function transposeFirst(matMul: KernelFunc, transposeKernel: KernelFunc): Kernel
     return result;
   };
 }
-
-/** The wasm backend's internals a zero-copy view of a tensor's rows needs (tfjs-backend-wasm 4.x). */
-interface WasmBackendInternals {
-  dataIdMap: { get(dataId: object): { memoryOffset: number; id: number } | undefined; has(dataId: object): boolean; delete(dataId: object): void };
-  wasm: { HEAPU8: Uint8Array; tfjs: { disposeData(id: number): void } };
-  makeOutput(shape: number[], dtype: 'float32', memoryOffset?: number): TensorInfo;
-  disposeData(dataId: object, force?: boolean): boolean;
-}
-
-const isWasmInternals = (backend: unknown): backend is WasmBackendInternals => {
-  const b = backend as Partial<WasmBackendInternals>;
-  return typeof b.makeOutput === 'function' && typeof b.dataIdMap?.has === 'function' && typeof b.wasm?.tfjs?.disposeData === 'function';
-};
 
 interface RowViews {
   memoryOffset: number;

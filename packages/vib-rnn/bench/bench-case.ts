@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
-import { patchWasmMatMul } from '@tfjs-compress/runtime';
+import { patchWasmGather, patchWasmMatMul } from '@tfjs-compress/runtime';
 import { VIBTrainer } from '@tfjs-compress/vib';
 import { VIBLSTM } from '../src/index.js';
 
@@ -94,7 +94,10 @@ function floorStep(p: ReturnType<typeof floorOperands>): [number, number, number
 async function main() {
   const spec = JSON.parse(process.argv[2]) as CaseSpec;
   // Both layers get the wasm matMul fast path: the ratio compares the layers, not the kernels.
-  if (spec.backend === 'wasm') patchWasmMatMul();
+  if (spec.backend === 'wasm') {
+    patchWasmMatMul();
+    patchWasmGather();
+  }
   await tf.setBackend(spec.backend);
   await tf.ready();
   const x = tf.randomNormal([spec.batch, spec.steps, spec.features], 0, 1, 'float32', 1);

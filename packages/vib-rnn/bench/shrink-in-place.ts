@@ -13,7 +13,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import '@tensorflow/tfjs-backend-wasm';
-import { patchWasmMatMul } from '@tfjs-compress/runtime';
+import { patchWasmGather, patchWasmMatMul } from '@tfjs-compress/runtime';
 import { median, printTable, writeBenchJson } from '@tfjs-compress/testing';
 import { VIBTrainer } from '@tfjs-compress/vib';
 import { dirname, join } from 'node:path';
@@ -35,6 +35,7 @@ function model(features: number, units: number): { model: tfl.LayersModel; rnn: 
 
 async function main() {
   patchWasmMatMul();
+  patchWasmGather();
   await tf.setBackend('wasm');
   await tf.ready();
   const x = tf.randomNormal([B, T, F], 0, 1, 'float32', 1);
