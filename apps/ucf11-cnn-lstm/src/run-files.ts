@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { readJson, readRun, runPaths, type RunRecord } from '@tfjs-compress/app-kit';
+import { readRun, resumedTrainOptions, runPaths, type RunRecord } from '@tfjs-compress/app-kit';
 import type { VideoClip } from '@tfjs-compress/video';
 import type { CnnLstmTrainOptions } from './options.js';
 
@@ -9,10 +9,7 @@ export type CnnLstmRun = RunRecord<CnnLstmTrainOptions, VideoClip>;
 export const readCnnLstmRun = (out: string): CnnLstmRun => readRun<CnnLstmTrainOptions, VideoClip>(out);
 
 /** The run's options as they will be used: those it was started with when resuming an existing run. */
-export function effectiveOptions(options: CnnLstmTrainOptions): CnnLstmTrainOptions {
-  const previous = options.resume ? readJson<CnnLstmRun>(runPaths(options.out).run) : null;
-  return previous ? { ...previous.options, resume: true, progress: options.progress } : options;
-}
+export const effectiveOptions = (options: CnnLstmTrainOptions): CnnLstmTrainOptions => resumedTrainOptions(options);
 
 /** The feature cache of a run. */
 export function cacheDirOf(options: Pick<CnnLstmTrainOptions, 'out' | 'cacheDir'>): string {

@@ -42,9 +42,10 @@ export async function clipFeaturesOf(o: CnnLstmTrainOptions, extractor?: FrameFe
  * pre-trained route), then the optional group-lasso stage.
  */
 export async function train(options: CnnLstmTrainOptions, log: (line: string) => void = console.log): Promise<CnnLstmTrainOutcome> {
-  const backend = await selectBackend(options.backend);
-  log(describeBackend(backend));
+  // A resumed run continues on the backend it started on.
   const o = effectiveOptions(options);
+  const backend = await selectBackend(o.backend);
+  log(describeBackend(backend));
   const extractor = await extractorFromOptions(o);
   let features: ClipFeatures | null = null;
   try {

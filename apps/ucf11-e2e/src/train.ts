@@ -1,5 +1,5 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { DEFAULT_WORKER_IMPORTS, trainRun, type EpochRecord } from '@tfjs-compress/app-kit';
+import { DEFAULT_WORKER_IMPORTS, resumedTrainOptions, trainRun, type EpochRecord } from '@tfjs-compress/app-kit';
 import { describeBackend, selectBackend } from '@tfjs-compress/runtime';
 import { InvalidArgumentError } from '@tfjs-compress/vib';
 import type { VideoClip } from '@tfjs-compress/video';
@@ -46,7 +46,8 @@ export function projectionSpec(options: Pick<TrainOptions, 'projection' | 'proje
  * training; the saved vib-model is expanded back to the original sizes.
  */
 export async function train(options: TrainOptions, log: (line: string) => void = console.log): Promise<TrainOutcome> {
-  const backend = await selectBackend(options.backend);
+  // A resumed run continues on the backend it started on (and with its other options: trainRun reads them too).
+  const backend = await selectBackend(resumedTrainOptions(options).backend);
   log(describeBackend(backend));
   if (options.pretrainEpochs > 0 && options.projection !== 'dense') {
     throw new InvalidArgumentError('projection', options.projection, "'dense' on the pre-trained route (insertBottlenecks converts a plain dense LSTM)");

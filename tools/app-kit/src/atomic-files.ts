@@ -1,12 +1,14 @@
 import { existsSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { killPoint } from './kill-points.js';
 
 /** Writes through a temporary file and a rename, so readers never see half a file. */
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const temporary = `${path}.${process.pid}.tmp`;
   await writeFile(temporary, data);
+  killPoint('file-rename');
   await rename(temporary, path);
 }
 
@@ -37,6 +39,7 @@ export async function replaceDirAtomic(dir: string, fill: (temporaryDir: string)
   if (existsSync(dir)) {
     await rm(previous, { recursive: true, force: true });
     await rename(dir, previous);
+    killPoint('directory-swap');
   }
   await rename(temporary, dir);
   await rm(previous, { recursive: true, force: true });

@@ -6,6 +6,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { fileSystemHandler } from '@tfjs-compress/prune/node';
 import type { LeanAdam } from '@tfjs-compress/vib';
 import { existingDir, replaceDirAtomic, toJson } from './atomic-files.js';
+import { killPoint } from './kill-points.js';
 
 /** tfjs-core's NamedTensor, which its index does not export. */
 type NamedTensor = { name: string; tensor: tf.Tensor };
@@ -80,6 +81,7 @@ export async function saveCheckpoint<S>(
   tf.dispose(named.slice(0, owned).map((n) => n.tensor));
   await replaceDirAtomic(dir, async (temporary) => {
     await model.save(fileSystemHandler(temporary));
+    killPoint('checkpoint-half-written');
     await writeFile(join(temporary, OPTIMIZER_FILE), new Uint8Array(data));
     const file: StateFile<S> = { state, optimizerSpecs: specs, savedAt: new Date().toISOString() };
     await writeFile(join(temporary, STATE_FILE), `${toJson(file)}\n`);

@@ -1,5 +1,6 @@
 export { PREVIOUS_SUFFIX, existingDir, replaceDirAtomic, toJson, writeFileAtomic, writeJsonAtomic } from './atomic-files.js';
 export { OPTIMIZER_FILE, STATE_FILE, hasCheckpoint, loadCheckpoint, restoreOptimizer, saveCheckpoint, type LoadedCheckpoint } from './checkpoint.js';
+export { KILL_AT_VARIABLE, KILL_POINTS, killPoint, type KillPoint } from './kill-points.js';
 export { choiceOption, fractionOption, integerOption, nonNegativeOption, positiveOption } from './cli-options.js';
 export { setDropoutSeeds } from './dropout-seeds.js';
 export { evaluate, labelsOf, measureLatency, type Batch, type BatchSource, type Evaluation, type Latency } from './evaluate.js';
@@ -53,7 +54,7 @@ export {
   type RawTrainFlags,
   type TrainFlagChoices,
 } from './train-cli.js';
-export { readJson, readRun, runPaths, writeRun, type RunPaths, type RunRecord } from './run-files.js';
+export { readJson, readRun, resumedTrainOptions, runPaths, writeRun, type RunPaths, type RunRecord } from './run-files.js';
 export {
   compressRun,
   firstExample,

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { writeJsonAtomic } from './atomic-files.js';
+import type { CommonTrainOptions } from './train-cli.js';
 
 /** Files of a run directory, the same in every app. */
 export function runPaths(out: string) {
@@ -61,4 +62,16 @@ export function readRun<O, C>(out: string): RunRecord<O, C> {
 
 export function readJson<T>(path: string): T | null {
   return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as T) : null;
+}
+
+/**
+ * The options a `train` call runs with: when it resumes a recorded run, the
+ * ones that run was started with (its checkpoint was made with them; the
+ * backend too, since another backend's float rounding would not continue the
+ * same numbers), with this call's progress setting. Runs recorded before the
+ * policy option ramped klFac on a fixed schedule.
+ */
+export function resumedTrainOptions<O extends Pick<CommonTrainOptions, 'out' | 'resume' | 'progress' | 'policy'>>(options: O): O {
+  const previous = options.resume ? readJson<RunRecord<O, unknown>>(runPaths(options.out).run) : null;
+  return previous ? { ...previous.options, policy: previous.options.policy ?? 'fixed', resume: true, progress: options.progress } : options;
 }

@@ -2,8 +2,9 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { fileSystemHandler } from '@tfjs-compress/prune/node';
 import { expandLayersInPlace } from '@tfjs-compress/train';
 import type { ClosableSource } from './compress-run.js';
+import { killPoint } from './kill-points.js';
 import { acquireRunLock } from './run-lock.js';
-import { readJson, runPaths, writeRun, type RunRecord } from './run-files.js';
+import { readJson, resumedTrainOptions, runPaths, writeRun, type RunRecord } from './run-files.js';
 import { accuracyBudget, fixedRamp, targetCompression } from './schedules.js';
 import { DEFAULT_SHRINK_MODE, DEFAULT_SHRINK_PATIENCE, type ShrinkSettings } from './shrink-check.js';
 import { runTraining, type EpochRecord, type RunSchedule } from './training-session.js';
@@ -70,11 +71,7 @@ async function trainLocked<O extends CommonTrainOptions, C extends { label: numb
   log: (line: string) => void,
 ): Promise<TrainRunOutcome<O, C>> {
   const previous = spec.options.resume ? readJson<RunRecord<O, C>>(paths.run) : null;
-  // A resumed run keeps the options it started with (the checkpoint was made with them);
-  // runs recorded before the policy option ramped klFac on a fixed schedule.
-  const o: O = previous
-    ? { ...previous.options, policy: previous.options.policy ?? 'fixed', resume: true, progress: spec.options.progress }
-    : spec.options;
+  const o: O = resumedTrainOptions(spec.options);
   const split: RunSplit<C> = previous
     ? { classes: previous.classes, train: previous.train, test: previous.test, validation: previous.validation }
     : withValidation(await spec.loadSplit(o), o);
@@ -112,6 +109,7 @@ async function trainLocked<O extends CommonTrainOptions, C extends { label: numb
     const vibModel = result.model;
     expandLayersInPlace(vibModel);
     await vibModel.save(fileSystemHandler(paths.vibModel));
+    killPoint('model-saved');
     Object.assign(run, referenceAccuracies(result.history), { finished: true });
     await writeRun(o.out, run);
     log(`VIB model saved in ${paths.vibModel}`);

@@ -7,6 +7,7 @@ import { LeanAdam, VIBTrainer, assertNonNegative, assertPositive, categoricalCro
 import { hasCheckpoint, loadCheckpoint, restoreOptimizer, saveCheckpoint } from './checkpoint.js';
 import { setDropoutSeeds } from './dropout-seeds.js';
 import { evaluate, labelsOf, type BatchSource } from './evaluate.js';
+import { killPoint } from './kill-points.js';
 import { MetricsLog } from './metrics-log.js';
 import { epochProgress } from './progress.js';
 import { initialShrinkState, midEpochCheckAfter, resolveShrinkSettings, shrinkCheck, type ShrinkSettings, type ShrinkState } from './shrink-check.js';
@@ -281,6 +282,7 @@ export async function runTraining(options: TrainingSessionOptions): Promise<Trai
       await sliceOptimizerMoments(optimizers!.gate, slices);
       await sliceOptimizerMoments(optimizers!.rest, slices);
       if (current?.holdsWeights) current.rebind(model, sliceSnapshot(slices));
+      killPoint('shrink');
       // The workers hold their shards of the moments by flat position: they start again from the shrunk model.
       await startWorkers();
       const live = findRecurrentLayer(model)?.cell;
@@ -393,6 +395,7 @@ export async function runTraining(options: TrainingSessionOptions): Promise<Trai
           });
         }
         tf.dispose([batch.xs, batch.ys]);
+        killPoint(`${phase}-batch`);
         // Nothing of a diverged epoch is kept: its checkpoint is never written, the last one stays.
         assertFiniteLoss({ epoch, batch: batches, loss }, divergedAdvice());
         lossSum += loss * batch.size;
@@ -444,6 +447,7 @@ export async function runTraining(options: TrainingSessionOptions): Promise<Trai
       state.history.push(record);
       state.completedEpochs = epoch;
       metrics.append(record);
+      killPoint('metrics-appended');
       await saveState(checkpointDir, model, optimizers!, state, current);
       const totals = state.totals ? { totalInputs: state.totals.inputs, totalUnits: state.totals.units } : kept;
       log(formatEpoch(record, totalEpochs, totals));
