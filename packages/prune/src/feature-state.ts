@@ -14,10 +14,27 @@ export interface FeatureState {
   physical: number[];
   live: Set<number>;
   constants: Float32Array;
+  /**
+   * Physical features whose compact values differ from the original's (the
+   * ghosts above). Absent: every non-live physical feature holds its constant
+   * exactly (a pruned unit kept at exactly 0, ...). Layers that read a
+   * feature's value rather than weighting it (Add, LayerNormalization, the
+   * model output) refuse a live use of these.
+   */
+  inexact?: Set<number>;
+}
+
+export const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
+
+/** Ascending union of index lists or sets. */
+export function sortedUnion(...lists: Iterable<number>[]): number[] {
+  const all = new Set<number>();
+  for (const list of lists) for (const j of list) all.add(j);
+  return [...all].sort((a, b) => a - b);
 }
 
 export function fullState(dim: number): FeatureState {
-  const all = Array.from({ length: dim }, (_, i) => i);
+  const all = range(dim);
   return { dim, physical: all, live: new Set(all), constants: new Float32Array(dim) };
 }
 

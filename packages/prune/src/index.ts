@@ -25,6 +25,26 @@ export {
   type SummaryOptions,
 } from './report.js';
 export { compact, type CompactOptions, type CompactResult, type CompactedLayer } from './compact.js';
+export type { InputSelection } from './compact-inputs.js';
+export {
+  layerError,
+  layerRule,
+  registerLayerRule,
+  registeredLayerRules,
+  type CompactPart,
+  type CountContext,
+  type LayerCounts,
+  type LayerRule,
+  type RuleAnalysis,
+  type RuleLayerKind,
+  type RuleNode,
+  type Shape,
+} from './layer-rules.js';
+export { BUILT_IN_RULES } from './builtin-rules.js';
+export { gatheredCopy, perFeatureRule, type PerFeatureOptions } from './per-feature-rule.js';
+export { wholeAxisRule } from './rules-feature-wise.js';
+export { pruningGraph, type GraphInput, type GraphNode, type PruningGraph } from './pruning-graph.js';
+export { deadFeatures, fullState, keptState, liveFeatures, type FeatureState } from './feature-state.js';
 export { CompactForward } from './compact-forward.js';
 export { EXPANDED_LOG_D, composeShrinkOrigin, expandVIB, type ShrinkOrigin } from './expand.js';
 export { FeatureSelect, assertFeatureIndices, featureSelect, type FeatureSelectArgs } from './feature-select.js';

@@ -2,8 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { DEFAULT_LOG_D_MEAN, InvalidArgumentError, VIBLayer, assertOneOf, type VIBGateArgs } from '@tfjs-compress/vib';
 import { VIBGRU, VIBLSTM } from '@tfjs-compress/vib-rnn';
-import { inputShapeOf, linearChain } from './chain.js';
 import { cloneLayer } from './layer-clone.js';
+import { pruningGraph, type PruningGraph } from './pruning-graph.js';
 
 export type InputBottleneckPlacement = 'first' | 'all' | 'none';
 export const INPUT_BOTTLENECK_PLACEMENTS: readonly InputBottleneckPlacement[] = ['first', 'all', 'none'];
@@ -16,8 +16,10 @@ export interface InsertBottlenecksOptions {
    * Default: 'first'.
    */
   inputBottleneck?: InputBottleneckPlacement;
-  /** A VIBLayer after every Dense layer but the last (prunes hidden dense units). Default: false. */
+  /** A VIBLayer after every Dense layer that feeds another Dense (prunes hidden dense units). Default: false. */
   denseBottleneck?: boolean;
+  /** A VIBLayer after every Embedding (prunes embedding dimensions: a narrower table). Default: false. */
+  embeddingBottleneck?: boolean;
   /**
    * Options of every new gate (klMult, klFac, threshold, inferenceMode, seed, ...).
    * `muInitializer` / `logDInitializer` default to exact identity: mu = 1, logD = -9.
@@ -51,51 +53,101 @@ function identityGates(gates: VIBGateArgs): VIBGateArgs {
   };
 }
 
+/** The VIB form of a plain LSTM/GRU (weights still to copy). */
+function vibRecurrent(layer: tfl.layers.Layer, gates: VIBGateArgs, inputBottleneck: boolean, name: string): VIBLSTM | VIBGRU {
+  const className = layer.getClassName();
+  const config = layer.getConfig();
+  for (const flag of ['returnState', 'stateful'] as const) {
+    if (config[flag] === true) {
+      throw new InvalidArgumentError('model', `layer '${layer.name}' (${className}, ${flag})`, `recurrent layers without ${flag} (unsupported)`);
+    }
+  }
+  const args: Record<string, unknown> = { name, ...gates };
+  for (const key of RECURRENT_KEYS) if (config[key] != null) args[key] = config[key];
+  args.inputBottleneck = inputBottleneck;
+  args.gateBottleneck = true;
+  return className === 'LSTM' ? new VIBLSTM(args as never) : new VIBGRU(args as never);
+}
+
+const GATEABLE = new Set(['LSTM', 'GRU']);
+
+interface BidirectionalLike extends tfl.layers.Layer {
+  forwardLayer: tfl.layers.Layer;
+  backwardLayer: tfl.layers.Layer;
+  layer: tfl.layers.Layer;
+  mergeMode: string | null;
+}
+
+/** Dense layers another Dense reads from downstream (the last one of every path gets no bottleneck). */
+function innerDenseLayers(graph: PruningGraph): Set<tfl.layers.Layer> {
+  const readers = new Map<number, tfl.layers.Layer[]>();
+  for (const node of graph.nodes) for (const id of node.inputs) readers.set(id, [...(readers.get(id) ?? []), node.layer]);
+  const feedsDense = new Set<tfl.layers.Layer>();
+  for (const node of [...graph.nodes].reverse()) {
+    const next = readers.get(node.output) ?? [];
+    if (next.some((l) => l.getClassName() === 'Dense' || feedsDense.has(l))) feedsDense.add(node.layer);
+  }
+  return new Set([...feedsDense].filter((l) => l.getClassName() === 'Dense'));
+}
+
 /**
- * The paper's recommended route: from a trained plain model (linear chain
- * with `tf.layers.lstm` / `tf.layers.gru` and dense layers), the same model
- * with `VIBLSTM` / `VIBGRU` (gates on every gate and, per
- * `inputBottleneck`, on the inputs), all weights copied and every gate at
- * identity (mu = 1, log alpha = -9: mask 1), so it predicts exactly what the
- * input model predicts until VIB fine-tuning starts pruning.
+ * The paper's recommended route: from a trained plain model (Sequential or
+ * functional, with `tf.layers.lstm` / `tf.layers.gru`, inside
+ * `tf.layers.bidirectional` too), the same model with `VIBLSTM` / `VIBGRU`
+ * (gates on every gate and, per `inputBottleneck`, on the inputs), all
+ * weights copied and every gate at identity (mu = 1, log alpha = -9: mask
+ * 1), so it predicts exactly what the input model predicts until VIB
+ * fine-tuning starts pruning. Other layers are copied as they are.
  */
 export function insertBottlenecks(model: tfl.LayersModel, options: InsertBottlenecksOptions = {}): tfl.LayersModel {
   const placement = options.inputBottleneck ?? DEFAULT_INPUT_BOTTLENECK;
   assertOneOf(placement, INPUT_BOTTLENECK_PLACEMENTS, 'inputBottleneck');
   const gates = identityGates(options.gates ?? {});
-  const chain = linearChain(model);
-  const lastDense = chain.map((l) => l.getClassName()).lastIndexOf('Dense');
-  const input = tfl.input({ shape: inputShapeOf(model) as number[] });
-  let x: tfl.SymbolicTensor = input;
+  const graph = pruningGraph(model);
+  const gatedDense = options.denseBottleneck ? innerDenseLayers(graph) : new Set<tfl.layers.Layer>();
+  const symbols = new Map<number, tfl.SymbolicTensor>();
+  const inputs = graph.inputs.map((input) => {
+    const symbol = tfl.input({ shape: input.shape.slice(1) as number[], dtype: input.dtype as tf.DataType, name: input.name.split('/')[0] });
+    symbols.set(input.id, symbol);
+    return symbol;
+  });
   const copies: Array<() => void> = [];
   let recurrentSeen = 0;
-  chain.forEach((layer, index) => {
+  const inputBottleneck = () => placement === 'all' || (placement === 'first' && recurrentSeen++ === 0);
+  for (const node of graph.nodes) {
+    const { layer } = node;
     const className = layer.getClassName();
-    if (className === 'LSTM' || className === 'GRU') {
-      const config = layer.getConfig();
-      for (const flag of ['returnState', 'stateful'] as const) {
-        if (config[flag] === true) {
-          throw new InvalidArgumentError('model', `layer '${layer.name}' (${className}, ${flag})`, `recurrent layers without ${flag} (unsupported)`);
-        }
-      }
-      const args: Record<string, unknown> = { name: layer.name, ...gates };
-      for (const key of RECURRENT_KEYS) if (config[key] != null) args[key] = config[key];
-      args.inputBottleneck = placement === 'all' || (placement === 'first' && recurrentSeen === 0);
-      args.gateBottleneck = true;
-      recurrentSeen++;
-      const vib = className === 'LSTM' ? new VIBLSTM(args as never) : new VIBGRU(args as never);
-      x = vib.apply(x) as tfl.SymbolicTensor;
+    const from = node.inputs.map((id) => symbols.get(id)!);
+    const x = from.length === 1 ? from[0] : from;
+    let y: tfl.SymbolicTensor;
+    const inner = className === 'Bidirectional' ? (layer as BidirectionalLike) : null;
+    if (GATEABLE.has(className)) {
+      const vib = vibRecurrent(layer, gates, inputBottleneck(), layer.name);
+      y = vib.apply(x) as tfl.SymbolicTensor;
       copies.push(() => vib.setPlainWeights(layer.getWeights()));
-      return;
+    } else if (inner != null && GATEABLE.has(inner.forwardLayer.getClassName())) {
+      const template = vibRecurrent(inner.forwardLayer, gates, inputBottleneck(), inner.layer.name);
+      const bi = tfl.layers.bidirectional({ layer: template as never, mergeMode: inner.mergeMode as never, name: layer.name }) as unknown as BidirectionalLike;
+      y = bi.apply(x) as tfl.SymbolicTensor;
+      copies.push(() => {
+        (bi.forwardLayer as VIBLSTM).setPlainWeights(inner.forwardLayer.getWeights());
+        (bi.backwardLayer as VIBLSTM).setPlainWeights(inner.backwardLayer.getWeights());
+      });
+    } else {
+      const copy = cloneLayer(layer);
+      y = copy.apply(x) as tfl.SymbolicTensor;
+      copies.push(() => copy.setWeights(layer.getWeights()));
     }
-    const copy = cloneLayer(layer);
-    x = copy.apply(x) as tfl.SymbolicTensor;
-    copies.push(() => copy.setWeights(layer.getWeights()));
-    if (className === 'Dense' && options.denseBottleneck && index !== lastDense) {
-      x = new VIBLayer({ name: `${layer.name}_vib`, ...gates }).apply(x) as tfl.SymbolicTensor;
-    }
+    const gated = gatedDense.has(layer) || (className === 'Embedding' && options.embeddingBottleneck === true);
+    if (gated) y = new VIBLayer({ name: `${layer.name}_vib`, ...gates }).apply(y) as tfl.SymbolicTensor;
+    symbols.set(node.output, y);
+  }
+  const outputs = graph.outputs.map((id) => symbols.get(id)!);
+  const result = tfl.model({
+    inputs: inputs.length === 1 ? inputs[0] : inputs,
+    outputs: outputs.length === 1 ? outputs[0] : outputs,
+    name: `${model.name}_vib`,
   });
-  const result = tfl.model({ inputs: input, outputs: x, name: `${model.name}_vib` });
   tf.tidy(() => copies.forEach((copy) => copy()));
   return result;
 }

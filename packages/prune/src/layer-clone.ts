@@ -4,6 +4,8 @@ import { InvalidArgumentError } from '@tfjs-compress/vib';
 
 /** Config keys that pin a layer to its old input shape. */
 const SHAPE_KEYS = ['batchInputShape', 'inputShape', 'batchSize', 'inputDim', 'inputLength'];
+/** Classes whose `inputDim` / `inputLength` are options of their own (an Embedding's vocabulary and sequence length). */
+const OWN_INPUT_KEYS = new Set(['Embedding']);
 
 /** A layer of a registered class from a config (shape keys removed). */
 export function layerFromConfig(className: string, config: tf.serialization.ConfigDict): tfl.layers.Layer {
@@ -12,7 +14,7 @@ export function layerFromConfig(className: string, config: tf.serialization.Conf
     throw new InvalidArgumentError('layer class', className, 'a class registered with tf.serialization.registerClass');
   }
   const clean: tf.serialization.ConfigDict = { ...config };
-  for (const key of SHAPE_KEYS) delete clean[key];
+  for (const key of SHAPE_KEYS) if (!(OWN_INPUT_KEYS.has(className) && (key === 'inputDim' || key === 'inputLength'))) delete clean[key];
   const [cls, fromConfig] = entry;
   return fromConfig(cls, clean) as unknown as tfl.layers.Layer;
 }

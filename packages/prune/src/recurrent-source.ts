@@ -10,6 +10,13 @@ export const GRU_GATE_KEYS = ['z', 'r', 'h'] as const;
 /** Column block of the candidate (LSTM g / GRU h): the block that decides whether a unit can live. */
 export const CANDIDATE_BLOCK = 2;
 
+/** The candidate's column block for a kind of cell (a SimpleRNN has only that block). */
+export function candidateBlock(kind: RecurrentKind): number {
+  return kind === 'simple' ? 0 : CANDIDATE_BLOCK;
+}
+
+export type RecurrentKind = 'lstm' | 'gru' | 'simple';
+
 /** The parts of `VIBLSTM` / `VIBGRU` this package reads (duck-typed: no runtime import needed). */
 export interface VIBRecurrentLike extends tfl.layers.Layer {
   cell: {
@@ -23,7 +30,7 @@ export interface VIBRecurrentLike extends tfl.layers.Layer {
 }
 
 const VIB_RECURRENT = new Set(['VIBLSTM', 'VIBGRU']);
-const PLAIN_RECURRENT = new Set(['LSTM', 'GRU']);
+const PLAIN_RECURRENT = new Set(['LSTM', 'GRU', 'SimpleRNN']);
 
 export function isRecurrentClass(className: string): boolean {
   return VIB_RECURRENT.has(className) || PLAIN_RECURRENT.has(className);
@@ -34,7 +41,7 @@ export function isRecurrentClass(className: string): boolean {
  * the hard 0/1 factors of its VIB gates (all ones for plain layers).
  */
 export interface RecurrentSource {
-  kind: 'lstm' | 'gru';
+  kind: RecurrentKind;
   gates: number;
   units: number;
   inputs: number;
@@ -62,12 +69,12 @@ function maskValues(gate: VIBGate | null, size: number, threshold: number | unde
   return tf.tidy(() => (gate.mask(threshold).dataSync() as Float32Array).slice());
 }
 
-/** Reads a plain LSTM/GRU or a VIBLSTM/VIBGRU. `threshold` overrides the gates' own. */
+/** Reads a plain LSTM/GRU/SimpleRNN or a VIBLSTM/VIBGRU. `threshold` overrides the gates' own. */
 export function readRecurrent(layer: tfl.layers.Layer, threshold?: number): RecurrentSource {
   const className = layer.getClassName();
   const config = layer.getConfig();
-  const kind = className.endsWith('LSTM') ? 'lstm' : 'gru';
-  const gates = kind === 'lstm' ? LSTM_GATES : GRU_GATES;
+  const kind: RecurrentKind = className.endsWith('LSTM') ? 'lstm' : className === 'SimpleRNN' ? 'simple' : 'gru';
+  const gates = kind === 'lstm' ? LSTM_GATES : kind === 'gru' ? GRU_GATES : 1;
   const useBias = config.useBias !== false;
   let tensors: tf.Tensor[];
   let inputMask: Float32Array | null = null;

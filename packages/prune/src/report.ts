@@ -1,14 +1,11 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { InvalidArgumentError, assertPositiveInteger, isGateWeight } from '@tfjs-compress/vib';
-import {
-  GRU_GATES,
-  LSTM_GATES,
-  denseFlopsPerRow,
-  recurrentFlopsPerStep,
-  recurrentParamCount,
-} from './counting.js';
+import './builtin-rules.js';
+import { GRU_GATES, LSTM_GATES, recurrentFlopsPerStep, recurrentParamCount } from './counting.js';
+import { layerRule, type RuleLayerKind } from './layer-rules.js';
 
-export type LayerKind = 'lstm' | 'gru' | 'dense' | 'gate' | 'other';
+/** What a layer is to the report (its rule's `count` says; 'other' without one). */
+export type LayerKind = RuleLayerKind;
 
 /** One layer's size: what `compressionReport` compares. */
 export interface LayerSummary {
@@ -34,6 +31,8 @@ export interface LayerComparison {
   name: string;
   classNameBefore: string | null;
   classNameAfter: string | null;
+  kindBefore: LayerKind | null;
+  kindAfter: LayerKind | null;
   inputsBefore: number | null;
   inputsAfter: number | null;
   unitsBefore: number | null;
@@ -51,7 +50,7 @@ export interface LayerComparison {
 export interface CompressionReport {
   layers: LayerComparison[];
   totals: { paramsBefore: number; paramsAfter: number; paramRatio: number; flopsBefore: number; flopsAfter: number; flopRatio: number };
-  /** LSTM/GRU layers only, in both bias conventions (`paper*` = two biases per gate row). */
+  /** Recurrent layers only (LSTM, GRU, SimpleRNN, Bidirectional ones), in both bias conventions (`paper*` = two biases per gate row). */
   recurrent: {
     paramsBefore: number;
     paramsAfter: number;
@@ -75,8 +74,6 @@ export const CONVENTIONS = {
   flops:
     'per sequence; multiply-add = 2 FLOPs; matmuls, bias adds, VIB factors and batch-norm scale/shift counted, gate nonlinearities not',
 } as const;
-
-const RECURRENT_GATES: Record<string, number> = { LSTM: LSTM_GATES, VIBLSTM: LSTM_GATES, GRU: GRU_GATES, VIBGRU: GRU_GATES };
 
 function lastDim(shape: unknown): number | null {
   if (!Array.isArray(shape) || shape.length === 0) return null;
@@ -104,52 +101,36 @@ function layerOutputShape(layer: tfl.layers.Layer): (number | null)[] | null {
 
 const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
-/** Kernel, recurrent kernel and bias shapes of a (dense-projection) recurrent layer at its built sizes. */
-function builtShapes(layer: tfl.layers.Layer, gates: number): number[][] {
-  const cell = (layer as unknown as { cell: { inputDim: number; units: number; useBias: boolean } }).cell;
-  const width = gates * cell.units;
-  return [[cell.inputDim, width], [cell.units, width], ...(cell.useBias ? [[width]] : [])];
-}
-
-/** Sizes of one layer; `timesteps` rows per sequence for 3-D inputs. */
+/**
+ * Sizes of one layer; `timesteps` rows per sequence for 3-D inputs. The
+ * layer's rule (`registerLayerRule`) gives its kind, FLOPs and the paper's
+ * parameter count; without one, its weights are counted and its FLOPs are 0.
+ */
 export function summarizeLayer(layer: tfl.layers.Layer, timesteps: number): LayerSummary {
   const className = layer.getClassName();
-  const inShape = layerInputShape(layer);
-  const outShape = layerOutputShape(layer);
-  const rows = inShape != null && inShape.length >= 3 ? timesteps * inShape.slice(2, -1).reduce<number>((a, b) => a * (b ?? 1), 1) : 1;
+  const inputShape = layerInputShape(layer);
+  const outputShape = layerOutputShape(layer);
+  const rows = inputShape != null && inputShape.length >= 3 ? timesteps * inputShape.slice(2, -1).reduce<number>((a, b) => a * (b ?? 1), 1) : 1;
   const weights = layer.weights;
-  const inference = weights.filter((w) => !isGateWeight(w));
-  const gate = weights.filter((w) => isGateWeight(w));
-  const inputs = lastDim(inShape);
-  const units = lastDim(outShape);
-  const config = layer.getConfig();
-  const gates = RECURRENT_GATES[className];
-  // A recurrent layer shrunk in place is reported at the sizes it was built with: the "before" of a compression.
-  const inPlace = gates != null && (config.keptInputs != null || config.keptUnits != null);
-  const weightShapes = inPlace ? builtShapes(layer, gates) : inference.map((w) => [...(w.shape as number[])]);
+  const weightShapes = weights.filter((w) => !isGateWeight(w)).map((w) => [...(w.shape as number[])]);
   const params = weightShapes.reduce((sum, shape) => sum + size(shape), 0);
-  const gateParams = gate.reduce((sum, w) => sum + size(w.shape as number[]), 0);
-  const base = { name: layer.name, className, inputs, units, params, gateParams, weightShapes };
-  if (gates != null) {
-    const cell = (layer as unknown as { cell: { units: number; projection?: { flopsPerRow(): number } } }).cell;
-    const useBias = config.useBias !== false;
-    const F = inputs ?? 0;
-    const H = cell.units;
-    const projectionFlops = inPlace ? undefined : cell.projection?.flopsPerRow();
-    const flops = timesteps * recurrentFlopsPerStep(F, H, gates, { useBias, projectionFlops });
-    return { ...base, kind: gates === LSTM_GATES ? 'lstm' : 'gru', units: H, paperParams: params + (useBias ? gates * H : 0), flops };
-  }
-  if (className === 'Dense') {
-    const useBias = config.useBias !== false;
-    return { ...base, kind: 'dense', paperParams: params, flops: rows * denseFlopsPerRow(inputs ?? 0, units ?? 0, useBias) };
-  }
-  if (className === 'VIBLayer') {
-    return { ...base, kind: 'gate', paperParams: params, flops: rows * (inputs ?? 0) };
-  }
-  if (className === 'BatchNormalization') {
-    return { ...base, kind: 'other', paperParams: params, flops: rows * 2 * (inputs ?? 0) };
-  }
-  return { ...base, kind: 'other', paperParams: params, flops: 0 };
+  const gateParams = weights.filter((w) => isGateWeight(w)).reduce((sum, w) => sum + size(w.shape as number[]), 0);
+  const inputs = lastDim(inputShape);
+  const units = lastDim(outputShape);
+  const counts = layerRule(className)?.count?.(layer, { inputShape, outputShape, timesteps, rows, inputs, units, weightShapes, params }) ?? {};
+  const counted = counts.params ?? params;
+  return {
+    name: layer.name,
+    className,
+    kind: counts.kind ?? 'other',
+    inputs,
+    units: counts.units !== undefined ? counts.units : units,
+    params: counted,
+    paperParams: counts.paperParams ?? counted,
+    gateParams,
+    flops: counts.flops ?? 0,
+    weightShapes: counts.weightShapes ?? weightShapes,
+  };
 }
 
 /** Sequence length used for FLOPs: the option, else the model input's time axis, else 1. */
@@ -160,7 +141,13 @@ export function resolveTimesteps(model: tfl.LayersModel | null, timesteps?: numb
   }
   const shape = model?.inputs[0]?.shape;
   const t = shape != null && shape.length >= 3 ? shape[1] : null;
-  return typeof t === 'number' ? t : 1;
+  if (typeof t === 'number') return t;
+  // Token ids [batch, T]: the time axis of the first sequence a layer outputs (an Embedding's [batch, T, E]).
+  for (const layer of model?.layers ?? []) {
+    const out = layerOutputShape(layer);
+    if (out != null && out.length >= 3 && typeof out[1] === 'number') return out[1];
+  }
+  return 1;
 }
 
 /** Per-layer sizes of a model (input layer excluded). */
@@ -202,6 +189,8 @@ export function recurrentSummary(args: {
   };
 }
 
+const RECURRENT_KINDS = new Set<LayerKind>(['lstm', 'gru', 'rnn']);
+
 const ratio = (a: number, b: number) => (b === 0 ? Infinity : a / b);
 
 /**
@@ -223,6 +212,8 @@ export function compressionReport(
     name: (x ?? y)!.name,
     classNameBefore: x?.className ?? null,
     classNameAfter: y?.className ?? null,
+    kindBefore: x?.kind ?? null,
+    kindAfter: y?.kind ?? null,
     inputsBefore: x?.inputs ?? null,
     inputsAfter: y?.inputs ?? null,
     unitsBefore: x?.units ?? null,
@@ -243,8 +234,7 @@ export function compressionReport(
   for (const y of byName.values()) rows.push(pair(undefined, y));
   const sum = (key: keyof LayerComparison, filter: (r: LayerComparison) => boolean = () => true) =>
     rows.filter(filter).reduce((s, r) => s + (r[key] as number), 0);
-  const isRecurrent = (r: LayerComparison) =>
-    [r.classNameBefore, r.classNameAfter].some((c) => c != null && RECURRENT_GATES[c] != null);
+  const isRecurrent = (r: LayerComparison) => [r.kindBefore, r.kindAfter].some((k) => k != null && RECURRENT_KINDS.has(k));
   const totals = {
     paramsBefore: sum('paramsBefore'),
     paramsAfter: sum('paramsAfter'),

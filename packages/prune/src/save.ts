@@ -11,6 +11,8 @@ export const COMPRESSION_FILE = 'compression.json';
 /** Contents of `compression.json`. */
 export interface CompressionRecord {
   keptInputs: number[];
+  /** Per model input (null: taken as it is); absent in records from before models with several inputs. */
+  keptInputsPerInput?: (number[] | null)[];
   outputFeatures: number[];
   layers: CompactedLayer[];
   report: CompressionReport;
@@ -25,6 +27,7 @@ export async function saveCompact(result: CompactResult, dir: string): Promise<v
   await result.model.save(fileSystemHandler(dir));
   const record: CompressionRecord = {
     keptInputs: result.keptInputs,
+    keptInputsPerInput: result.keptInputsPerInput,
     outputFeatures: result.outputFeatures,
     layers: result.layers,
     report: result.report,

@@ -5,6 +5,7 @@ import { DenseProjection, VIBRecurrentLayer } from '@tfjs-compress/vib-rnn';
 import { activationName, applyActivation } from './activation.js';
 import { inputShapeOf, linearChain } from './chain.js';
 import { FeatureSelect } from './feature-select.js';
+import { range } from './feature-state.js';
 import { layerFromConfig } from './layer-clone.js';
 
 /**
@@ -122,7 +123,7 @@ export function planShrink(model: tfl.LayersModel, options: { threshold?: number
   return plan;
 }
 
-export const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+export { range } from './feature-state.js';
 const lastDim = (shape: (number | null)[]) => shape[shape.length - 1] as number;
 
 /**

@@ -28,6 +28,7 @@ export { VIBRecurrentLayer, type VIBRecurrentLayerArgs } from './vib-recurrent-l
 export { VIBLSTM, type VIBLSTMArgs } from './vib-lstm.js';
 export { VIBGRU, type VIBGRUArgs } from './vib-gru.js';
 
+import { patchBidirectionalLosses } from './bidirectional-losses.js';
 import { VIBGRU, type VIBGRUArgs } from './vib-gru.js';
 import { VIBGRUCell, type VIBGRUCellArgs } from './vib-gru-cell.js';
 import { VIBLSTM, type VIBLSTMArgs } from './vib-lstm.js';
@@ -38,3 +39,7 @@ export const vibLstm = (args: VIBLSTMArgs): VIBLSTM => new VIBLSTM(args);
 export const vibGru = (args: VIBGRUArgs): VIBGRU => new VIBGRU(args);
 export const vibLstmCell = (args: VIBLSTMCellArgs): VIBLSTMCell => new VIBLSTMCell(args);
 export const vibGruCell = (args: VIBGRUCellArgs): VIBGRUCell => new VIBGRUCell(args);
+
+export { patchBidirectionalLosses } from './bidirectional-losses.js';
+// VIB layers inside tf.layers.bidirectional need their KL terms in the loss (see patchBidirectionalLosses).
+patchBidirectionalLosses();

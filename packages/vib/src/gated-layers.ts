@@ -30,12 +30,21 @@ export function hasVIBGates(layer: unknown): layer is HasVIBGates {
   return layer != null && typeof layer === 'object' && Array.isArray((layer as HasVIBGates).vibGates);
 }
 
-/** Every layer with VIB gates in a model, nested models included, in order. */
+/** The layers inside a wrapper: Bidirectional's two directions, or TimeDistributed's layer. */
+function wrappedLayers(layer: LayerLike): LayerLike[] {
+  const { forwardLayer, backwardLayer, layer: inner } = layer as { forwardLayer?: LayerLike; backwardLayer?: LayerLike; layer?: LayerLike };
+  // Bidirectional also holds the layer it was given (`layer`), a never-built template: its directions are the real ones.
+  if (forwardLayer != null && backwardLayer != null) return [forwardLayer, backwardLayer];
+  return inner != null && typeof inner === 'object' ? [inner] : [];
+}
+
+/** Every layer with VIB gates in a model, nested models and wrapped layers (Bidirectional, TimeDistributed) included, in order. */
 export function gatedLayers(model: LayerLike): HasVIBGates[] {
   const found: HasVIBGates[] = [];
   const visit = (layer: LayerLike) => {
     if (hasVIBGates(layer)) found.push(layer);
     for (const child of (layer as { layers?: LayerLike[] }).layers ?? []) visit(child);
+    for (const child of wrappedLayers(layer)) visit(child);
   };
   visit(model);
   return found;

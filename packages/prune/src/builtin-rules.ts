@@ -1,0 +1,46 @@
+import { registerLayerRule, type LayerRule } from './layer-rules.js';
+import { bidirectionalRule } from './rule-bidirectional.js';
+import { conv1dRule } from './rule-conv1d.js';
+import { denseRule } from './rule-dense.js';
+import { embeddingRule } from './rule-embedding.js';
+import { RECURRENT_GATES, recurrentRule } from './rule-recurrent.js';
+import { timeDistributedRule } from './rule-time-distributed.js';
+import {
+  activationRule,
+  batchNormalizationRule,
+  featureMappingRule,
+  identityRule,
+  layerNormalizationRule,
+  maskingRule,
+  vibLayerRule,
+} from './rules-feature-wise.js';
+import { concatenateRule, elementwiseMergeRule } from './rules-merge.js';
+import { featureSelectRule, flattenRule, reshapeRule } from './rules-shape.js';
+
+const BUILT_IN: Record<string, LayerRule> = {
+  Dense: denseRule,
+  Embedding: embeddingRule,
+  Conv1D: conv1dRule,
+  Bidirectional: bidirectionalRule,
+  TimeDistributed: timeDistributedRule,
+  VIBLayer: vibLayerRule,
+  Activation: activationRule,
+  BatchNormalization: batchNormalizationRule,
+  LayerNormalization: layerNormalizationRule,
+  Masking: maskingRule,
+  Flatten: flattenRule,
+  Reshape: reshapeRule,
+  FeatureSelect: featureSelectRule,
+  Concatenate: concatenateRule,
+  GlobalAveragePooling1D: featureMappingRule,
+  GlobalMaxPooling1D: featureMappingRule,
+  RepeatVector: featureMappingRule,
+};
+for (const className of Object.keys(RECURRENT_GATES)) BUILT_IN[className] = recurrentRule;
+for (const className of ['Dropout', 'SpatialDropout1D', 'GaussianNoise', 'GaussianDropout', 'AlphaDropout']) BUILT_IN[className] = identityRule;
+for (const className of ['Add', 'Subtract', 'Multiply', 'Average', 'Maximum', 'Minimum']) BUILT_IN[className] = elementwiseMergeRule;
+
+for (const [className, rule] of Object.entries(BUILT_IN)) registerLayerRule(className, rule);
+
+/** Class names of the built-in rules. */
+export const BUILT_IN_RULES: readonly string[] = Object.keys(BUILT_IN).sort();
