@@ -2,6 +2,7 @@ export { DEFAULT_INNER_CHUNK_BYTES, isWasmMatMulPatched, patchWasmMatMul, type W
 export { isWasmGatherPatched, patchWasmGather } from './wasm-gather.js';
 export {
   BACKEND_CHOICES,
+  BROWSER_BACKEND_CHOICES,
   describeBackend,
   selectBackend,
   type BackendChoice,

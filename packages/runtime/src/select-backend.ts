@@ -3,12 +3,17 @@ import { InvalidArgumentError } from '@tfjs-compress/vib';
 import { patchWasmGather } from './wasm-gather.js';
 import { patchWasmMatMul } from './wasm-matmul.js';
 
-export type BackendChoice = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+export type BackendChoice = 'auto' | 'tensorflow' | 'wasm' | 'cpu' | 'webgl' | 'webgpu';
+/** The choices of a Node command line (the GPU backends only run in a page). */
 export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
+/** The choices in a page: `'auto'` tries them in this order. */
+export const BROWSER_BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'];
+const ALL_CHOICES: readonly BackendChoice[] = ['auto', 'tensorflow', 'webgpu', 'webgl', 'wasm', 'cpu'];
+type BackendName = Exclude<BackendChoice, 'auto'>;
 
 export interface SelectedBackend {
   name: string;
-  /** Threads the backend computes with (1 for cpu, 1 for wasm in Node). */
+  /** Threads the backend computes with (1 for cpu, 1 for wasm in Node; 1 for webgl and webgpu, which compute on the GPU). */
   threads: number;
   /** Why this backend, e.g. "@tensorflow/tfjs-node is not installed". */
   reason: string;
@@ -23,19 +28,44 @@ async function tryImport(specifier: string): Promise<boolean> {
   }
 }
 
+const PACKAGES: Record<BackendName, string> = {
+  tensorflow: '@tensorflow/tfjs-node',
+  webgpu: '@tensorflow/tfjs-backend-webgpu',
+  webgl: '@tensorflow/tfjs-backend-webgl',
+  wasm: '@tensorflow/tfjs-backend-wasm',
+  cpu: '@tensorflow/tfjs-backend-cpu',
+};
+
+/** A page or a web worker (tfjs's own test), not Node. */
+function inBrowser(): boolean {
+  return tf.env().getBool('IS_BROWSER');
+}
+
 /**
- * Picks the fastest backend available: `@tensorflow/tfjs-node` (registered as
- * 'tensorflow') when installed, else wasm (with the matMul fast path), else
- * cpu. `choice` forces one and fails clearly if it cannot start.
+ * Picks the fastest backend available. In Node: `@tensorflow/tfjs-node`
+ * (registered as 'tensorflow') when installed, else wasm (with the matMul and
+ * gather fast paths), else cpu. In a page: webgpu, else webgl, else wasm,
+ * else cpu, among the backends the page has imported (a bundler only ships
+ * the backends a page imports, so nothing is imported here; a wasm backend
+ * needs its `.wasm` files served, see `setWasmPaths`). A backend that is
+ * registered but cannot start there (no GPU adapter, no WebGL context) is
+ * skipped, and the reason says so. `choice` forces one and fails clearly if
+ * it cannot start.
  */
 export async function selectBackend(choice: BackendChoice = 'auto'): Promise<SelectedBackend> {
-  if (!BACKEND_CHOICES.includes(choice)) {
-    throw new InvalidArgumentError('backend', choice, `one of ${BACKEND_CHOICES.join(', ')}`);
+  if (!ALL_CHOICES.includes(choice)) {
+    throw new InvalidArgumentError('backend', choice, `one of ${(inBrowser() ? BROWSER_BACKEND_CHOICES : BACKEND_CHOICES).join(', ')}`);
   }
+  const browser = inBrowser();
   const notes: string[] = [];
-  const attempt = async (name: 'tensorflow' | 'wasm' | 'cpu'): Promise<SelectedBackend | null> => {
-    const pkg = { tensorflow: '@tensorflow/tfjs-node', wasm: '@tensorflow/tfjs-backend-wasm', cpu: '@tensorflow/tfjs-backend-cpu' }[name];
-    if (!(await tryImport(pkg))) {
+  const attempt = async (name: BackendName): Promise<SelectedBackend | null> => {
+    const pkg = PACKAGES[name];
+    if (browser) {
+      if (tf.findBackendFactory(name) == null) {
+        notes.push(`${pkg} is not imported`);
+        return null;
+      }
+    } else if (!(await tryImport(pkg))) {
       notes.push(`${pkg} is not installed`);
       return null;
     }
@@ -52,7 +82,8 @@ export async function selectBackend(choice: BackendChoice = 'auto'): Promise<Sel
     const threads = name === 'tensorflow' ? await hostThreads() : 1;
     return { name, threads, reason: notes.length ? notes.join('; ') : choice === 'auto' ? 'fastest available' : 'requested' };
   };
-  const order: Array<'tensorflow' | 'wasm' | 'cpu'> = choice === 'auto' ? ['tensorflow', 'wasm', 'cpu'] : [choice];
+  const automatic: BackendName[] = browser ? ['webgpu', 'webgl', 'wasm', 'cpu'] : ['tensorflow', 'wasm', 'cpu'];
+  const order: BackendName[] = choice === 'auto' ? automatic : [choice];
   for (const name of order) {
     const selected = await attempt(name);
     if (selected) return selected;
@@ -77,5 +108,6 @@ async function hostThreads(): Promise<number> {
 
 /** One line for the start of a run: which backend and why. */
 export function describeBackend(selected: SelectedBackend): string {
+  if (selected.name === 'webgl' || selected.name === 'webgpu') return `backend: ${selected.name} (GPU; ${selected.reason})`;
   return `backend: ${selected.name} (${selected.threads} thread${selected.threads === 1 ? '' : 's'}; ${selected.reason})`;
 }

@@ -1,0 +1,100 @@
+/**
+ * The page: picks a backend, runs the "Load a compact model" panel, then
+ * enables the in-page compression. What it measured is also kept on
+ * `window.tfjsCompressWeb` (the browser test reads it there).
+ */
+import './style.css';
+import * as tf from '@tensorflow/tfjs-core';
+import { describeBackend } from '@tfjs-compress/runtime';
+import { startBackend } from './backend.js';
+import { runCompressPanel, type CompressResult } from './compress-panel.js';
+import { runLoadPanel, type Loaded, type LoadResult } from './load-panel.js';
+import { medianLatency } from './measure.js';
+
+export type PageState = 'starting' | 'loaded' | 'compressing' | 'done' | 'error';
+
+export interface PageHandle {
+  tf: typeof tf;
+  state: PageState;
+  backend: string | null;
+  load: LoadResult | null;
+  compress: CompressResult | null;
+  error: string | null;
+  /** The shipped model and its input, for timing from outside (the test's leak check). */
+  shipped: Pick<Loaded, 'model' | 'input'> | null;
+  medianLatency: typeof medianLatency;
+  /** Runs the in-page compression (the button does the same). */
+  compressNow: () => Promise<CompressResult>;
+}
+
+declare global {
+  interface Window {
+    tfjsCompressWeb: PageHandle;
+  }
+}
+
+const handle: PageHandle = {
+  tf,
+  state: 'starting',
+  backend: null,
+  load: null,
+  compress: null,
+  error: null,
+  shipped: null,
+  medianLatency,
+  compressNow,
+};
+window.tfjsCompressWeb = handle;
+
+const loadPanel = document.querySelector<HTMLElement>('#load')!;
+const compressPanel = document.querySelector<HTMLElement>('#compress')!;
+const runButton = document.querySelector<HTMLButtonElement>('#run')!;
+
+function fail(panel: HTMLElement, error: unknown): void {
+  const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  handle.state = 'error';
+  handle.error = message;
+  const status = panel.querySelector<HTMLElement>('.status')!;
+  status.classList.add('error');
+  status.textContent = message;
+  console.error(message);
+}
+
+async function compressNow(): Promise<CompressResult> {
+  runButton.disabled = true;
+  handle.state = 'compressing';
+  try {
+    handle.compress = await runCompressPanel(compressPanel, handle.backend ?? tf.getBackend());
+    handle.state = 'done';
+    return handle.compress;
+  } catch (error) {
+    fail(compressPanel, error);
+    throw error;
+  } finally {
+    runButton.disabled = false;
+  }
+}
+
+async function start(): Promise<void> {
+  try {
+    const backend = await startBackend(location.search);
+    handle.backend = backend.name;
+    document.querySelector('#backend')!.textContent = describeBackend(backend).replace(/^backend: /, '');
+  } catch (error) {
+    fail(loadPanel, error);
+    return;
+  }
+  try {
+    const loaded = await runLoadPanel(loadPanel);
+    handle.load = loaded.result;
+    handle.shipped = { model: loaded.model, input: loaded.input };
+    handle.state = 'loaded';
+  } catch (error) {
+    fail(loadPanel, error);
+    return;
+  }
+  runButton.disabled = false;
+  runButton.addEventListener('click', () => void compressNow().catch(() => undefined));
+}
+
+void start();

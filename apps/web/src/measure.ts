@@ -1,0 +1,56 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+
+/** Bytes of the weights `model.save` writes (weights.bin), float32 unless quantized. */
+export async function weightBytes(model: tfl.LayersModel): Promise<number> {
+  let bytes = 0;
+  await model.save(
+    tf.io.withSaveHandler(async (artifacts) => {
+      bytes = artifacts.weightData == null ? 0 : tf.io.CompositeArrayBuffer.join(artifacts.weightData).byteLength;
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }),
+  );
+  return bytes;
+}
+
+export interface Latency {
+  /** Median of `runs` timed calls, in milliseconds. */
+  medianMs: number;
+  runs: number;
+  batch: number;
+}
+
+/**
+ * Median wall time of `model.predict(x)` with its result read back (a GPU
+ * backend computes asynchronously: the time counts until the numbers are
+ * here). A few untimed calls first compile shaders and warm caches. Every
+ * tensor a call makes is disposed.
+ */
+export async function medianLatency(model: tfl.LayersModel, x: tf.Tensor, runs = 30, warmup = 3): Promise<Latency> {
+  const times: number[] = [];
+  for (let i = 0; i < warmup + runs; i++) {
+    const started = performance.now();
+    const y = tf.tidy(() => model.predict(x) as tf.Tensor);
+    await y.data();
+    y.dispose();
+    if (i >= warmup) times.push(performance.now() - started);
+  }
+  times.sort((a, b) => a - b);
+  const middle = times.length >> 1;
+  const medianMs = times.length % 2 ? times[middle] : (times[middle - 1] + times[middle]) / 2;
+  return { medianMs, runs, batch: x.shape[0] };
+}
+
+/** Argmax of each row. */
+export function argMaxRows(rows: number[][]): number[] {
+  return rows.map((row) => row.reduce((best, v, i) => (v > row[best] ? i : best), 0));
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  return `${(bytes / 1024).toFixed(bytes < 10 * 1024 ? 2 : 1)} KiB`;
+}
+
+export function percent(fraction: number): string {
+  return `${(100 * fraction).toFixed(1)}%`;
+}

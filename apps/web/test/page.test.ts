@@ -1,0 +1,126 @@
+/**
+ * The built page in headless Chromium (Debian's /usr/bin/chromium driven by
+ * playwright-core, which brings no browser of its own): it loads without
+ * console errors, the shipped compact model classifies the shipped sequences
+ * as Node did, the in-page compression finishes with a smaller model, and a
+ * screenshot lands in test-output/page.png.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import type { CompressResult } from '../src/compress-panel.js';
+import type { LoadResult } from '../src/load-panel.js';
+import type { PageHandle } from '../src/main.js';
+import type { ShippedSequences } from '../src/shipped.js';
+import { serveStatic } from './static-server.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const appDir = join(dirname(fileURLToPath(import.meta.url)), '..');
+const distDir = join(appDir, 'dist');
+const screenshot = join(appDir, 'test-output', 'page.png');
+
+/**
+ * Page vs Node probabilities: the page computes on webgl (or wasm), Node on
+ * wasm, with different kernels (shader arithmetic, other summation orders and
+ * exp/tanh approximations) on float32. Their results differ by a few float32
+ * ulps per op, ~1e-6 after 12 LSTM steps and a softmax (5e-7 measured on
+ * headless Chromium's webgl); 1e-4 leaves room for other GPUs while still
+ * catching a wrong weight or a wrong input feature, which move probabilities
+ * by far more.
+ */
+const TOLERANCE = 1e-4;
+
+const missing = existsSync(CHROMIUM)
+  ? null
+  : `Chromium is not at ${CHROMIUM}: install Debian's package (apt-get install -y chromium) or set CHROMIUM_PATH.`;
+if (missing != null && process.env.CI) throw new Error(`the page test needs a browser. ${missing}`);
+
+describe('web page in headless Chromium', { skip: missing ?? false, timeout: 150_000 }, () => {
+  let browser: Browser;
+  let server: Server;
+  let page: Page;
+  let url: string;
+  const consoleErrors: string[] = [];
+
+  before(async () => {
+    if (!existsSync(join(distDir, 'index.html')) || !existsSync(join(distDir, 'model', 'model.json'))) {
+      // `npm test` builds first (turbo: test depends on build); run alone, the test builds.
+      const build = spawnSync('npm', ['run', 'build'], { cwd: appDir, stdio: 'inherit' });
+      assert.equal(build.status, 0, 'npm run build');
+    }
+    ({ url, server } = await serveStatic(distDir));
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page.on('console', (message) => {
+      if (message.type() === 'error') consoleErrors.push(message.text());
+    });
+    page.on('pageerror', (error) => consoleErrors.push(`uncaught: ${error.message}`));
+    await page.goto(url);
+  });
+
+  after(async () => {
+    await browser?.close();
+    server?.close();
+  });
+
+  const state = () => page.evaluate(() => ({ state: window.tfjsCompressWeb.state, error: window.tfjsCompressWeb.error }));
+
+  it('loads, picks a backend and shows it', async () => {
+    await page.waitForFunction(() => ['loaded', 'error'].includes(window.tfjsCompressWeb?.state), null, { timeout: 60_000 });
+    assert.deepEqual(await state(), { state: 'loaded', error: null });
+    const backend = await page.evaluate(() => window.tfjsCompressWeb.backend);
+    assert.ok(['webgpu', 'webgl', 'wasm'].includes(backend ?? ''), `backend ${backend}`);
+    assert.match((await page.textContent('#backend')) ?? '', new RegExp(`^${backend} `));
+    assert.deepEqual(consoleErrors, []);
+  });
+
+  it('classifies the shipped sequences with the shipped compact model as Node did', async () => {
+    const shipped = JSON.parse(readFileSync(join(distDir, 'model', 'test-sequences.json'), 'utf8')) as ShippedSequences;
+    const result = (await page.evaluate(() => window.tfjsCompressWeb.load)) as LoadResult;
+    assert.equal(result.sequences, shipped.sequences.length);
+    assert.deepEqual(result.keptInputs, shipped.keptInputs);
+    assert.deepEqual(result.predicted, result.nodePredicted, 'same argmax as Node');
+    shipped.nodeProbabilities.forEach((row, n) =>
+      row.forEach((p, c) => assert.ok(Math.abs(result.probabilities[n][c] - p) <= TOLERANCE, `sequence ${n} class ${c}: page ${result.probabilities[n][c]} vs Node ${p}`)),
+    );
+    const correct = shipped.labels.filter((label, n) => label === result.predicted[n]).length;
+    assert.equal(result.accuracy, correct / shipped.labels.length);
+    assert.ok(result.accuracy > 0.6, `accuracy ${result.accuracy}`);
+    assert.ok(result.latency.medianMs > 0);
+    assert.match((await page.textContent('[data-k="shipped-accuracy"]')) ?? '', /^\d+\.\d% on \d+ shipped test sequences$/);
+  });
+
+  it('leaks no tensor over repeated predictions', async () => {
+    const [before, afterRuns] = await page.evaluate(async () => {
+      const web = window.tfjsCompressWeb as PageHandle;
+      const start = web.tf.memory().numTensors;
+      await web.medianLatency(web.shipped!.model, web.shipped!.input, 20);
+      return [start, web.tf.memory().numTensors];
+    });
+    assert.equal(afterRuns, before);
+  });
+
+  it('compresses the demo model in the page and shows the compact model beside it', async () => {
+    await page.click('#run');
+    await page.waitForFunction(() => ['done', 'error'].includes(window.tfjsCompressWeb.state), null, { timeout: 110_000, polling: 500 });
+    assert.deepEqual(await state(), { state: 'done', error: null });
+    const result = (await page.evaluate(() => window.tfjsCompressWeb.compress)) as CompressResult;
+    assert.equal(result.history.length, 12, 'one chart point per epoch');
+    assert.ok(result.compact.params < result.vib.params, `params ${result.compact.params} < ${result.vib.params}`);
+    assert.ok(result.compact.weightBytes < result.vib.weightBytes, `bytes ${result.compact.weightBytes} < ${result.vib.weightBytes}`);
+    assert.ok(result.compactUint8.weightBytes < result.compact.weightBytes, 'uint8 smaller than float32');
+    assert.ok(result.compact.testAccuracy > 0.5, `compact accuracy ${result.compact.testAccuracy}`);
+    assert.ok(result.compact.latency.medianMs > 0 && result.vib.latency.medianMs > 0);
+    // Both charts drew a line per series.
+    assert.equal(await page.locator('#compress .chart polyline').count(), 4);
+    assert.match((await page.textContent('[data-k="compact-accuracy"]')) ?? '', /^\d+\.\d%/);
+    assert.deepEqual(consoleErrors, []);
+    mkdirSync(dirname(screenshot), { recursive: true });
+    await page.screenshot({ path: screenshot, fullPage: true });
+  });
+});
