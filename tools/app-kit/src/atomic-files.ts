@@ -2,14 +2,24 @@ import { existsSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { killPoint } from './kill-points.js';
+import { writeFailure } from './write-failure.js';
 
-/** Writes through a temporary file and a rename, so readers never see half a file. */
+/**
+ * Writes through a temporary file and a rename, so readers never see half a
+ * file. A failed write (full disk, no permission) removes the temporary file
+ * and names the path and the cause; the previous file is untouched.
+ */
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
   const temporary = `${path}.${process.pid}.tmp`;
-  await writeFile(temporary, data);
-  killPoint('file-rename');
-  await rename(temporary, path);
+  try {
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(temporary, data);
+    killPoint('file-rename');
+    await rename(temporary, path);
+  } catch (error) {
+    await rm(temporary, { force: true }).catch(() => undefined);
+    throw writeFailure('file', path, error, existsSync(path) ? 'The previous copy is unchanged.' : 'Nothing was written.');
+  }
 }
 
 /** `JSON.stringify` with non-finite numbers written as null (JSON has no Infinity). */
@@ -33,9 +43,16 @@ export const PREVIOUS_SUFFIX = '.previous';
 export async function replaceDirAtomic(dir: string, fill: (temporaryDir: string) => Promise<void>): Promise<void> {
   const temporary = `${dir}.${process.pid}.tmp`;
   const previous = `${dir}${PREVIOUS_SUFFIX}`;
-  await rm(temporary, { recursive: true, force: true });
-  await mkdir(temporary, { recursive: true });
-  await fill(temporary);
+  try {
+    await rm(temporary, { recursive: true, force: true });
+    await mkdir(temporary, { recursive: true });
+    await fill(temporary);
+  } catch (error) {
+    // A full disk gets its space back; the complete copy stays where it was.
+    await rm(temporary, { recursive: true, force: true }).catch(() => undefined);
+    const kept = existingDir(dir) ? `The previous ${dir} is unchanged.` : 'Nothing was written.';
+    throw writeFailure('directory', dir, error, kept);
+  }
   if (existsSync(dir)) {
     await rm(previous, { recursive: true, force: true });
     await rename(dir, previous);

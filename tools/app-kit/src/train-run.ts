@@ -3,6 +3,7 @@ import { fileSystemHandler } from '@tfjs-compress/prune/node';
 import { expandLayersInPlace } from '@tfjs-compress/train';
 import type { ClosableSource } from './compress-run.js';
 import { killPoint } from './kill-points.js';
+import { writeFailure } from './write-failure.js';
 import { acquireRunLock } from './run-lock.js';
 import { readJson, resumedTrainOptions, runPaths, writeRun, type RunRecord } from './run-files.js';
 import { accuracyBudget, fixedRamp, targetCompression } from './schedules.js';
@@ -108,7 +109,12 @@ async function trainLocked<O extends CommonTrainOptions, C extends { label: numb
     // Saved at the original sizes, so compress, eval and report measure against the model the run started with.
     const vibModel = result.model;
     expandLayersInPlace(vibModel);
-    await vibModel.save(fileSystemHandler(paths.vibModel));
+    try {
+      await vibModel.save(fileSystemHandler(paths.vibModel));
+    } catch (error) {
+      vibModel.dispose();
+      throw writeFailure('the VIB model to', paths.vibModel, error, 'The checkpoint of the finished run is intact: fix that and run with --resume to save the model again.');
+    }
     killPoint('model-saved');
     Object.assign(run, referenceAccuracies(result.history), { finished: true });
     await writeRun(o.out, run);

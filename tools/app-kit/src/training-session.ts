@@ -448,7 +448,12 @@ export async function runTraining(options: TrainingSessionOptions): Promise<Trai
       state.completedEpochs = epoch;
       metrics.append(record);
       killPoint('metrics-appended');
-      await saveState(checkpointDir, model, optimizers!, state, current);
+      try {
+        await saveState(checkpointDir, model, optimizers!, state, current);
+      } catch (error) {
+        const done = state.history.length - 1;
+        throw Object.assign(new Error(`epoch ${epoch}'s checkpoint: ${(error as Error).message} Fix that and run with --resume: it goes on after epoch ${done}.`), { cause: error });
+      }
       const totals = state.totals ? { totalInputs: state.totals.inputs, totalUnits: state.totals.units } : kept;
       log(formatEpoch(record, totalEpochs, totals));
       options.onEpoch?.(record);

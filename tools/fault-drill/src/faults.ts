@@ -1,12 +1,26 @@
 import type { KillPoint } from '@tfjs-compress/app-kit';
+import type { DiskFaultCode } from './disk-fault-codes.js';
 
-/** One injected fault: SIGKILL at the `pass`-th pass through `point` (see app-kit's kill points). */
-export interface Fault {
+/** SIGKILL at the `pass`-th pass through `point` (see app-kit's kill points). */
+export interface KillFault {
   point: KillPoint;
   pass: number;
   /** What the moment is, for the table. */
   moment: string;
 }
+
+/** The `pass`-th write to a path containing `path` fails with `code` (see `disk-faults.ts`). */
+export interface DiskFault {
+  code: DiskFaultCode;
+  pass: number;
+  path: string;
+  /** What the error message must name: the file or directory the user knows. */
+  names: string;
+  moment: string;
+}
+
+export type Fault = KillFault | DiskFault;
+export const isKillFault = (fault: Fault): fault is KillFault => 'point' in fault;
 
 /**
  * The drill's ten moments on the tiny run (`DRILL_TRAIN_FLAGS`: 2 warm-up,
@@ -16,7 +30,7 @@ export interface Fault {
  * two renames of a checkpoint swap, between a file's write and its rename,
  * and after the final model was saved.
  */
-export const DEFAULT_FAULTS: readonly Fault[] = [
+export const KILL_FAULTS: readonly KillFault[] = [
   { point: 'vib-batch', pass: 3, moment: 'mid-batch, warm-up epoch 1' },
   { point: 'vib-batch', pass: 29, moment: 'mid-batch, VIB stage (epoch 4)' },
   { point: 'shrink', pass: 1, moment: 'right after the first shrink in place' },
@@ -28,6 +42,21 @@ export const DEFAULT_FAULTS: readonly Fault[] = [
   { point: 'fine-tune-batch', pass: 10, moment: 'mid-batch, fine-tune epoch 2' },
   { point: 'model-saved', pass: 1, moment: 'after the final VIB model was saved, before run.json says finished' },
 ];
+
+/**
+ * Writes that fail as on a full disk, an unwritable folder or a read-only
+ * file system: the checkpoint, the metrics line, run.json at the end, the
+ * final model, the frame cache. Each must stop `train` with a message that
+ * names the path and the cause, leave the previous files intact, and resume.
+ */
+export const DISK_FAULTS: readonly DiskFault[] = [
+  { code: 'ENOSPC', pass: 3, path: 'optimizer.bin', names: '/checkpoint', moment: 'disk full while writing a checkpoint' },
+  { code: 'EACCES', pass: 4, path: 'metrics.jsonl', names: '/metrics.jsonl', moment: 'metrics file not writable' },
+  { code: 'EROFS', pass: 2, path: 'run.json', names: '/run.json', moment: 'read-only file system when run.json is marked finished' },
+  { code: 'ENOSPC', pass: 1, path: 'vib-model', names: '/vib-model', moment: 'disk full while saving the final VIB model' },
+];
+
+export const DEFAULT_FAULTS: readonly Fault[] = [...KILL_FAULTS, ...DISK_FAULTS];
 
 /** The tiny run every drill process trains (cpu: the same numbers on every run). */
 export const DRILL_TRAIN_FLAGS = [

@@ -9,7 +9,7 @@ describe('fault drill', () => {
   it('kills train with SIGKILL at every point, resumes, and loses nothing against an uninterrupted run', async () => {
     const lines: string[] = [];
     const report = await runDrill({ work: join(tempDir('fault-drill-'), 'work'), log: (l) => lines.push(l) });
-    const failed = report.faults.filter((f) => !f.killed || !f.resumed || f.differences.length > 0);
+    const failed = report.faults.filter((f) => !f.injected || !f.resumed || f.differences.length > 0);
     assert.deepEqual(failed, [], lines.join('\n'));
     assert.equal(report.injected, DEFAULT_FAULTS.length);
     assert.equal(report.survived, DEFAULT_FAULTS.length);
