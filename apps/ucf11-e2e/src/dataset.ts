@@ -8,6 +8,7 @@ import {
   generateSyntheticDataset,
   groupSplit,
   randomSplit,
+  foldersWithoutClipsNote,
   readDataset,
   type ReadLayout,
   type SyntheticDifficulty,
@@ -36,6 +37,8 @@ export interface DatasetSplit {
 /** Reads the dataset and splits it (seeded): 'random' is the 80/20 clip split, 'group' keeps each group on one side. */
 export async function loadSplit(options: DataOptions): Promise<DatasetSplit> {
   const index = await readDataset(options.data, { layout: options.layout });
+  const note = foldersWithoutClipsNote(index);
+  if (note) console.warn(`data: ${note}`);
   const split = options.split === 'group'
     ? groupSplit(index.clips, { testFraction: options.testFraction, seed: options.seed })
     : randomSplit(index.clips, { testFraction: options.testFraction, seed: options.seed });

@@ -72,8 +72,28 @@ export function fileSystemHandler(dir: string): tf.io.IOHandler {
             buffers.push(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
           }
         }
+        const bytes = buffers.reduce((n, b) => n + b.byteLength, 0);
+        const expected = specs.reduce((n, spec) => n + specBytes(spec), 0);
+        if (bytes !== expected) {
+          const files = manifest.flatMap((group) => group.paths).map((p) => join(dir, p)).join(', ');
+          throw new Error(
+            `${files} holds ${bytes.toLocaleString('en-US')} bytes, but ${join(dir, MODEL_FILE)} describes ${expected.toLocaleString('en-US')}: ` +
+              'the weights file is truncated or belongs to another model (save the model again)',
+          );
+        }
         return [specs, tf.io.CompositeArrayBuffer.join(buffers)];
       });
     },
   };
+}
+
+const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, uint8: 1, uint16: 2, float16: 2 };
+
+/** Bytes a weight takes in the weights file: its element count times its stored (quantized) size. */
+function specBytes(spec: tf.io.WeightsManifestEntry): number {
+  const count = spec.shape.reduce((a, b) => a * b, 1);
+  const stored = spec.quantization?.dtype ?? spec.dtype;
+  const size = DTYPE_BYTES[stored];
+  if (size == null) throw new Error(`${spec.name}: weights stored as ${stored} are not supported (float32, int32, bool, uint8, uint16, float16)`);
+  return count * size;
 }

@@ -71,6 +71,24 @@ describe('saveCompact / loadCompact', () => {
     [loaded, result.model, model].forEach((m) => m.dispose());
   });
 
+  it('refuses a truncated weights.bin and a model.json of another model, naming the files', async () => {
+    const model = vibModel();
+    const result = compact(model);
+    const target = join(dir, 'damaged');
+    await saveCompact(result, target);
+    const weights = join(target, 'weights.bin');
+    const whole = await readFile(weights);
+    await writeFile(weights, whole.subarray(0, 100));
+    await assert.rejects(loadCompact(target), new RegExp(`${weights} holds 100 bytes, but ${join(target, 'model.json')} describes ${whole.length.toLocaleString('en-US')}: the weights file is truncated or belongs to another model`));
+    // The full model's topology over the compact model's weights.
+    await writeFile(weights, whole);
+    const other = join(dir, 'other');
+    await model.save(fileSystemHandler(other));
+    await writeFile(join(target, 'model.json'), await readFile(join(other, 'model.json')));
+    await assert.rejects(loadCompact(target), /belongs to another model/);
+    [result.model, model].forEach((m) => m.dispose());
+  });
+
   it('loads in a child process that imports only @tensorflow/tfjs, with the same numbers', async () => {
     const model = vibModel();
     const result = compact(model);

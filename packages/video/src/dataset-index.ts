@@ -24,6 +24,11 @@ export interface DatasetIndex {
   /** Class names; a clip's label indexes this list. */
   classes: string[];
   clips: VideoClip[];
+  /**
+   * Folders next to the class folders in which no clip was found (an empty
+   * class, or a folder such as Annotation/): left out, so a tool can say so.
+   */
+  foldersWithoutClips?: string[];
 }
 
 /** Video file extensions the readers pick up (lower case, with the dot). */
@@ -98,4 +103,11 @@ export function formatDatasetSummary(index: DatasetIndex): string {
 /** Prints formatDatasetSummary through `write` (console.log by default). */
 export function printDatasetSummary(index: DatasetIndex, write: (text: string) => void = console.log): void {
   write(formatDatasetSummary(index));
+}
+
+/** One line for the folders a reader left out (null when there are none), e.g. "left out 1 folder with no clips: fencing". */
+export function foldersWithoutClipsNote(index: Pick<DatasetIndex, 'foldersWithoutClips'>): string | null {
+  const folders = index.foldersWithoutClips ?? [];
+  if (folders.length === 0) return null;
+  return `left out ${folders.length} folder${folders.length === 1 ? '' : 's'} with no clips: ${folders.join(', ')}`;
 }

@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
 import { assertOneOf, assertPositiveInteger, InvalidArgumentError } from '@tfjs-compress/vib';
 import { VideoDecodeError } from './errors.js';
@@ -80,6 +81,10 @@ export async function decodeClip(path: string, options: DecodeClipOptions): Prom
   const thread = options.thread ?? (options.worker ? 'worker' : 'main');
   assertOneOf(thread, DECODE_THREADS, 'thread');
   if (typeof path !== 'string' || path.length === 0) throw new InvalidArgumentError('path', path, 'a file path');
+  // ffmpeg says only "Invalid data found" for these: say what the file is.
+  const size = await stat(path).then((s) => s.size, () => null);
+  if (size === null) throw new VideoDecodeError(path, 'the file does not exist or cannot be read');
+  if (size === 0) throw new VideoDecodeError(path, 'empty file (0 bytes)');
   const ffmpegPath = options.ffmpegPath ?? (await findFfmpeg()).path;
   const { width, height, maxFrames } = options;
   const frameBytes = width * height * 3;

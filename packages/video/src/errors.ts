@@ -33,12 +33,15 @@ export class VideoDecodeError extends Error {
   readonly path: string;
   readonly exitCode: number | null;
   readonly stderrTail: string;
+  /** Why, without the path (e.g. 'empty file (0 bytes)', 'ffmpeg exited with code 1'). */
+  readonly reason: string;
 
   constructor(path: string, reason: string, exitCode: number | null = null, stderrTail = '') {
     const tail = stderrTail.trim();
     super(`${path}: ${reason}${tail ? `\nffmpeg said:\n${tail}` : ''}`);
     this.name = 'VideoDecodeError';
     this.path = path;
+    this.reason = reason;
     this.exitCode = exitCode;
     this.stderrTail = tail;
   }

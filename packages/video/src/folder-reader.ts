@@ -1,7 +1,7 @@
 import { basename, extname, join, resolve } from 'node:path';
 import { InvalidArgumentError } from '@tfjs-compress/vib';
 import type { DatasetIndex, VideoClip } from './dataset-index.js';
-import { assertDirectory, hasExtension, listDir } from './list-dir.js';
+import { assertDirectory, foldersWithout, hasExtension, listDir } from './list-dir.js';
 import { normalizeExtensions } from './ucf11-reader.js';
 
 export interface ReadClassFoldersOptions {
@@ -37,7 +37,8 @@ export async function readClassFolders(root: string, options: ReadClassFoldersOp
     throw new InvalidArgumentError('root', root, `a tree <root>/<class>/<clip> with clips ending in ${extensions.join(', ')}`);
   }
   const classes = [...new Set(found.map((f) => f.className))].sort();
-  return { root: base, layout: 'folders', classes, clips: found.map((f) => ({ ...f, label: classes.indexOf(f.className) })) };
+  const clips = found.map((f) => ({ ...f, label: classes.indexOf(f.className) }));
+  return { root: base, layout: 'folders', classes, clips, foldersWithoutClips: await foldersWithout(base, classes) };
 }
 
 function toRegExp(pattern: RegExp | string | undefined): RegExp | undefined {

@@ -53,6 +53,7 @@ export {
 export {
   DATASET_LAYOUTS,
   DEFAULT_VIDEO_EXTENSIONS,
+  foldersWithoutClipsNote,
   formatDatasetSummary,
   printDatasetSummary,
   summarizeDataset,

@@ -35,3 +35,9 @@ export async function assertDirectory(path: string, option: string): Promise<voi
   }
   if (!ok) throw new InvalidArgumentError(option, path, 'an existing directory');
 }
+
+/** The folders of `dir` that are not among `classes` (sorted). */
+export async function foldersWithout(dir: string, classes: readonly string[]): Promise<string[]> {
+  const known = new Set(classes);
+  return (await listDir(dir)).dirs.filter((d) => !known.has(d)).sort();
+}

@@ -1,7 +1,7 @@
 import { basename, extname, join, resolve } from 'node:path';
 import { InvalidArgumentError } from '@tfjs-compress/vib';
 import { DEFAULT_VIDEO_EXTENSIONS, type DatasetIndex, type VideoClip } from './dataset-index.js';
-import { assertDirectory, hasExtension, listDir } from './list-dir.js';
+import { assertDirectory, foldersWithout, hasExtension, listDir } from './list-dir.js';
 
 export interface ReadUcf11Options {
   /** File extensions taken as clips. Default: DEFAULT_VIDEO_EXTENSIONS (.avi, .mpg, .mp4, .mkv, ...). */
@@ -37,7 +37,7 @@ export async function readUcf11(root: string, options: ReadUcf11Options = {}): P
   }
   const classes = [...new Set(found.map((f) => f.className))].sort();
   const clips: VideoClip[] = found.map((f) => ({ ...f, label: classes.indexOf(f.className) }));
-  return { root: base, layout: 'ucf11', classes, clips };
+  return { root: base, layout: 'ucf11', classes, clips, foldersWithoutClips: await foldersWithout(base, classes) };
 }
 
 async function scan(dir: string, extensions: readonly string[]): Promise<Omit<VideoClip, 'label'>[]> {

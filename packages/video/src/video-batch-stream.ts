@@ -4,7 +4,7 @@ import { assertBoolean, assertOneOf, assertPositiveInteger, InvalidArgumentError
 import { BATCH_LAYOUTS, LABEL_ENCODINGS, toBatchTensors, type BatchLayout, type LabelEncoding } from './batch-tensors.js';
 import type { VideoClip } from './dataset-index.js';
 import { DECODE_THREADS, ffmpegDecoder, type ClipDecoder, type DecodeSpec, type DecodeThread, type ScaleFlags } from './decode-clip.js';
-import { FfmpegNotFoundError, FfmpegWorkerError } from './errors.js';
+import { FfmpegNotFoundError, FfmpegWorkerError, VideoDecodeError } from './errors.js';
 import { FfmpegWorker } from './ffmpeg-worker.js';
 import { FrameCache } from './frame-cache.js';
 import { DEFAULT_CONCURRENCY } from './run-ffmpeg.js';
@@ -287,7 +287,7 @@ export class VideoBatchStream {
     this.badPaths.add(bad.path);
     if (bad.known) return; // reported when it first failed
     const report = this.options.onBadClip ?? ((b: BadClip) => {
-      console.warn(`[@tfjs-compress/video] skipping unreadable clip ${b.path}: ${b.error.message.split('\n')[0]}`);
+      console.warn(`[@tfjs-compress/video] skipping unreadable clip ${b.path}: ${describeBadClip(b.error)}`);
     });
     try {
       report(bad);
@@ -457,4 +457,13 @@ export class EpochIterator implements AsyncIterableIterator<VideoBatch> {
  */
 export function videoBatches(clips: readonly VideoClip[], options: VideoBatchStreamOptions & { epoch?: number } = {}): EpochIterator {
   return new VideoBatchStream(clips, options).epoch(options.epoch ?? 0);
+}
+
+/** Why a clip could not be read, in one line: the reason, and ffmpeg's last word on it when it said one. */
+export function describeBadClip(error: Error): string {
+  if (!VideoDecodeError.isInstance(error)) return error.message.split('\n')[0];
+  let said = error.stderrTail.split('\n').filter((l) => l.trim()).at(-1)?.trim();
+  // ffmpeg names the input first ("file:/path/clip.avi: Invalid data ..."): the path is already in the line.
+  if (said?.startsWith('file:')) said = said.slice(said.lastIndexOf(': ') + 2);
+  return said ? `${error.reason}: ffmpeg said '${said}'` : error.reason;
 }

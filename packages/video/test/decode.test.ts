@@ -84,7 +84,7 @@ describe('decodeClip', () => {
     assert.equal(first.numFrames, 4);
   });
 
-  it('reports garbage, truncated and missing files by path with the tail of ffmpeg stderr', async () => {
+  it('reports garbage, truncated, empty and missing files by path, with the tail of ffmpeg stderr where it ran', async () => {
     const garbage = join(dir, 'garbage.avi');
     await writeFile(garbage, Buffer.from(Array.from({ length: 4000 }, (_, i) => (i * 7919) % 256)));
     const truncated = join(dir, 'truncated.avi');
@@ -95,10 +95,15 @@ describe('decodeClip', () => {
         assert.ok(VideoDecodeError.isInstance(e), String(e));
         assert.equal(e.path, bad);
         assert.ok(e.message.startsWith(bad));
-        assert.ok(e.stderrTail.length > 0 || /no video frames/.test(e.message));
+        assert.ok(e.stderrTail.length > 0 || /no video frames|does not exist/.test(e.message));
         return true;
       });
     }
+    // ffmpeg's "Invalid data" would not say why: a missing or empty file says so itself.
+    const empty = join(dir, 'empty.avi');
+    await writeFile(empty, '');
+    await assert.rejects(decodeClip(empty, { width: W, height: H }), (e: unknown) => VideoDecodeError.isInstance(e) && e.reason === 'empty file (0 bytes)');
+    await assert.rejects(decodeClip(join(dir, 'missing.avi'), { width: W, height: H }), (e: unknown) => VideoDecodeError.isInstance(e) && /does not exist/.test(e.reason));
   });
 
   it('times out and validates its options', async () => {

@@ -6,7 +6,7 @@ import { compact, formatReport, type CompactResult, type CompressionReport, type
 import { WEIGHTS_FILE, fileSystemHandler, saveCompact, saveQuantized } from '@tfjs-compress/prune/node';
 import { writeJsonAtomic } from './atomic-files.js';
 import { evaluate, measureLatency, type BatchSource, type Latency } from './evaluate.js';
-import { readRun, runPaths } from './run-files.js';
+import { readFinishedRun, runPaths } from './run-files.js';
 import { findRecurrentLayer, freezeMasks } from './vib-model.js';
 
 export interface ModelFigures {
@@ -88,7 +88,7 @@ export async function firstExample(source: BatchSource): Promise<tf.Tensor | nul
 export async function compressRun(options: CompressRunOptions): Promise<CompressResults> {
   const log = options.log ?? console.log;
   const paths = runPaths(options.out);
-  const run = readRun<unknown, unknown>(options.out);
+  const run = readFinishedRun<unknown, unknown>(options.out);
   const vib = await tfl.loadLayersModel(fileSystemHandler(paths.vibModel));
   // The compact model reproduces hard masks: the VIB model is scored the same way (a run without fine-tune saved soft gates).
   freezeMasks(vib);

@@ -6,7 +6,7 @@ import { writeJsonAtomic } from './atomic-files.js';
 import type { ClosableSource } from './compress-run.js';
 import { keepInputs } from './compress-run.js';
 import { evaluate, type Evaluation } from './evaluate.js';
-import { readRun, runPaths } from './run-files.js';
+import { readFinishedRun, runPaths } from './run-files.js';
 
 export interface EvalResults {
   backend: string;
@@ -23,7 +23,7 @@ export async function evaluateRunModels(
   log: (line: string) => void = console.log,
 ): Promise<EvalResults> {
   const paths = runPaths(options.out);
-  const classes = readRun<unknown, unknown>(options.out).classes.length;
+  const classes = readFinishedRun<unknown, unknown>(options.out).classes.length;
   const results: EvalResults = { backend: options.backend, vib: null, compact: null };
   const line = (name: string, e: Evaluation) => `${name} accuracy ${(100 * e.accuracy).toFixed(1)}%  loss ${e.loss.toFixed(4)}  (${e.count} clips)`;
   try {

@@ -1,6 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { writeJsonAtomic } from './atomic-files.js';
+import { existingDir, writeJsonAtomic } from './atomic-files.js';
+import { STATE_FILE } from './checkpoint.js';
+import { CHECKPOINT_DIR } from './training-session.js';
 import type { CommonTrainOptions } from './train-cli.js';
 
 /** Files of a run directory, the same in every app. */
@@ -74,4 +76,20 @@ export function readJson<T>(path: string): T | null {
 export function resumedTrainOptions<O extends Pick<CommonTrainOptions, 'out' | 'resume' | 'progress' | 'policy'>>(options: O): O {
   const previous = options.resume ? readJson<RunRecord<O, unknown>>(runPaths(options.out).run) : null;
   return previous ? { ...previous.options, policy: previous.options.policy ?? 'fixed', resume: true, progress: options.progress } : options;
+}
+
+/**
+ * The run, when its training finished and saved the VIB model; otherwise an
+ * error that says how far it got and how to finish it (a killed or failed
+ * `train` leaves run.json unfinished and a checkpoint to resume from).
+ */
+export function readFinishedRun<O, C>(out: string): RunRecord<O, C> {
+  const run = readRun<O, C>(out);
+  const paths = runPaths(out);
+  if (run.finished && existsSync(join(paths.vibModel, 'model.json'))) return run;
+  const checkpoint = existingDir(join(paths.dir, CHECKPOINT_DIR));
+  const state = checkpoint ? readJson<{ state?: { completedEpochs?: number } }>(join(checkpoint, STATE_FILE)) : null;
+  const done = state?.state?.completedEpochs;
+  const progress = done == null ? 'it has no checkpoint yet' : `its checkpoint holds ${done} epoch${done === 1 ? '' : 's'}`;
+  throw new Error(`the training in ${paths.dir} did not finish (${progress}, and no VIB model was saved): run 'train --out ${out} --resume' to finish it first`);
 }
