@@ -24,6 +24,14 @@ describe('CLI', () => {
     }
   });
 
+  it('stops a run too big for the wasm heap before it extracts anything, naming what to lower', async () => {
+    const out = join(temp(), 'run');
+    const run = cli(['train', '--data', await tinySet(), '--out', out, '--backend', 'wasm', '--frames', '32', '--units', '2048', '--batch', '32']);
+    assert.notEqual(run.status, 0);
+    assert.match(run.stderr, /error: a training step of \[32 clips, 32 frames, 2048 features\] -> 2048 units needs about 6\.4 GiB on the wasm backend, more than its 4 GiB heap holds: lower --frames \(32\), --units \(2048\) or --batch \(32\)/);
+    assert.ok(!existsSync(out), 'nothing written, no feature extracted');
+  });
+
   it('rejects bad option values with a message naming the option', () => {
     for (const [args, pattern] of [
       [['train', '--units', '0'], /--units must be an integer >= 1, got '0'/],

@@ -1,8 +1,10 @@
+import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { fileSystemHandler } from '@tfjs-compress/prune/node';
 import { expandLayersInPlace } from '@tfjs-compress/train';
 import type { ClosableSource } from './compress-run.js';
 import { killPoint } from './kill-points.js';
+import { assertStepFitsWasm, estimateStepBytes, isWasmOutOfMemory } from './wasm-memory.js';
 import { writeFailure } from './write-failure.js';
 import { acquireRunLock } from './run-lock.js';
 import { readJson, resumedTrainOptions, runPaths, writeRun, type RunRecord } from './run-files.js';
@@ -77,6 +79,10 @@ async function trainLocked<O extends CommonTrainOptions, C extends { label: numb
     ? { classes: previous.classes, train: previous.train, test: previous.test, validation: previous.validation }
     : withValidation(await spec.loadSplit(o), o);
   const features = spec.features(o);
+  // Before any clip is decoded: a step that cannot fit the wasm heap would fail only after that work.
+  const step = { batch: o.batchSize, steps: o.frames, features, units: o.units };
+  const memoryFlags = `--frames (${o.frames}), --units (${o.units}) or --batch (${o.batchSize})`;
+  assertStepFitsWasm(step, tf.getBackend(), memoryFlags);
   const held = split.validation ? `, ${split.validation.length} validation` : '';
   log(`data: ${split.classes.length} classes, ${split.train.length} training${held} and ${split.test.length} test clips` +
     (spec.describeModel ? `; model: ${spec.describeModel(o, split)}` : ''));
@@ -105,6 +111,10 @@ async function trainLocked<O extends CommonTrainOptions, C extends { label: numb
       resume: o.resume,
       progress: o.progress,
       log,
+    }).catch((error: unknown) => {
+      if (!isWasmOutOfMemory(error)) throw error;
+      const need = (estimateStepBytes(step) / 2 ** 30).toFixed(1);
+      throw Object.assign(new Error(`training ran out of the wasm backend's 4 GiB heap (a step of this shape needs about ${need} GiB by estimate): lower ${memoryFlags}, or install @tensorflow/tfjs-node; the last checkpoint is intact and --resume goes on from it`), { cause: error });
     });
     // Saved at the original sizes, so compress, eval and report measure against the model the run started with.
     const vibModel = result.model;
