@@ -11,8 +11,9 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { DEMO_DEFAULTS, runDemo, type DemoOptions } from '@tfjs-compress/demo/main';
 import { DEFAULT_TASK, generateSequenceTask } from '@tfjs-compress/demo/sequence-task';
-import { loadCompact } from '@tfjs-compress/prune/node';
-import { SEQUENCES_FILE, SHIPPED_DIR, type ShippedSequences } from '../src/shipped.js';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { fileSystemHandler, loadCompact, saveQuantized } from '@tfjs-compress/prune/node';
+import { SEQUENCES_FILE, SHIPPED_DIR, UINT8_DIR, type ShippedSequences } from '../src/shipped.js';
 
 /** Half the demo's samples, two thirds of its epochs: about 15 s on one core (wasm). */
 export const SHIPPED_RUN: DemoOptions = {
@@ -50,6 +51,10 @@ export async function buildShippedModel(log: (line: string) => void = console.lo
   const { model, compression } = await loadCompact(out);
   const task = generateSequenceTask({ ...DEFAULT_TASK, samples: SHIPPED_SEQUENCES, seed: SEQUENCES_SEED });
   const probabilities = tf.tidy(() => model.predict(tf.gather(task.x, compression.keptInputs, 2)) as tf.Tensor2D);
+  // The uint8 copy, read back the way any tfjs program reads it (dequantized on load).
+  await saveQuantized(model, join(out, UINT8_DIR), { dtype: 'uint8' });
+  const uint8 = await tfl.loadLayersModel(fileSystemHandler(join(out, UINT8_DIR)));
+  const uint8Probabilities = tf.tidy(() => uint8.predict(tf.gather(task.x, compression.keptInputs, 2)) as tf.Tensor2D);
   const shipped: ShippedSequences = {
     seed: SEQUENCES_SEED,
     steps: DEFAULT_TASK.steps,
@@ -60,6 +65,7 @@ export async function buildShippedModel(log: (line: string) => void = console.lo
     sequences: task.x.arraySync(),
     labels: Array.from(task.y.dataSync()),
     nodeProbabilities: probabilities.arraySync(),
+    nodeUint8Probabilities: uint8Probabilities.arraySync(),
     nodeBackend: tf.getBackend(),
     training: {
       samples: SHIPPED_RUN.samples,
@@ -72,8 +78,9 @@ export async function buildShippedModel(log: (line: string) => void = console.lo
   writeFileSync(join(out, SEQUENCES_FILE), `${JSON.stringify(shipped)}\n`);
   const correct = shipped.labels.filter((label, n) => argMax(shipped.nodeProbabilities[n]) === label).length;
   log(`shipped ${SHIPPED_SEQUENCES} sequences: ${correct}/${SHIPPED_SEQUENCES} classified right in Node -> public/${SHIPPED_DIR}/`);
-  tf.dispose([task.x, task.y, probabilities]);
+  tf.dispose([task.x, task.y, probabilities, uint8Probabilities]);
   model.dispose();
+  uint8.dispose();
   return shipped;
 }
 

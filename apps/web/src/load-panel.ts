@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { SEQUENCES_FILE, SHIPPED_DIR, type ShippedSequences } from './shipped.js';
+import { SEQUENCES_FILE, SHIPPED_DIR, UINT8_DIR, type ShippedSequences } from './shipped.js';
 import { argMaxRows, formatBytes, medianLatency, percent, type Latency } from './measure.js';
 
 /** Rows shown in the per-sample table. */
@@ -27,6 +27,8 @@ export interface LoadResult {
   weightBytes: number;
   params: number;
   latency: Latency;
+  /** The uint8 copy, loaded by plain tfjs too: its accuracy, bytes, probabilities and distance to the float model's. */
+  uint8: { accuracy: number; weightBytes: number; probabilities: number[][]; maxDifferenceFromFloat: number; sameClass: number };
 }
 
 export interface Loaded {
@@ -57,6 +59,20 @@ export async function runLoadPanel(panel: HTMLElement): Promise<Loaded> {
   const correct = predicted.filter((p, n) => p === shipped.labels[n]).length;
   let maxDifferenceFromNode = 0;
   probabilities.forEach((row, n) => row.forEach((p, c) => (maxDifferenceFromNode = Math.max(maxDifferenceFromNode, Math.abs(p - shipped.nodeProbabilities[n][c])))));
+  const uint8Model = await tfl.loadLayersModel(url(`${UINT8_DIR}/model.json`));
+  const uint8Bytes = (await (await fetch(url(`${UINT8_DIR}/weights.bin`))).arrayBuffer()).byteLength;
+  const uint8Probabilities = tf.tidy(() => uint8Model.predict(input) as tf.Tensor2D).arraySync();
+  uint8Model.dispose();
+  const uint8Predicted = argMaxRows(uint8Probabilities);
+  let maxDifferenceFromFloat = 0;
+  uint8Probabilities.forEach((row, n) => row.forEach((p, c) => (maxDifferenceFromFloat = Math.max(maxDifferenceFromFloat, Math.abs(p - probabilities[n][c])))));
+  const uint8 = {
+    accuracy: uint8Predicted.filter((p, n) => p === shipped.labels[n]).length / shipped.sequences.length,
+    weightBytes: uint8Bytes,
+    probabilities: uint8Probabilities,
+    maxDifferenceFromFloat,
+    sameClass: uint8Predicted.filter((p, n) => p === predicted[n]).length,
+  };
   status.textContent = `Timing ${LATENCY_RUNS} predictions…`;
   const latency = await medianLatency(model, input, LATENCY_RUNS);
   const result: LoadResult = {
@@ -71,6 +87,7 @@ export async function runLoadPanel(panel: HTMLElement): Promise<Loaded> {
     weightBytes,
     params: model.countParams(),
     latency,
+    uint8,
   };
   render(panel, shipped, result);
   return { result, model, input };
@@ -85,6 +102,7 @@ function render(panel: HTMLElement, shipped: ShippedSequences, r: LoadResult): v
       <div><dt>reads</dt><dd>input features [${r.keptInputs.join(', ')}] of ${shipped.features} (the label is on [${shipped.informative.join(', ')}])</dd></div>
       <div><dt>accuracy</dt><dd data-k="shipped-accuracy">${percent(r.accuracy)} on ${r.sequences} shipped test sequences</dd></div>
       <div><dt>same as Node</dt><dd>${agree}/${r.sequences} predicted classes; probabilities within ${r.maxDifferenceFromNode.toExponential(1)}</dd></div>
+      <div><dt>uint8 copy</dt><dd data-k="shipped-uint8"><code>${SHIPPED_DIR}/${UINT8_DIR}/model.json</code>, weights.bin ${formatBytes(r.uint8.weightBytes)}: ${percent(r.uint8.accuracy)}; ${r.uint8.sameClass}/${r.sequences} classes as the float model, probabilities within ${r.uint8.maxDifferenceFromFloat.toExponential(1)}</dd></div>
       <div><dt>latency</dt><dd data-k="shipped-latency">${r.latency.medianMs.toFixed(2)} ms median of ${r.latency.runs} <code>predict</code> calls on a batch of ${r.latency.batch}</dd></div>
     </dl>
     <p class="note">Trained in Node at build time (${shipped.training.samples} sequences, ${shipped.training.epochs} epochs, ${shipped.training.units} LSTM units, seed ${shipped.training.seed}; ${percent(shipped.training.testAccuracy)} on the run's test set), compacted, saved as a plain tfjs model.</p>`;

@@ -6,6 +6,8 @@
 /** Where the compact model ships, relative to the page: `model.json`, `weights.bin`, `compression.json`. */
 export const SHIPPED_DIR = 'model';
 export const SEQUENCES_FILE = 'test-sequences.json';
+/** The same compact model with uint8 weights (prune's `quantize`), under the shipped dir. */
+export const UINT8_DIR = 'uint8';
 
 /** `test-sequences.json`: sequences the Node build classified with the shipped model. */
 export interface ShippedSequences {
@@ -23,6 +25,8 @@ export interface ShippedSequences {
   labels: number[];
   /** Class probabilities the compact model gave in Node (wasm backend), [n][classes]. */
   nodeProbabilities: number[][];
+  /** The same, from the uint8 copy (dequantized by tfjs on load). */
+  nodeUint8Probabilities: number[][];
   nodeBackend: string;
   /** The Node run that trained the shipped model. */
   training: { samples: number; epochs: number; units: number; seed: number; testAccuracy: number };

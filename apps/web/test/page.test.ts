@@ -93,6 +93,13 @@ describe('web page in headless Chromium', { skip: missing ?? false, timeout: 150
     assert.ok(result.accuracy > 0.6, `accuracy ${result.accuracy}`);
     assert.ok(result.latency.medianMs > 0);
     assert.match((await page.textContent('[data-k="shipped-accuracy"]')) ?? '', /^\d+\.\d% on \d+ shipped test sequences$/);
+    // The uint8 copy loads with plain tfjs in the page too, as in Node, and stays close to the float model.
+    shipped.nodeUint8Probabilities.forEach((row, n) =>
+      row.forEach((p, c) => assert.ok(Math.abs(result.uint8.probabilities[n][c] - p) <= TOLERANCE, `uint8 sequence ${n} class ${c}: page ${result.uint8.probabilities[n][c]} vs Node ${p}`)),
+    );
+    assert.ok(result.uint8.weightBytes * 3 < result.weightBytes, `uint8 ${result.uint8.weightBytes} bytes vs float32 ${result.weightBytes}`);
+    assert.ok(result.uint8.maxDifferenceFromFloat < 0.05, `uint8 within ${result.uint8.maxDifferenceFromFloat} of the float model`);
+    assert.ok(Math.abs(result.uint8.accuracy - result.accuracy) <= 1 / result.sequences, `uint8 accuracy ${result.uint8.accuracy} vs ${result.accuracy}`);
   });
 
   it('leaks no tensor over repeated predictions', async () => {
