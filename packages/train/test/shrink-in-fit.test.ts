@@ -75,6 +75,35 @@ for (const backend of TEST_BACKENDS) {
   });
 }
 
+describe('vibCallback({shrink}) inside tf.layers.bidirectional', () => {
+  before(() => useBackend(TEST_BACKENDS.includes('wasm') ? 'wasm' : TEST_BACKENDS[0]));
+
+  it('shrinks both directions in place during fit, and compact predicts what the shrunk model predicts', async () => {
+    const train = summedTask(768, 1);
+    const validation = summedTask(256, 2);
+    const model = tfl.sequential({
+      layers: [
+        tfl.layers.bidirectional({ layer: new VIBLSTM({ units: 12, inputBottleneck: true, seed: 1 }) as unknown as tfl.layers.RNN, inputShape: [8, 16] }),
+        tfl.layers.dense({ units: 4, activation: 'softmax', kernelInitializer: tfl.initializers.glorotUniform({ seed: 2 }) }),
+      ],
+    });
+    model.compile({ optimizer: vibOptimizer({ lr: 1e-2 }), loss: 'categoricalCrossentropy' });
+    await model.fit(train.x, train.oneHot, { ...FIT, epochs: EPOCHS, callbacks: [vibCallback({ targetCompression: 8, shrink: true })] });
+    const wrapper = model.layers[0] as unknown as { forwardLayer: VIBRecurrentLayer; backwardLayer: VIBRecurrentLayer };
+    for (const rnn of [wrapper.forwardLayer, wrapper.backwardLayer]) {
+      const live = rnn.liveIndices;
+      assert.ok(live.inputs != null && live.inputs.length < 16, `${rnn.name}: inputs removed in place (${live.inputs?.length} live)`);
+    }
+    const small = compact(model);
+    const expected = model.predict(validation.x) as tf.Tensor;
+    assertClose(small.model.predict(tf.gather(validation.x, small.keptInputs, 2)) as tf.Tensor, expected, 1e-5, 'compact of the shrunk Bidirectional');
+    small.model.dispose();
+    model.optimizer.dispose();
+    model.dispose();
+    tf.dispose([expected, train.x, train.y, train.oneHot, validation.x, validation.y, validation.oneHot]);
+  });
+});
+
 describe('vibCallback({shrink}) with other optimizers and settings', () => {
   before(() => useBackend(TEST_BACKENDS.includes('wasm') ? 'wasm' : TEST_BACKENDS[0]));
 
