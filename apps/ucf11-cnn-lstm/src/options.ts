@@ -5,11 +5,11 @@ import {
   type CommonTrainOptions,
 } from '@tfjs-compress/app-kit';
 import type { BackendChoice } from '@tfjs-compress/runtime';
-import type { ReadLayout } from '@tfjs-compress/video';
+import { SPLIT_KINDS, type ReadLayout, type SplitKind } from '@tfjs-compress/video';
 import { DEFAULT_TRAIN_SAMPLINGS } from './clip-features.js';
 
-export const SPLITS = ['random', 'group'] as const;
-export type SplitKind = (typeof SPLITS)[number];
+export const SPLITS = SPLIT_KINDS;
+export type { SplitKind };
 
 /** How frames are normalised before the extractor: the video package's names, plus 'symmetric' ([-1, 1], Keras 'tf' mode). */
 export const NORMALIZATIONS = ['imagenet', 'unit', 'none', 'symmetric'] as const;

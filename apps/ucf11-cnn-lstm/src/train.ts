@@ -3,7 +3,7 @@ import { fileSystemHandler } from '@tfjs-compress/prune/node';
 import { assertStepFitsWasm, groupLassoStage, runPaths, trainRun, type EpochRecord, type RunSplit } from '@tfjs-compress/app-kit';
 import './register.js';
 import { describeBackend, selectBackend } from '@tfjs-compress/runtime';
-import { foldersWithoutClipsNote, groupSplit, randomSplit, readDataset, type VideoClip } from '@tfjs-compress/video';
+import { splitDataset, type VideoClip } from '@tfjs-compress/video';
 import { ClipFeatures } from './clip-features.js';
 import { buildCnnLstmModel, buildPlainCnnLstmModel, toVibCnnLstm, type CnnLstmModelOptions } from './cnn-lstm-model.js';
 import { extractorFromOptions } from './extractor-from-options.js';
@@ -24,13 +24,10 @@ export function modelOptionsOf(o: CnnLstmTrainOptions, features: number, classes
 }
 
 /** The dataset split of a run: 'random' clips (80/20 by default) or by 'group'. */
-export async function splitOf(o: Pick<CnnLstmTrainOptions, 'data' | 'layout' | 'split' | 'testFraction' | 'seed'>): Promise<RunSplit<VideoClip>> {
-  const index = await readDataset(o.data, { layout: o.layout });
-  const { classes, clips } = index;
-  const note = foldersWithoutClipsNote(index);
-  if (note) console.warn(`data: ${note}`);
-  const split = (o.split === 'group' ? groupSplit : randomSplit)(clips, { testFraction: o.testFraction, seed: o.seed });
-  return { classes, train: split.train, test: split.test };
+export async function splitOf(o: Pick<CnnLstmTrainOptions, 'data' | 'layout' | 'split' | 'testFraction' | 'seed' | 'fold' | 'missingClips'>): Promise<RunSplit<VideoClip>> {
+  const { classes, train, test, notes } = await splitDataset(o.data, o);
+  for (const note of notes) console.warn(`data: ${note}`);
+  return { classes, train, test };
 }
 
 /** The run's ClipFeatures (extractor + cache + samplings). The caller disposes the extractor. */

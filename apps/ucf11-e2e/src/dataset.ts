@@ -4,28 +4,30 @@ import type { BatchSource } from '@tfjs-compress/app-kit';
 import type { TrainOptions } from './options.js';
 import { runPaths } from './run-files.js';
 import {
+  SPLIT_KINDS,
   VideoBatchStream,
   generateSyntheticDataset,
-  groupSplit,
-  randomSplit,
-  foldersWithoutClipsNote,
-  readDataset,
+  splitDataset,
+  type MissingClips,
   type ReadLayout,
+  type SplitKind,
   type SyntheticDifficulty,
   type VideoBatchStreamOptions,
   type VideoClip,
 } from '@tfjs-compress/video';
 
-export const SPLITS = ['random', 'group'] as const;
-export type SplitKind = (typeof SPLITS)[number];
+export const SPLITS = SPLIT_KINDS;
+export type { SplitKind };
 
 export interface DataOptions {
-  /** Dataset root (UCF11 layout or one folder per class). */
+  /** Dataset root (UCF11 layout, one folder per class, or UCF101 / HMDB51 with their split files). */
   data: string;
   layout: ReadLayout;
   split: SplitKind;
   testFraction: number;
   seed: number;
+  fold?: number;
+  missingClips?: MissingClips;
 }
 
 export interface DatasetSplit {
@@ -34,15 +36,11 @@ export interface DatasetSplit {
   test: VideoClip[];
 }
 
-/** Reads the dataset and splits it (seeded): 'random' is the 80/20 clip split, 'group' keeps each group on one side. */
+/** Reads the dataset and splits it: 'random' 80/20 clips (seeded), 'group' keeps each group on one side, 'official' reads UCF101's or HMDB51's split files. */
 export async function loadSplit(options: DataOptions): Promise<DatasetSplit> {
-  const index = await readDataset(options.data, { layout: options.layout });
-  const note = foldersWithoutClipsNote(index);
-  if (note) console.warn(`data: ${note}`);
-  const split = options.split === 'group'
-    ? groupSplit(index.clips, { testFraction: options.testFraction, seed: options.seed })
-    : randomSplit(index.clips, { testFraction: options.testFraction, seed: options.seed });
-  return { classes: index.classes, train: split.train, test: split.test };
+  const { classes, train, test, notes } = await splitDataset(options.data, options);
+  for (const note of notes) console.warn(`data: ${note}`);
+  return { classes, train, test };
 }
 
 export interface SyntheticSetOptions {

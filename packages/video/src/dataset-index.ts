@@ -14,7 +14,7 @@ export interface VideoClip {
   group: string | null;
 }
 
-export const DATASET_LAYOUTS = ['ucf11', 'folders', 'ucf101'] as const;
+export const DATASET_LAYOUTS = ['ucf11', 'folders', 'ucf101', 'hmdb51'] as const;
 export type DatasetLayout = (typeof DATASET_LAYOUTS)[number];
 
 export interface DatasetIndex {

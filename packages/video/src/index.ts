@@ -67,7 +67,9 @@ export { UCF11_CLASSES } from './ucf11-classes.js';
 export { readUcf11, type ReadUcf11Options } from './ucf11-reader.js';
 export { readClassFolders, type ReadClassFoldersOptions } from './folder-reader.js';
 export { readUcf101, type ReadUcf101Options, type SplitDataset } from './ucf101-reader.js';
-export { READ_LAYOUTS, readDataset, type ReadDatasetOptions, type ReadLayout } from './read-dataset.js';
+export { READ_LAYOUTS, readDataset, readOfficialSplit, type ReadDatasetOptions, type ReadLayout } from './read-dataset.js';
+export { SPLIT_KINDS, splitDataset, type DatasetSplitOptions, type SplitKind, type TrainTestSplit } from './dataset-split.js';
+export { MISSING_CLIPS, readHmdb51, type MissingClips, type ReadHmdb51Options } from './hmdb51-reader.js';
 export {
   DEFAULT_SPLIT_SEED,
   DEFAULT_TEST_FRACTION,

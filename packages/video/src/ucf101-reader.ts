@@ -11,6 +11,8 @@ export interface ReadUcf101Options {
   videoDir?: string;
   /** Which official split (trainlist0N.txt / testlist0N.txt). Default: 1. */
   split?: number;
+  /** A listed clip missing on disk: 'skip' it (listed in `missing`) or throw naming it. Default: 'skip'. */
+  missingClips?: 'skip' | 'error';
 }
 
 export interface SplitDataset {
@@ -80,6 +82,7 @@ export async function readUcf101(root: string, options: ReadUcf101Options = {}):
     for (const { rel, label } of entries) {
       const path = await finder(rel);
       if (!path) {
+        if (options.missingClips === 'error') throw new InvalidArgumentError(`trainlist${tag}.txt / testlist${tag}.txt`, rel, `a clip present at ${join(videoDir, rel)}`);
         missing.push(join(videoDir, rel));
         continue;
       }

@@ -3,7 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import {
-  formatDatasetSummary, generateSyntheticDataset, InvalidArgumentError, readClassFolders, readDataset, readUcf101, readUcf11,
+  formatDatasetSummary, generateSyntheticDataset, InvalidArgumentError, readClassFolders, readDataset, readUcf101, readUcf11, readHmdb51, readOfficialSplit,
   summarizeDataset,
 } from '../src/index.js';
 import { tempDir } from './helpers.js';
@@ -125,6 +125,48 @@ describe('readUcf101', () => {
     await touch(root, 'ucfTrainTestlist/trainlist01.txt', 'YoYo/v_YoYo_g09_c02.avi 1\n');
     await assert.rejects(readUcf101(root), (e: unknown) => InvalidArgumentError.isInstance(e) && /line 1/.test(e.message) && e.option === 'trainlist01.txt');
     await assert.rejects(readUcf101(root, { split: 2 }), (e: unknown) => InvalidArgumentError.isInstance(e) && /trainlist02/.test(e.message));
+  });
+});
+
+describe('readHmdb51', () => {
+  /** Two classes, split files for splits 1 and 2, one listed clip missing on disk, in the layout HMDB51 ships. */
+  async function makeHmdb51(root: string): Promise<void> {
+    const lists: Record<string, string[]> = {
+      brush_hair: ['April_09_brush_hair_u_nm_np1_ba_goo_0.avi 1', 'Blonde_brush_hair_f_nm_np1_le_goo_0.avi 2', 'Brushing_hair_u_nm_np1_fr_goo_0.avi 0', 'Gone_brush_hair_u_nm_np1_ri_goo_0.avi 1'],
+      cartwheel: ['Acrobacias_cartwheel_f_cm_np1_ba_bad_0.avi 2', 'Bodenturnen_cartwheel_f_cm_np1_le_med_0.avi 1 '],
+    };
+    for (const [name, lines] of Object.entries(lists)) {
+      await touch(root, `testTrainMulti_7030_splits/${name}_test_split1.txt`, `${lines.join('\r\n')}\r\n`);
+      await touch(root, `testTrainMulti_7030_splits/${name}_test_split2.txt`, lines.map((l) => l.replace(/ ([12])\s*$/, (_, d: string) => (d === '1' ? ' 2' : ' 1'))).join('\n'));
+      for (const line of lines) if (!line.startsWith('Gone')) await touch(root, `hmdb51_org/${name}/${line.split(' ')[0]}`);
+    }
+  }
+
+  it('reads the per-class split files: 1 training, 2 test, 0 unused; a listed clip missing on disk is skipped and counted', async () => {
+    const root = await tempDir();
+    await makeHmdb51(root);
+    const split = await readHmdb51(root);
+    assert.deepEqual(split.index.classes, ['brush_hair', 'cartwheel']);
+    assert.equal(split.index.layout, 'hmdb51');
+    assert.deepEqual(split.train.map((c) => [c.className, c.label]), [['brush_hair', 0], ['cartwheel', 1]]);
+    assert.deepEqual(split.test.map((c) => c.path), [join(root, 'hmdb51_org', 'brush_hair', 'Blonde_brush_hair_f_nm_np1_le_goo_0.avi'), join(root, 'hmdb51_org', 'cartwheel', 'Acrobacias_cartwheel_f_cm_np1_ba_bad_0.avi')]);
+    assert.equal(split.unused, 1);
+    assert.deepEqual(split.missing, [join(root, 'hmdb51_org', 'brush_hair', 'Gone_brush_hair_u_nm_np1_ri_goo_0.avi')]);
+    // Split 2 swaps the roles here; 'auto' and readOfficialSplit find the layout.
+    const second = await readHmdb51(root, { split: 2 });
+    assert.deepEqual(second.test.map((c) => c.className), ['brush_hair', 'cartwheel']);
+    assert.equal((await readDataset(root)).layout, 'hmdb51');
+    assert.equal((await readOfficialSplit(root, { split: 2 })).test.length, 2);
+  });
+
+  it('names a missing clip when asked to, a malformed line, and a split with no files', async () => {
+    const root = await tempDir();
+    await makeHmdb51(root);
+    await assert.rejects(readHmdb51(root, { missingClips: 'error' }), (e: unknown) => InvalidArgumentError.isInstance(e) && /Gone_brush_hair/.test(e.message) && e.option === 'brush_hair_test_split1.txt');
+    await assert.rejects(readHmdb51(root, { split: 3 }), (e: unknown) => InvalidArgumentError.isInstance(e) && e.option === 'split');
+    await touch(root, 'testTrainMulti_7030_splits/cartwheel_test_split1.txt', 'Acrobacias_cartwheel_f_cm_np1_ba_bad_0.avi train\n');
+    await assert.rejects(readHmdb51(root), (e: unknown) => InvalidArgumentError.isInstance(e) && /line 1/.test(e.message) && e.option === 'cartwheel_test_split1.txt');
+    await assert.rejects(readOfficialSplit(await tempDir()), (e: unknown) => InvalidArgumentError.isInstance(e) && e.option === 'root');
   });
 });
 

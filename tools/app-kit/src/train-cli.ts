@@ -23,6 +23,10 @@ export interface CommonTrainOptions {
   /** 'random' 80/20 clips or 'group' (groups kept on one side). */
   split: string;
   testFraction: number;
+  /** With the 'official' split: which of the data set's official splits (UCF101, HMDB51: 1-3). Default: 1. */
+  fold?: number;
+  /** With the 'official' split: a listed clip missing on disk is skipped (and counted) or an error. Default: 'skip'. */
+  missingClips?: 'skip' | 'error';
   /** Run directory (checkpoint, metrics, models, results, report). */
   out: string;
   /** Frames per clip, T. */
@@ -106,7 +110,9 @@ export function addCommonTrainFlags(command: Command, d: CommonTrainOptions, cho
   return command
     .option('--data <dir>', 'dataset root: UCF11 layout (<class>/v_<class>_<gg>/*.avi) or one folder per class', d.data)
     .addOption(new Option('--layout <layout>', 'dataset layout').argParser(choiceOption('--layout', choices.layouts)).default(d.layout))
-    .addOption(new Option('--split <kind>', "'random' 80/20 clips (seeded) or 'group' (groups kept on one side)").argParser(choiceOption('--split', choices.splits)).default(d.split))
+    .addOption(new Option('--split <kind>', "'random' 80/20 clips (seeded), 'group' (groups kept on one side) or 'official' (UCF101's or HMDB51's split files)").argParser(choiceOption('--split', choices.splits)).default(d.split))
+    .option('--fold <k>', "with --split official: which official split (UCF101 and HMDB51 ship 1-3)", integerOption('--fold'), d.fold ?? 1)
+    .addOption(new Option('--missing-clips <mode>', "with --split official: 'skip' clips the split files list but the disk lacks (counted), or stop at the first ('error')").argParser(choiceOption('--missing-clips', ['skip', 'error'] as const)).default(d.missingClips ?? 'skip'))
     .option('--test-fraction <f>', 'share of clips in the test split', positiveOption('--test-fraction'), d.testFraction)
     .addOption(outFlag(d.out))
     .option('--frames <n>', 'frames per clip', integerOption('--frames'), d.frames)
