@@ -15,6 +15,8 @@ import {
 import type { QuantizeDtype } from '@tfjs-compress/prune';
 import { BACKEND_CHOICES } from '@tfjs-compress/runtime';
 import { READ_LAYOUTS, SYNTHETIC_DIFFICULTIES, type SyntheticDifficulty } from '@tfjs-compress/video';
+import { extractFeatures, featureStatus } from './features.js';
+import { shardOf } from './shards.js';
 import { DEFAULT_TRAIN_OPTIONS, NORMALIZATIONS, RANDOM_EXTRACTOR, SPLITS, type CnnLstmTrainOptions } from './options.js';
 import { BENCH_EDGE_DEFAULTS, benchEdge, type BenchEdgeOptions } from './bench-edge.js';
 import { DEMO_DEFAULTS, runDemo } from './demo.js';
@@ -76,6 +78,21 @@ export function program(): Command {
   addTrainFlags(trainCommand, DEFAULT_TRAIN_OPTIONS)
     .action(async (raw: RawTrain) => {
       await train(toTrainOptions(raw, DEFAULT_TRAIN_OPTIONS)).catch(exitOnError);
+    });
+
+  const featuresCommand = root
+    .command('features')
+    .description("fill the feature cache of a run's clips without training, for one shard of them (--shard i/n; or JOB_COMPLETION_INDEX with --shards n, or SLURM_ARRAY_TASK_ID): shards share --cache-dir and can be rerun; --status counts what is there")
+    .addHelpText('after', `\nExamples:\n  ucf11-cnn-lstm features --data ~/UCF11 --cache-dir /shared/cache --shard 0/4\n  ucf11-cnn-lstm features --data ~/UCF11 --cache-dir /shared/cache --status`);
+  addTrainFlags(featuresCommand, DEFAULT_TRAIN_OPTIONS)
+    .option('--shard <i/n>', 'this process takes clips i, i + n, i + 2n, ... (0-based) of the sorted clip list')
+    .option('--shards <n>', 'shard count, with JOB_COMPLETION_INDEX (Kubernetes Indexed Job)', integerOption('--shards'))
+    .option('--status', 'count the entries cached, missing and corrupt (all shards), then exit', false)
+    .action(async (raw: RawTrain & { shard?: string; shards?: number; status: boolean }) => {
+      const { shard, shards, status, ...rest } = raw;
+      const o = toTrainOptions(rest as RawTrain, DEFAULT_TRAIN_OPTIONS);
+      const run = status ? featureStatus(o) : extractFeatures(o, shardOf(shard, shards));
+      await run.catch(exitOnError);
     });
 
   root

@@ -1,7 +1,8 @@
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { epochProgress, writeJsonAtomic, type Batch, type ClosableSource } from '@tfjs-compress/app-kit';
+import { epochProgress, writeFileAtomic, type Batch, type ClosableSource } from '@tfjs-compress/app-kit';
 import { assertPositiveInteger } from '@tfjs-compress/vib';
 import {
   decodeClip,
@@ -21,7 +22,14 @@ import type { FrameFeatureExtractor } from './frame-feature-extractor.js';
 /** Frame samplings cached per training clip by default (the test clips have one, the paper's fixed one). */
 export const DEFAULT_TRAIN_SAMPLINGS = 4;
 /** The file (inside the cache directory) that remembers each clip's frame count, so samplings are known without decoding. */
+/** Older caches kept every clip's frame count in this one file: still read. */
 export const FRAME_COUNTS_FILE = 'frame-counts.json';
+/**
+ * One small file per clip with its frame count: several processes filling
+ * the same cache (`features --shard i/n`) never write the same file, and a
+ * sharded cache is the same, file for file, as one process's.
+ */
+export const FRAME_COUNTS_DIR = 'frame-counts';
 
 export interface ClipFeaturesOptions {
   /** Frames per clip, T. */
@@ -52,8 +60,6 @@ export class ClipFeatures {
   readonly samplings: number;
   readonly seed: number;
   private readonly counts = new Map<string, number>();
-  private readonly countsPath: string;
-  private countsDirty = false;
 
   constructor(
     readonly extractor: FrameFeatureExtractor,
@@ -65,9 +71,9 @@ export class ClipFeatures {
     this.samplings = options.samplings ?? DEFAULT_TRAIN_SAMPLINGS;
     assertPositiveInteger(this.samplings, 'samplings');
     this.seed = options.seed;
-    this.countsPath = join(cache.dir, FRAME_COUNTS_FILE);
-    if (existsSync(this.countsPath)) {
-      for (const [k, n] of Object.entries(JSON.parse(readFileSync(this.countsPath, 'utf8')) as Record<string, number>)) this.counts.set(k, n);
+    const legacy = join(cache.dir, FRAME_COUNTS_FILE);
+    if (existsSync(legacy)) {
+      for (const [k, n] of Object.entries(JSON.parse(readFileSync(legacy, 'utf8')) as Record<string, number>)) this.counts.set(k, n);
     }
   }
 
@@ -102,12 +108,37 @@ export class ClipFeatures {
       bar.tick({ loss: 0, accuracy: 0 });
     }
     bar.stop();
-    await this.saveCounts();
     if (computed > 0) {
       const seconds = (performance.now() - started) / 1000;
       log(`features: ${computed} clip samplings (${mode}) extracted in ${seconds.toFixed(1)} s into ${this.cache.dir}`);
     }
     return computed;
+  }
+
+  /**
+   * How many entries of `clips` (every sampling of `mode`) the cache holds,
+   * lacks, or holds damaged (a bad checksum or length: recomputed when read).
+   * Nothing is decoded or computed.
+   */
+  async status(clips: readonly VideoClip[], mode: Mode): Promise<{ cached: number; missing: number; corrupt: number }> {
+    const counts = { cached: 0, missing: 0, corrupt: 0 };
+    const shape = [this.frames, this.extractor.featureSize];
+    for (const clip of clips) {
+      const identity = await clipIdentity(clip.path);
+      const numFrames = this.countOf(`${identity.path}|${identity.size}|${identity.mtimeMs}`);
+      if (numFrames == null) {
+        counts.missing += this.samplingsOf(mode);
+        continue;
+      }
+      for (let s = 0; s < this.samplingsOf(mode); s++) {
+        const sample = this.sampling(identity, numFrames, mode, s);
+        const key: FeatureKey = { extractorId: this.extractor.id, clip: identity, sampling: { frameIndices: sample.indices, flip: sample.flip } };
+        if (!existsSync(this.cache.pathFor(key))) counts.missing++;
+        else if (await this.cache.get(key, shape)) counts.cached++;
+        else counts.corrupt++;
+      }
+    }
+    return counts;
   }
 
   /** Features [frames * featureSize] of sampling `index` of `clip`, from the cache or computed (and cached). */
@@ -116,11 +147,11 @@ export class ClipFeatures {
     const countKey = `${identity.path}|${identity.size}|${identity.mtimeMs}`;
     let decoded: DecodedClip | null = null;
     const getDecoded = async () => (decoded ??= await (decode ?? ((p) => this.decode(p)))(identity.path));
-    let numFrames = this.counts.get(countKey);
+    let numFrames = this.countOf(countKey);
     if (numFrames == null) {
       numFrames = (await getDecoded()).numFrames;
       this.counts.set(countKey, numFrames);
-      this.countsDirty = true;
+      await writeFileAtomic(this.countFile(countKey), `${numFrames}\n`);
     }
     const sample = this.sampling(identity, numFrames, mode, index);
     const key: FeatureKey = { extractorId: this.extractor.id, clip: identity, sampling: { frameIndices: sample.indices, flip: sample.flip } };
@@ -139,7 +170,7 @@ export class ClipFeatures {
     return {
       batchesPerEpoch: Math.ceil(clips.length / batchSize),
       batches: (epoch: number) => this.batches(clips, mode, batchSize, epoch),
-      close: () => this.saveCounts(),
+      close: async () => undefined,
     };
   }
 
@@ -157,17 +188,26 @@ export class ClipFeatures {
       const labels = Int32Array.from(part, (c) => c.label);
       yield { xs: tf.tensor3d(values, [part.length, this.frames, featureSize]), ys: tf.tensor1d(labels, 'int32'), labels, size: part.length };
     }
-    await this.saveCounts();
   }
 
   private decode(path: string): Promise<DecodedClip> {
     return decodeClip(path, { width: this.extractor.inputWidth, height: this.extractor.inputHeight });
   }
 
-  private async saveCounts(): Promise<void> {
-    if (!this.countsDirty) return;
-    this.countsDirty = false;
-    await writeJsonAtomic(this.countsPath, Object.fromEntries(this.counts));
+  /** The clip's frame count as this process or any other recorded it (null: never decoded). */
+  private countOf(countKey: string): number | undefined {
+    const known = this.counts.get(countKey);
+    if (known != null) return known;
+    const file = this.countFile(countKey);
+    if (!existsSync(file)) return undefined;
+    const count = Number(readFileSync(file, 'utf8'));
+    if (!(Number.isInteger(count) && count > 0)) return undefined; // unreadable: decode again
+    this.counts.set(countKey, count);
+    return count;
+  }
+
+  private countFile(countKey: string): string {
+    return join(this.cache.dir, FRAME_COUNTS_DIR, `${createHash('sha256').update(countKey).digest('hex').slice(0, 32)}.txt`);
   }
 }
 
