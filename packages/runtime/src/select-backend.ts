@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError } from '@tfjs-compress/vib';
 import { patchWasmGather } from './wasm-gather.js';
+import { registerWasmSegmentSum } from './wasm-segment-sum.js';
 import { patchWasmMatMul } from './wasm-matmul.js';
 
 export type BackendChoice = 'auto' | 'tensorflow' | 'wasm' | 'cpu' | 'webgl' | 'webgpu';
@@ -72,6 +73,7 @@ export async function selectBackend(choice: BackendChoice = 'auto'): Promise<Sel
     if (name === 'wasm') {
       patchWasmMatMul();
       patchWasmGather();
+      registerWasmSegmentSum();
     }
     const ok = await tf.setBackend(name).catch(() => false);
     if (!ok) {

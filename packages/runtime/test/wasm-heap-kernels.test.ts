@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from '@tfjs-compress/testing';
-import { isWasmGatherPatched, patchWasmGather } from '../src/index.js';
+import { isWasmGatherPatched, patchWasmGather, registerWasmSegmentSum } from '../src/index.js';
 
 /** Gathers along every axis (negative too), with scalar, 1-D and 2-D indices, float32 and int32, an empty one, and batchDims. */
 function gathers(): tf.Tensor[] {
@@ -63,5 +63,41 @@ describe('wasm gather on the heap', () => {
     const values = picked.dataSync();
     for (let r = 0; r < rows; r++) for (const [p, k] of live.entries()) assert.equal(values[r * live.length + p], r * width + k);
     tf.dispose([x, picked]);
+  });
+});
+
+/** Segment sums of rows and of slices, ids out of range dropped, and gather's gradient. */
+function segmentSums(): tf.Tensor[] {
+  const x = tf.randomNormal([6, 3], 0, 1, 'float32', 4);
+  const ids = tf.tensor1d([2, 0, 2, -1, 1, 7], 'int32');
+  const out = [
+    tf.unsortedSegmentSum(x, ids, 4),
+    tf.unsortedSegmentSum(tf.cast(tf.mul(x, 10), 'int32'), ids, 3),
+    tf.unsortedSegmentSum(tf.reshape(x, [2, 3, 3]), tf.tensor1d([1, 1], 'int32'), 3),
+    tf.unsortedSegmentSum(tf.tensor1d([1, 2, 3]), tf.tensor1d([1, 1, 0], 'int32'), 2),
+  ];
+  // The gradient of a gather with repeated indices (an Embedding's table gradient) is a segment sum.
+  const table = tf.randomNormal([5, 4], 0, 1, 'float32', 5);
+  const [grad] = tf.grads((t: tf.Tensor) => tf.sum(tf.square(tf.gather(t, tf.tensor2d([[1, 3, 1], [0, 1, 4]], [2, 3], 'int32')))))([table]);
+  return [...out, grad];
+}
+
+describe('wasm segment sum', () => {
+  it('gives the cpu results, and the gradient of a gather trains on wasm', async () => {
+    await useBackend('cpu');
+    const expected = tf.tidy(segmentSums);
+    registerWasmSegmentSum();
+    assert.equal(registerWasmSegmentSum(), false, 'registering twice is a no-op');
+    await useBackend('wasm');
+    const before = tf.memory().numTensors;
+    const actual = tf.tidy(segmentSums);
+    actual.forEach((t, i) => {
+      assert.deepEqual(t.shape, expected[i].shape, `sum ${i}: shape`);
+      const [a, b] = [t.dataSync(), expected[i].dataSync()];
+      a.forEach((v, k) => assert.ok(Math.abs(v - b[k]) <= 1e-6, `sum ${i}[${k}]: ${v} vs ${b[k]}`));
+    });
+    tf.dispose(actual);
+    assert.equal(tf.memory().numTensors, before);
+    tf.dispose(expected);
   });
 });
