@@ -7,6 +7,7 @@ import {
   integerOption,
   nonNegativeOption,
   outFlag,
+  shardOf,
   sweepCommand,
   toCommonTrainOptions,
   type RawTrainFlags,
@@ -16,7 +17,6 @@ import type { QuantizeDtype } from '@tfjs-compress/prune';
 import { BACKEND_CHOICES } from '@tfjs-compress/runtime';
 import { READ_LAYOUTS, SYNTHETIC_DIFFICULTIES, type SyntheticDifficulty } from '@tfjs-compress/video';
 import { extractFeatures, featureStatus } from './features.js';
-import { shardOf } from './shards.js';
 import { DEFAULT_TRAIN_OPTIONS, NORMALIZATIONS, RANDOM_EXTRACTOR, SPLITS, type CnnLstmTrainOptions } from './options.js';
 import { BENCH_EDGE_DEFAULTS, benchEdge, type BenchEdgeOptions } from './bench-edge.js';
 import { DEMO_DEFAULTS, runDemo } from './demo.js';
@@ -162,8 +162,8 @@ export function program(): Command {
       if (raw.json) console.log(JSON.stringify(result, null, 2));
     });
 
-  sweepCommand<RawTrain>(addTrainFlags(root.command('sweep'), { ...DEFAULT_TRAIN_OPTIONS, out: 'runs/ucf11-cnn-lstm-sweep' }), (raw, klFacs) =>
-    sweepCnnLstm(toTrainOptions(raw, DEFAULT_TRAIN_OPTIONS), klFacs));
+  sweepCommand<RawTrain>(addTrainFlags(root.command('sweep'), { ...DEFAULT_TRAIN_OPTIONS, out: 'runs/ucf11-cnn-lstm-sweep' }), (raw, klFacs, sharding) =>
+    sweepCnnLstm(toTrainOptions(raw as RawTrain, DEFAULT_TRAIN_OPTIONS), klFacs, console.log, sharding));
 
   addTrainFlags(root.command('demo'), DEMO_DEFAULTS)
     .description('npm start: generate the synthetic set if missing, train, compress, evaluate, benchmark and report, sized for about 10 minutes on wasm')

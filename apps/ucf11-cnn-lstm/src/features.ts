@@ -3,7 +3,7 @@ import type { VideoClip } from '@tfjs-compress/video';
 import { extractorFromOptions } from './extractor-from-options.js';
 import { clipFeaturesOf, splitOf } from './train.js';
 import type { CnnLstmTrainOptions } from './options.js';
-import { takeShard, type Shard } from './shards.js';
+import { takeShard, type Shard } from '@tfjs-compress/app-kit';
 
 export interface FeaturesOutcome {
   shard: Shard | null;

@@ -9,7 +9,7 @@ import { train } from './train.js';
  * one feature cache (<out>/feature-cache unless --cache-dir), so the CNN
  * runs once for the whole sweep.
  */
-export function sweepCnnLstm(options: CnnLstmTrainOptions, klFacs: readonly number[], log: (line: string) => void = console.log) {
+export function sweepCnnLstm(options: CnnLstmTrainOptions, klFacs: readonly number[], log: (line: string) => void = console.log, sharding: Pick<SweepRunOptions, 'shard' | 'merge'> = {}) {
   const cacheDir = options.cacheDir ?? join(resolve(options.out), 'feature-cache');
   const spec: SweepRunOptions = {
     out: options.out,
@@ -22,6 +22,7 @@ export function sweepCnnLstm(options: CnnLstmTrainOptions, klFacs: readonly numb
       return compress({ out: runDir, backend: options.backend }, log);
     },
     log,
+    ...sharding,
   };
   return runSweep(spec);
 }

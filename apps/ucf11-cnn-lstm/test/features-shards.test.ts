@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, it } from 'node:test';
-import { shardOf, takeShard } from '../src/shards.js';
+import { shardOf, takeShard } from '@tfjs-compress/app-kit';
 import { appDir, cli, temp, tinySet } from './run-helpers.js';
 
 /** Every file under `dir`, relative, with its bytes. */

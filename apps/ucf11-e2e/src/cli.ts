@@ -132,8 +132,8 @@ export function program(): Command {
       ).catch(fail);
     });
 
-  sweepCommand<RawTrainOptions>(addTrainOptions(root.command('sweep'), { ...DEFAULT_TRAIN_OPTIONS, out: 'runs/ucf11-e2e-sweep' }), (raw, klFacs) =>
-    sweepE2e(toTrainOptions(raw, DEFAULT_TRAIN_OPTIONS), klFacs));
+  sweepCommand<RawTrainOptions>(addTrainOptions(root.command('sweep'), { ...DEFAULT_TRAIN_OPTIONS, out: 'runs/ucf11-e2e-sweep' }), (raw, klFacs, sharding) =>
+    sweepE2e(toTrainOptions(raw as RawTrainOptions, DEFAULT_TRAIN_OPTIONS), klFacs, console.log, sharding));
 
   addTrainOptions(root.command('demo'), DEMO_DEFAULTS)
     .description('npm start: generate the synthetic set if missing, train, compress, evaluate and report, sized for 10 minutes on wasm')

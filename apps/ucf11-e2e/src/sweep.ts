@@ -1,5 +1,5 @@
 import { join, resolve } from 'node:path';
-import { runSweep } from '@tfjs-compress/app-kit';
+import { runSweep, type SweepRunOptions } from '@tfjs-compress/app-kit';
 import { compress } from './compress.js';
 import type { TrainOptions } from './options.js';
 import { train } from './train.js';
@@ -9,7 +9,7 @@ import { train } from './train.js';
  * one frame cache (<out>/frame-cache unless --cache-dir), so each clip is
  * decoded once for the whole sweep.
  */
-export function sweepE2e(options: TrainOptions, klFacs: readonly number[], log: (line: string) => void = console.log) {
+export function sweepE2e(options: TrainOptions, klFacs: readonly number[], log: (line: string) => void = console.log, sharding: Pick<SweepRunOptions, 'shard' | 'merge'> = {}) {
   const cacheDir = options.cacheDir ?? join(resolve(options.out), 'frame-cache');
   return runSweep({
     out: options.out,
@@ -22,5 +22,6 @@ export function sweepE2e(options: TrainOptions, klFacs: readonly number[], log: 
       return compress({ out: runDir, backend: options.backend }, log);
     },
     log,
+    ...sharding,
   });
 }

@@ -85,4 +85,5 @@ export { sweepHtml, sweepSvg, writeSweep, type ChartOptions } from './sweep-char
 export { DEFAULT_SWEEP_KL_FACS, SWEEP_PARAMETER, formatSweep, numberListOption, runSweep, sweepCommand, sweepRunDir, sweepRunDone, type SweepRunOptions } from './sweep-run.js';
 export { topPredictions, type Prediction } from './predictions.js';
 export { LOCK_FILE, acquireRunLock, type RunLock } from './run-lock.js';
+export { shardOf, takeShard, type Shard } from './shards.js';
 export { WASM_HEAP_BUDGET, WASM_HEAP_BYTES, assertStepFitsWasm, estimateStepBytes, isWasmOutOfMemory, type StepShape } from './wasm-memory.js';

@@ -4,7 +4,9 @@ import { InvalidArgumentError as CliArgumentError, type Command } from 'commande
 import { sweep, type SweepPoint, type SweepResult } from '@tfjs-compress/vib';
 import type { CompressResults } from './compress-run.js';
 import { readJson, runPaths } from './run-files.js';
+import { shardOf, type Shard } from './shards.js';
 import { writeSweep } from './sweep-chart.js';
+import { integerOption } from './cli-options.js';
 import { exitOnError } from './train-cli.js';
 
 /** The swept training option: the weight of the KL term. */
@@ -32,6 +34,10 @@ export interface SweepRunOptions {
   trainAndCompress: (value: number, runDir: string) => Promise<CompressResults>;
   title: string;
   log?: (line: string) => void;
+  /** Train only this shard's values (value k when k modulo count is the index); the chart is written once every value has its results. */
+  shard?: Shard | null;
+  /** Train nothing: write the chart from the values' results, or say which values are missing. */
+  merge?: boolean;
 }
 
 /** The run directory of one value of a sweep. */
@@ -44,8 +50,25 @@ export const sweepRunDir = (out: string, value: number) => join(resolve(out), `k
  * <out>/sweep.json, sweep.svg and sweep.html, with the Pareto front and the
  * uncompressed model's accuracy as the baseline.
  */
-export async function runSweep(options: SweepRunOptions): Promise<{ result: SweepResult; files: { json: string; svg: string; html: string } }> {
+export async function runSweep(options: SweepRunOptions): Promise<{ result: SweepResult; files: { json: string; svg: string; html: string } } | null> {
   const log = options.log ?? console.log;
+  const done = (value: number) => readJson<CompressResults>(runPaths(sweepRunDir(options.out, value)).results) != null;
+  if (options.shard || options.merge) {
+    const shard = options.shard;
+    const mine = options.merge ? [] : options.values.filter((_, k) => shard == null || k % shard.count === shard.index);
+    for (const value of mine) {
+      if (done(value)) continue;
+      log(`\nsweep shard ${shard ? `${shard.index}/${shard.count}` : ''}: klFac ${value} in ${sweepRunDir(options.out, value)}`);
+      await options.trainAndCompress(value, sweepRunDir(options.out, value));
+    }
+    const missing = options.values.filter((value) => !done(value));
+    if (missing.length > 0) {
+      const message = `sweep: ${options.values.length - missing.length} of ${options.values.length} values done; klFac ${missing.join(', ')} still missing (run their shards, then 'sweep --merge')`;
+      if (options.merge) throw new Error(message);
+      log(message);
+      return null;
+    }
+  }
   let baseline: number | undefined;
   const result = await sweep(SWEEP_PARAMETER, options.values, async (value, index) => {
     const dir = sweepRunDir(options.out, value);
@@ -87,12 +110,20 @@ export const sweepRunDone = (out: string, value: number) => existsSync(runPaths(
  * Turns `command` (with the app's training flags already added) into the
  * `sweep` command: `--kl-facs <list>`, then `run(options, klFacs)`.
  */
-export function sweepCommand<R extends object>(command: Command, run: (raw: Omit<R, 'klFacs'>, klFacs: number[]) => Promise<unknown>): Command {
+export function sweepCommand<R extends object>(
+  command: Command,
+  run: (raw: Omit<R, 'klFacs' | 'shard' | 'shards' | 'merge'>, klFacs: number[], sharding: Pick<SweepRunOptions, 'shard' | 'merge'>) => Promise<unknown>,
+): Command {
   return command
     .description('train once per --kl-facs value (<out>/klfac-<v>), compact each, and write accuracy against LSTM compression: <out>/sweep.json, .svg, .html')
     .option('--kl-facs <list>', 'comma-separated klFac values', numberListOption('--kl-facs'), [...DEFAULT_SWEEP_KL_FACS])
-    .action(async (raw: R & { klFacs: number[] }) => {
-      const { klFacs, ...rest } = raw;
-      await run(rest, klFacs).catch(exitOnError);
+    .option('--shard <i/n>', 'train only values i, i + n, ... of --kl-facs (0-based); also from JOB_COMPLETION_INDEX with --shards, or SLURM_ARRAY_TASK_ID')
+    .option('--shards <n>', 'shard count, with JOB_COMPLETION_INDEX (Kubernetes Indexed Job)', integerOption('--shards'))
+    .option('--merge', 'train nothing: write the chart once every value has its results (after the shards)', false)
+    .action(async (raw: R & { klFacs: number[]; shard?: string; shards?: number; merge: boolean }) => {
+      const { klFacs, shard, shards, merge, ...rest } = raw;
+      await Promise.resolve()
+        .then(() => run(rest, klFacs, { shard: merge ? null : shardOf(shard, shards), merge }))
+        .catch(exitOnError);
     });
 }

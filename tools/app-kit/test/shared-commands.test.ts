@@ -111,7 +111,7 @@ describe('runSweep', () => {
       await writeJsonAtomic(runPaths(dir).results, results);
       return results;
     };
-    const first = await runSweep({ out, values: [0.01, 0.1], trainAndCompress: fake, title: 'test', log: () => undefined });
+    const first = (await runSweep({ out, values: [0.01, 0.1], trainAndCompress: fake, title: 'test', log: () => undefined }))!;
     assert.deepEqual(trained, [0.01, 0.1]);
     assert.deepEqual(first.result.points.map((p) => [p.value, p.compression]), [[0.01, 20], [0.1, 110]]);
     for (const file of Object.values(first.files)) assert.ok(existsSync(file), file);
@@ -124,5 +124,29 @@ describe('runSweep', () => {
     await runSweep({ out, values: [0.01, 0.1, 0.3], trainAndCompress: fake, title: 'test', log: (l) => lines.push(l) });
     assert.deepEqual(trained, [0.01, 0.1, 0.3], 'only the new value trained');
     assert.equal(lines.filter((l) => l.includes('reused')).length, 2);
+  });
+
+  it('shards the values over processes (3 shards of 6 values) and merges them into the same chart', async () => {
+    const values = [0.01, 0.02, 0.03, 0.04, 0.05, 0.06];
+    const fake = (trained: number[]) => async (value: number, dir: string): Promise<CompressResults> => {
+      trained.push(value);
+      const results = { after: { accuracy: 0.9 - value, lstmParams: 10 }, lstmRatio: 10 + 1000 * value, keptInputs: 3, keptUnits: 2, uncompressedBestTestAccuracy: 0.95 } as unknown as CompressResults;
+      await writeJsonAtomic(runPaths(dir).results, results);
+      return results;
+    };
+    const whole = tempDir('sweep-whole-');
+    const reference = (await runSweep({ out: whole, values, trainAndCompress: fake([]), title: 'test', log: () => undefined }))!;
+    const out = tempDir('sweep-shards-');
+    const perShard: number[][] = [[], [], []];
+    const lines: string[] = [];
+    // Shards 0 and 2 run at once; the chart waits for shard 1.
+    const early = await Promise.all([0, 2].map((index) => runSweep({ out, values, trainAndCompress: fake(perShard[index]), title: 'test', shard: { index, count: 3 }, log: (l) => lines.push(l) })));
+    assert.deepEqual(early, [null, null]);
+    assert.deepEqual(perShard, [[0.01, 0.04], [], [0.03, 0.06]]);
+    await assert.rejects(runSweep({ out, values, trainAndCompress: fake([]), title: 'test', merge: true }), /4 of 6 values done; klFac 0\.02, 0\.05 still missing/);
+    assert.equal(await runSweep({ out, values, trainAndCompress: fake(perShard[1]), title: 'test', shard: { index: 1, count: 3 }, log: () => undefined }).then((r) => r != null), true, 'the last shard writes the chart');
+    const merged = (await runSweep({ out, values, trainAndCompress: fake([]), title: 'test', merge: true, log: () => undefined }))!;
+    assert.deepEqual(perShard[1], [0.02, 0.05]);
+    assert.deepEqual(readFileSync(merged.files.json, 'utf8'), readFileSync(reference.files.json, 'utf8').replaceAll(whole, out));
   });
 });
