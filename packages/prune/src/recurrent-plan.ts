@@ -75,9 +75,11 @@ function pinnedGates(src: RecurrentSource, units: number[], name: string): Map<n
 /**
  * Reads a recurrent layer (LSTM, GRU, SimpleRNN, VIBLSTM, VIBGRU) for input
  * features `state` and plans its compaction. Refuses `returnState`,
- * `stateful` and a layer whose every unit is pruned.
+ * `stateful` and, unless `allowNoUnits` (one direction of a Bidirectional,
+ * whose other direction may still carry the input), a layer whose every
+ * unit is pruned.
  */
-export function planRecurrent(layer: tfl.layers.Layer, state: FeatureState, threshold: number | undefined): RecurrentPlan {
+export function planRecurrent(layer: tfl.layers.Layer, state: FeatureState, threshold: number | undefined, allowNoUnits = false): RecurrentPlan {
   const config = layer.getConfig();
   for (const flag of ['returnState', 'stateful'] as const) {
     if (config[flag] === true) throw layerError(layer, `recurrent layers without ${flag} (unsupported)`);
@@ -87,13 +89,7 @@ export function planRecurrent(layer: tfl.layers.Layer, state: FeatureState, thre
   const cols = G * H;
   const folded = foldConstants(src.kernel, cols, src.bias, state, src.inputMask);
   const kept = keptUnits(src, folded, state);
-  if (kept.length === 0) {
-    throw new InvalidArgumentError(
-      'threshold',
-      threshold ?? 'gate default',
-      `a threshold that keeps at least one hidden unit: every unit of layer '${layer.name}' is pruned, so the model's output no longer depends on its input`,
-    );
-  }
+  if (kept.length === 0 && !allowNoUnits) throw noUnitsLeft(layer, threshold);
   pinnedGates(src, kept, layer.name); // refuses early when a kept unit's closed gate cannot be reproduced
   return {
     source: src,
@@ -144,4 +140,13 @@ export function planRecurrent(layer: tfl.layers.Layer, state: FeatureState, thre
 /** `[kernel, recurrent, bias?]` for `setWeights`, the bias as a tensor (zeros when `useBias` but none needed). */
 export function recurrentWeightList(w: ReturnType<RecurrentPlan['weights']>, useBias: boolean): tf.Tensor[] {
   return useBias ? [w.kernel, w.recurrent, tf.tensor1d(w.bias)] : [w.kernel, w.recurrent];
+}
+
+/** The error for a recurrent layer (or both directions of a Bidirectional) with no unit left. */
+export function noUnitsLeft(layer: tfl.layers.Layer, threshold: number | undefined): InvalidArgumentError {
+  return new InvalidArgumentError(
+    'threshold',
+    threshold ?? 'gate default',
+    `a threshold that keeps at least one hidden unit: every unit of layer '${layer.name}' is pruned, so the model's output no longer depends on its input`,
+  );
 }

@@ -2,7 +2,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { isGateWeight } from '@tfjs-compress/vib';
 import { range, sortedUnion, type FeatureState } from './feature-state.js';
 import { layerError, type CountContext, type LayerCounts, type LayerRule } from './layer-rules.js';
-import { planRecurrent, recurrentWeightList } from './recurrent-plan.js';
+import { noUnitsLeft, planRecurrent, recurrentWeightList } from './recurrent-plan.js';
 import { RECURRENT_GATES, countRecurrent } from './rule-recurrent.js';
 
 interface BidirectionalLike extends tfl.layers.Layer {
@@ -47,8 +47,10 @@ export const bidirectionalRule: LayerRule = {
     if (RECURRENT_GATES[layer.forwardLayer.getClassName()] == null) {
       throw layerError(layer, `a Bidirectional around LSTM, GRU, SimpleRNN, VIBLSTM or VIBGRU (it wraps ${layer.forwardLayer.getClassName()})`);
     }
-    const forward = planRecurrent(layer.forwardLayer, node.inputs[0], node.threshold);
-    const backward = planRecurrent(layer.backwardLayer, node.inputs[0], node.threshold);
+    // One direction may lose every unit: the other still carries the input (the empty one is padded with pruned units, exactly 0).
+    const forward = planRecurrent(layer.forwardLayer, node.inputs[0], node.threshold, true);
+    const backward = planRecurrent(layer.backwardLayer, node.inputs[0], node.threshold, true);
+    if (forward.kept.length === 0 && backward.kept.length === 0) throw noUnitsLeft(layer, node.threshold);
     const H = forward.source.units;
     const split = (emitted: number[]): [number[], number[]] =>
       mode === 'concat' ? [emitted.filter((j) => j < H), emitted.filter((j) => j >= H).map((j) => j - H)] : [emitted, emitted];

@@ -74,6 +74,14 @@ for (const backend of TEST_BACKENDS) {
       });
     });
 
+    it("Bidirectional(VIBLSTM) 'concat' with every forward unit pruned: the backward direction still carries the input", async () => {
+      await check(bidirectional('concat', 'lstm', true), 'bidirectional, dead forward', (result) => {
+        // The forward direction is padded with pruned units (they compute exactly 0) to the backward's 3.
+        assert.deepEqual(result.layers.find((l) => l.name === 'bi')?.keptUnits, [0, 1, 2, 5 + 2, 5 + 3, 5 + 4]);
+        assert.deepEqual(shapes(result.model, 'out'), [[6, 3], [3]]);
+      });
+    });
+
     for (const mode of ['sum', 'mul'] as const) {
       it(`Bidirectional(VIBGRU) '${mode}': a unit kept on either side is kept on both`, async () => {
         await check(bidirectional(mode, 'gru'), `bidirectional ${mode}`, (result) => {

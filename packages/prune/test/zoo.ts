@@ -50,8 +50,8 @@ export function embeddingLstm(): ZooModel {
   return { model, inputs: () => tokenIds(4, 5) };
 }
 
-/** Bidirectional(VIBLSTM or VIBGRU) -> Dense, any merge mode. */
-export function bidirectional(mergeMode: 'concat' | 'sum' | 'ave' | 'mul', kind: 'lstm' | 'gru' = 'lstm'): ZooModel {
+/** Bidirectional(VIBLSTM or VIBGRU) -> Dense, any merge mode; `deadForward` shuts every forward unit. */
+export function bidirectional(mergeMode: 'concat' | 'sum' | 'ave' | 'mul', kind: 'lstm' | 'gru' = 'lstm', deadForward = false): ZooModel {
   const input = tfl.input({ shape: [T, F] });
   const inner = kind === 'lstm' ? new VIBLSTM({ units: 5, inputBottleneck: true, name: 'rnn' }) : new VIBGRU({ units: 5, inputBottleneck: true, name: 'rnn' });
   const bi = tfl.layers.bidirectional({ layer: inner as never, mergeMode, name: 'bi' });
@@ -66,6 +66,7 @@ export function bidirectional(mergeMode: 'concat' | 'sum' | 'ave' | 'mul', kind:
   shut(gates(backward).inputGate, [0, 5], 23);
   shut(gates(backward).gates[candidate], [0, 1], 24);
   if (kind === 'lstm') shut(gates(backward).gates.f, [2], 25);
+  if (deadForward) shut(gates(forward).gates[candidate], [0, 1, 2, 3, 4], 26);
   return { model, inputs: () => inputBatch(3, T, F, 9) };
 }
 
