@@ -1,6 +1,6 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import { fileSystemHandler } from '@tfjs-compress/prune/node';
-import { assertStepFitsWasm, groupLassoStage, runPaths, trainRun, type EpochRecord, type RunSplit } from '@tfjs-compress/app-kit';
+import { assertStepFitsWasm, groupLassoStage, trainingStep, runPaths, trainRun, type EpochRecord, type RunSplit } from '@tfjs-compress/app-kit';
 import './register.js';
 import { describeBackend, selectBackend } from '@tfjs-compress/runtime';
 import { splitDataset, type VideoClip } from '@tfjs-compress/video';
@@ -50,8 +50,8 @@ export async function train(options: CnnLstmTrainOptions, log: (line: string) =>
   let features: ClipFeatures | null = null;
   try {
     // Before extracting any feature: a step that cannot fit the wasm heap would fail only after it.
-    const step = { batch: o.batchSize, steps: o.frames, features: extractor.featureSize, units: o.units };
-    assertStepFitsWasm(step, backend.name, `--frames (${o.frames}), --units (${o.units}) or --batch (${o.batchSize})`);
+    const { step, flags } = trainingStep(o, extractor.featureSize);
+    assertStepFitsWasm(step, backend.name, flags);
     features = await clipFeaturesOf(o, extractor);
     const clipFeatures = features;
     const outcome = await trainRun<CnnLstmTrainOptions, VideoClip>({

@@ -4,7 +4,7 @@ import { fileSystemHandler } from '@tfjs-compress/prune/node';
 import { expandLayersInPlace } from '@tfjs-compress/train';
 import type { ClosableSource } from './compress-run.js';
 import { killPoint } from './kill-points.js';
-import { assertStepFitsWasm, estimateStepBytes, isWasmOutOfMemory } from './wasm-memory.js';
+import { assertStepFitsWasm, estimateStepBytes, isWasmOutOfMemory, trainingStep } from './wasm-memory.js';
 import { writeFailure } from './write-failure.js';
 import { acquireRunLock } from './run-lock.js';
 import { readJson, resumedTrainOptions, runPaths, writeRun, type RunRecord } from './run-files.js';
@@ -80,8 +80,7 @@ async function trainLocked<O extends CommonTrainOptions, C extends { label: numb
     : withValidation(await spec.loadSplit(o), o);
   const features = spec.features(o);
   // Before any clip is decoded: a step that cannot fit the wasm heap would fail only after that work.
-  const step = { batch: o.batchSize, steps: o.frames, features, units: o.units };
-  const memoryFlags = `--frames (${o.frames}), --units (${o.units}) or --batch (${o.batchSize})`;
+  const { step, flags: memoryFlags } = trainingStep(o, features);
   assertStepFitsWasm(step, tf.getBackend(), memoryFlags);
   const held = split.validation ? `, ${split.validation.length} validation` : '';
   log(`data: ${split.classes.length} classes, ${split.train.length} training${held} and ${split.test.length} test clips` +

@@ -63,6 +63,14 @@ export function assertStepFitsWasm(shape: StepShape, backend: string, flags: str
   );
 }
 
+/** A run's training step and the CLI flags that size it, for `assertStepFitsWasm` and the out-of-memory advice. */
+export function trainingStep(o: { frames: number; units: number; batchSize: number }, features: number): { step: StepShape; flags: string } {
+  return {
+    step: { batch: o.batchSize, steps: o.frames, features, units: o.units },
+    flags: `--frames (${o.frames}), --units (${o.units}) or --batch (${o.batchSize})`,
+  };
+}
+
 /** True for the ways the wasm backend reports running out of memory (a trap, an abort, a failed heap growth). */
 export function isWasmOutOfMemory(error: unknown): boolean {
   return /memory access out of bounds|Aborted\(OOM\)|Cannot enlarge memory|Out of memory|Array buffer allocation failed/i.test(String(error));
