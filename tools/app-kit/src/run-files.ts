@@ -71,10 +71,13 @@ export function readJson<T>(path: string): T | null {
  * ones that run was started with (its checkpoint was made with them; the
  * backend too, since another backend's float rounding would not continue the
  * same numbers), with this call's progress setting. Runs recorded before the
- * policy option ramped klFac on a fixed schedule.
+ * policy option ramped klFac on a fixed schedule. `previous`: the recorded
+ * run when the caller has read it already.
  */
-export function resumedTrainOptions<O extends Pick<CommonTrainOptions, 'out' | 'resume' | 'progress' | 'policy'>>(options: O): O {
-  const previous = options.resume ? readJson<RunRecord<O, unknown>>(runPaths(options.out).run) : null;
+export function resumedTrainOptions<O extends Pick<CommonTrainOptions, 'out' | 'resume' | 'progress' | 'policy'>>(
+  options: O,
+  previous: RunRecord<O, unknown> | null = options.resume ? readJson<RunRecord<O, unknown>>(runPaths(options.out).run) : null,
+): O {
   return previous ? { ...previous.options, policy: previous.options.policy ?? 'fixed', resume: true, progress: options.progress } : options;
 }
 

@@ -74,7 +74,7 @@ async function trainLocked<O extends CommonTrainOptions, C extends { label: numb
   log: (line: string) => void,
 ): Promise<TrainRunOutcome<O, C>> {
   const previous = spec.options.resume ? readJson<RunRecord<O, C>>(paths.run) : null;
-  const o: O = resumedTrainOptions(spec.options);
+  const o: O = resumedTrainOptions(spec.options, previous);
   const split: RunSplit<C> = previous
     ? { classes: previous.classes, train: previous.train, test: previous.test, validation: previous.validation }
     : withValidation(await spec.loadSplit(o), o);
