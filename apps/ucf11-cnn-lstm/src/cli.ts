@@ -16,6 +16,7 @@ import {
 import type { QuantizeDtype } from '@tfjs-compress/prune';
 import { BACKEND_CHOICES } from '@tfjs-compress/runtime';
 import { READ_LAYOUTS, SYNTHETIC_DIFFICULTIES, type SyntheticDifficulty } from '@tfjs-compress/video';
+import { MISSING_FEATURES } from './cached-split.js';
 import { extractFeatures, featureStatus } from './features.js';
 import { DEFAULT_TRAIN_OPTIONS, NORMALIZATIONS, RANDOM_EXTRACTOR, SPLITS, type CnnLstmTrainOptions } from './options.js';
 import { BENCH_EDGE_DEFAULTS, benchEdge, type BenchEdgeOptions } from './bench-edge.js';
@@ -52,6 +53,7 @@ function addTrainFlags(command: Command, d: CnnLstmTrainOptions): Command {
     .option('--pool-grid <rxc>', `${RANDOM_EXTRACTOR}: average-pooling grid of its last feature map (1x1: global pooling)`, sizeOption('--pool-grid'), d.poolGrid)
     .option('--samplings <n>', 'cached frame samplings per training clip (random stride/start/flip; one picked per epoch)', integerOption('--samplings'), d.samplings)
     .option('--cache-dir <dir>', 'feature cache; default <out>/feature-cache')
+    .addOption(new Option('--missing-features <mode>', "cache entries missing when training starts: 'extract' them here, 'fail' (a shared cache the features shards should have filled), or 'skip' those clips (counted); default: fail with --cache-dir, else extract").argParser(choiceOption('--missing-features', MISSING_FEATURES)))
     .option('--group-lasso <lambda>', 'group-lasso stage after VIB with this weight (0: none)', nonNegativeOption('--group-lasso'), d.groupLasso)
     .option('--group-lasso-epochs <n>', 'epochs of the group-lasso stage', integerOption('--group-lasso-epochs'), d.groupLassoEpochs);
 }

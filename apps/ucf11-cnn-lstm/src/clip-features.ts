@@ -49,6 +49,13 @@ export interface ClipFeaturesOptions {
 
 type Mode = 'train' | 'test';
 
+/** Cache entries by state. */
+export interface CacheCounts {
+  cached: number;
+  missing: number;
+  corrupt: number;
+}
+
 /**
  * Per-clip CNN features through the FeatureCache: each clip is decoded once
  * (at the extractor's input size) per missing entry set, each sampling is
@@ -120,23 +127,30 @@ export class ClipFeatures {
    * lacks, or holds damaged (a bad checksum or length: recomputed when read).
    * Nothing is decoded or computed.
    */
-  async status(clips: readonly VideoClip[], mode: Mode): Promise<{ cached: number; missing: number; corrupt: number }> {
-    const counts = { cached: 0, missing: 0, corrupt: 0 };
-    const shape = [this.frames, this.extractor.featureSize];
+  async status(clips: readonly VideoClip[], mode: Mode): Promise<CacheCounts> {
+    const counts: CacheCounts = { cached: 0, missing: 0, corrupt: 0 };
     for (const clip of clips) {
-      const identity = await clipIdentity(clip.path);
-      const numFrames = this.countOf(`${identity.path}|${identity.size}|${identity.mtimeMs}`);
-      if (numFrames == null) {
-        counts.missing += this.samplingsOf(mode);
-        continue;
-      }
-      for (let s = 0; s < this.samplingsOf(mode); s++) {
-        const sample = this.sampling(identity, numFrames, mode, s);
-        const key: FeatureKey = { extractorId: this.extractor.id, clip: identity, sampling: { frameIndices: sample.indices, flip: sample.flip } };
-        if (!existsSync(this.cache.pathFor(key))) counts.missing++;
-        else if (await this.cache.get(key, shape)) counts.cached++;
-        else counts.corrupt++;
-      }
+      const one = await this.clipStatus(clip, mode);
+      counts.cached += one.cached;
+      counts.missing += one.missing;
+      counts.corrupt += one.corrupt;
+    }
+    return counts;
+  }
+
+  /** The entries of one clip (every sampling of `mode`): cached, missing or damaged. */
+  async clipStatus(clip: VideoClip, mode: Mode): Promise<CacheCounts> {
+    const counts: CacheCounts = { cached: 0, missing: 0, corrupt: 0 };
+    const shape = [this.frames, this.extractor.featureSize];
+    const identity = await clipIdentity(clip.path);
+    const numFrames = this.countOf(`${identity.path}|${identity.size}|${identity.mtimeMs}`);
+    if (numFrames == null) return { ...counts, missing: this.samplingsOf(mode) };
+    for (let s = 0; s < this.samplingsOf(mode); s++) {
+      const sample = this.sampling(identity, numFrames, mode, s);
+      const key: FeatureKey = { extractorId: this.extractor.id, clip: identity, sampling: { frameIndices: sample.indices, flip: sample.flip } };
+      if (!existsSync(this.cache.pathFor(key))) counts.missing++;
+      else if (await this.cache.get(key, shape)) counts.cached++;
+      else counts.corrupt++;
     }
     return counts;
   }

@@ -42,7 +42,8 @@ export {
   type FeatureKey,
   type SamplingSpec,
 } from './feature-cache.js';
-export { DEFAULT_TRAIN_SAMPLINGS, FRAME_COUNTS_FILE, ClipFeatures, type ClipFeaturesOptions } from './clip-features.js';
+export { MISSING_FEATURES, missingFeaturesOf, splitOnCache, type MissingFeatures } from './cached-split.js';
+export { DEFAULT_TRAIN_SAMPLINGS, FRAME_COUNTS_FILE, ClipFeatures, type CacheCounts, type ClipFeaturesOptions } from './clip-features.js';
 export { CNN_LSTM_BN_MOMENTUM, buildCnnLstmModel, buildPlainCnnLstmModel, toVibCnnLstm, type CnnLstmModelOptions } from './cnn-lstm-model.js';
 export { extractorFromOptions, normalizationOf } from './extractor-from-options.js';
 export { DEFAULT_TRAIN_OPTIONS, NORMALIZATIONS, RANDOM_EXTRACTOR, SPLITS, type CnnLstmTrainOptions, type NormalizationChoice, type SplitKind } from './options.js';

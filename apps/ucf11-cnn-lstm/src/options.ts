@@ -6,6 +6,7 @@ import {
 } from '@tfjs-compress/app-kit';
 import type { BackendChoice } from '@tfjs-compress/runtime';
 import { SPLIT_KINDS, type ReadLayout, type SplitKind } from '@tfjs-compress/video';
+import type { MissingFeatures } from './cached-split.js';
 import { DEFAULT_TRAIN_SAMPLINGS } from './clip-features.js';
 
 export const SPLITS = SPLIT_KINDS;
@@ -43,6 +44,8 @@ export interface CnnLstmTrainOptions extends CommonTrainOptions {
   samplings: number;
   /** Feature cache. Default: <out>/feature-cache. */
   cacheDir?: string;
+  /** Cache entries missing when training starts: see MISSING_FEATURES. Default: 'fail' with cacheDir, else 'extract'. */
+  missingFeatures?: MissingFeatures;
   /** Group-lasso weight of the stage after VIB; 0: no stage. */
   groupLasso: number;
   groupLassoEpochs: number;

@@ -1,5 +1,6 @@
 import { join, resolve } from 'node:path';
 import { runSweep, type SweepRunOptions } from '@tfjs-compress/app-kit';
+import { missingFeaturesOf } from './cached-split.js';
 import type { CnnLstmTrainOptions } from './options.js';
 import { compress } from './run-commands.js';
 import { train } from './train.js';
@@ -17,7 +18,7 @@ export function sweepCnnLstm(options: CnnLstmTrainOptions, klFacs: readonly numb
     title: `UCF11 CNN-LSTM: accuracy against LSTM compression (VIB-LSTM(${options.units}), ${options.frames} frames)`,
     trainAndCompress: async (klFac, runDir) => {
       // A sweep over klFac means the fixed ramp: the other policies set klFac themselves.
-      const outcome = await train({ ...options, out: runDir, klFac, policy: 'fixed', cacheDir }, log);
+      const outcome = await train({ ...options, out: runDir, klFac, policy: 'fixed', cacheDir, missingFeatures: missingFeaturesOf(options) }, log);
       outcome.model.dispose();
       return compress({ out: runDir, backend: options.backend }, log);
     },

@@ -4,6 +4,7 @@ import { assertStepFitsWasm, groupLassoStage, trainingStep, runPaths, trainRun, 
 import './register.js';
 import { describeBackend, selectBackend } from '@tfjs-compress/runtime';
 import { splitDataset, type VideoClip } from '@tfjs-compress/video';
+import { missingFeaturesOf, splitOnCache } from './cached-split.js';
 import { ClipFeatures } from './clip-features.js';
 import { buildCnnLstmModel, buildPlainCnnLstmModel, toVibCnnLstm, type CnnLstmModelOptions } from './cnn-lstm-model.js';
 import { extractorFromOptions } from './extractor-from-options.js';
@@ -56,7 +57,7 @@ export async function train(options: CnnLstmTrainOptions, log: (line: string) =>
     const clipFeatures = features;
     const outcome = await trainRun<CnnLstmTrainOptions, VideoClip>({
       options: o,
-      loadSplit: splitOf,
+      loadSplit: async (opts) => splitOnCache(await splitOf(opts), clipFeatures, missingFeaturesOf(opts), log),
       features: () => extractor.featureSize,
       describeModel: (opts, split) =>
         `${opts.frames} frames x ${extractor.featureSize} features (${extractor.id}) -> VIB gate -> VIB-LSTM(${opts.units}) -> head -> ${split.classes.length}`,
