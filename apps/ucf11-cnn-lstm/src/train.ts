@@ -25,7 +25,7 @@ export function modelOptionsOf(o: CnnLstmTrainOptions, features: number, classes
 }
 
 /** The dataset split of a run: 'random' clips (80/20 by default) or by 'group'. */
-export async function splitOf(o: Pick<CnnLstmTrainOptions, 'data' | 'layout' | 'split' | 'testFraction' | 'seed' | 'fold' | 'missingClips'>): Promise<RunSplit<VideoClip>> {
+export async function splitOf(o: Pick<CnnLstmTrainOptions, 'data' | 'layout' | 'split' | 'testFraction' | 'seed' | 'fold' | 'missingClips' | 'splitDir'>): Promise<RunSplit<VideoClip>> {
   const { classes, train, test, notes } = await splitDataset(o.data, o);
   for (const note of notes) console.warn(`data: ${note}`);
   return { classes, train, test };

@@ -28,6 +28,8 @@ export interface DataOptions {
   seed: number;
   fold?: number;
   missingClips?: MissingClips;
+  /** With the 'official' split: the folder of the split files, when it is not under `data`. */
+  splitDir?: string;
 }
 
 export interface DatasetSplit {

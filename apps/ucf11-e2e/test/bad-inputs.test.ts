@@ -82,14 +82,15 @@ describe('bad inputs (README table)', () => {
 });
 
 describe('official splits', () => {
-  it("trains on HMDB51's split files (--split official --fold 1), skipping and counting a listed clip missing on disk", async () => {
-    const root = temp();
+  it("trains on HMDB51's split files kept apart from the videos (--split official --fold 1 --split-dir), skipping and counting a listed clip missing on disk", async () => {
+    const root = join(temp(), 'hmdb51');
     const source = await tinySet();
     const classes = readdirSync(source, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort();
-    const splits = join(root, 'testTrainMulti_7030_splits');
+    // HMDB51 ships its split files in an archive of their own, unpacked next to the videos rather than inside.
+    const splits = join(root, '..', 'testTrainMulti_7030_splits');
     mkdirSync(splits, { recursive: true });
     for (const className of classes) {
-      mkdirSync(join(root, className));
+      mkdirSync(join(root, className), { recursive: true });
       const clips = readdirSync(join(source, className), { recursive: true, withFileTypes: true }).filter((e) => e.isFile() && e.name.endsWith('.avi'));
       const lines = clips.map((clip, k) => {
         cpSync(join(clip.parentPath, clip.name), join(root, className, clip.name));
@@ -97,7 +98,11 @@ describe('official splits', () => {
       });
       writeFileSync(join(splits, `${className}_test_split1.txt`), `${[...lines, `missing_${className}.avi 1`, `unused_${className}.avi 0`].join('\n')}\n`);
     }
-    const run = cli(['train', '--data', root, '--out', join(root, 'run'), '--split', 'official', '--fold', '1', ...TRAIN, '--epochs', '1', '--warmup-epochs', '1']);
+    const official = ['train', '--data', root, '--out', join(root, '..', 'run'), '--split', 'official', '--fold', '1', ...TRAIN, '--epochs', '1', '--warmup-epochs', '1'];
+    const unfound = cli(official);
+    assert.notEqual(unfound.status, 0);
+    assert.match(unfound.stderr, /^error: .*split/m);
+    const run = cli([...official, '--split-dir', splits]);
     assert.equal(run.status, 0, run.stderr);
     assert.match(run.stderr, /data: skipped 3 clips the split files list but the disk lacks \(the first: .*missing_/);
     assert.match(run.stdout, /data: 3 classes, \d+ training, \d+ validation and 3 test clips/);

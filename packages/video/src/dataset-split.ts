@@ -18,6 +18,8 @@ export interface DatasetSplitOptions {
   fold?: number;
   /** 'official': a listed clip missing on disk is skipped or an error. Default: 'skip'. */
   missingClips?: MissingClips;
+  /** 'official': the folder of the split files, when it is not under `root` (UCF101 and HMDB51 ship them apart from the videos). */
+  splitDir?: string;
 }
 
 export interface TrainTestSplit {
@@ -32,7 +34,7 @@ export interface TrainTestSplit {
 export async function splitDataset(root: string, options: DatasetSplitOptions): Promise<TrainTestSplit> {
   assertOneOf(options.split, SPLIT_KINDS, 'split');
   if (options.split === 'official') {
-    const official = await readOfficialSplit(root, { split: options.fold ?? 1, missingClips: options.missingClips });
+    const official = await readOfficialSplit(root, { split: options.fold ?? 1, missingClips: options.missingClips, splitDir: options.splitDir });
     const notes: string[] = [];
     if (official.missing.length > 0) {
       notes.push(`skipped ${official.missing.length} clip${official.missing.length === 1 ? '' : 's'} the split files list but the disk lacks (the first: ${official.missing[0]})`);

@@ -76,5 +76,5 @@ export async function readOfficialSplit(root: string, options: ReadUcf101Options
   const layout = await officialLayout(root, options);
   if (layout === 'ucf101') return readUcf101(root, options);
   if (layout === 'hmdb51') return readHmdb51(root, options);
-  throw new InvalidArgumentError('root', root, "a data set with official split files: UCF101's classInd.txt + trainlist0k.txt / testlist0k.txt, or HMDB51's <class>_test_split<k>.txt");
+  throw new InvalidArgumentError('root', root, "a data set with official split files: UCF101's classInd.txt + trainlist0k.txt / testlist0k.txt, or HMDB51's <class>_test_split<k>.txt, in it or in its ucfTrainTestlist / testTrainMulti_7030_splits folder (split files kept elsewhere: pass that folder as splitDir, --split-dir in the apps)");
 }

@@ -27,6 +27,8 @@ export interface CommonTrainOptions {
   fold?: number;
   /** With the 'official' split: a listed clip missing on disk is skipped (and counted) or an error. Default: 'skip'. */
   missingClips?: 'skip' | 'error';
+  /** With the 'official' split: the folder of the split files. Default: looked for under `data`. */
+  splitDir?: string;
   /** Run directory (checkpoint, metrics, models, results, report). */
   out: string;
   /** Frames per clip, T. */
@@ -112,6 +114,7 @@ export function addCommonTrainFlags(command: Command, d: CommonTrainOptions, cho
     .addOption(new Option('--layout <layout>', 'dataset layout').argParser(choiceOption('--layout', choices.layouts)).default(d.layout))
     .addOption(new Option('--split <kind>', "'random' 80/20 clips (seeded), 'group' (groups kept on one side) or 'official' (UCF101's or HMDB51's split files)").argParser(choiceOption('--split', choices.splits)).default(d.split))
     .option('--fold <k>', "with --split official: which official split (UCF101 and HMDB51 ship 1-3)", integerOption('--fold'), d.fold ?? 1)
+    .option('--split-dir <dir>', "with --split official: the folder of the split files (UCF101's ucfTrainTestlist, HMDB51's testTrainMulti_7030_splits); default: looked for under --data")
     .addOption(new Option('--missing-clips <mode>', "with --split official: 'skip' clips the split files list but the disk lacks (counted), or stop at the first ('error')").argParser(choiceOption('--missing-clips', ['skip', 'error'] as const)).default(d.missingClips ?? 'skip'))
     .option('--test-fraction <f>', 'share of clips in the test split', positiveOption('--test-fraction'), d.testFraction)
     .addOption(outFlag(d.out))
