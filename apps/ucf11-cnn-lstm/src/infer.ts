@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { runPaths, topPredictions, type Prediction } from '@tfjs-compress/app-kit';
+import { runModelDir, topPredictions, type Prediction } from '@tfjs-compress/app-kit';
 import { fileSystemHandler, loadCompact } from '@tfjs-compress/prune/node';
 import { selectBackend } from '@tfjs-compress/runtime';
 import { InvalidArgumentError } from '@tfjs-compress/vib';
@@ -44,19 +44,16 @@ export async function infer(clip: string, options: InferOptions): Promise<InferR
   if (!Number.isInteger(topK) || topK < 1) throw new InvalidArgumentError('topK', topK, 'an integer >= 1');
   await selectBackend(options.backend);
   const run = readCnnLstmRun(options.out);
-  const paths = runPaths(options.out);
   const which = options.model ?? 'compact';
-  if (!existsSync(join(which === 'compact' ? paths.compact : paths.vibModel, 'model.json'))) {
-    throw new Error(`no ${which} model in ${paths.dir}: run '${which === 'compact' ? 'compress' : 'train'}' first`);
-  }
+  const modelDir = runModelDir(options.out, which);
   const extractor = await extractorFromOptions(run.options);
   const T = run.options.frames;
   const loaded = which === 'compact'
-    ? await loadCompact(paths.compact).then(({ model, compression }) => ({
+    ? await loadCompact(modelDir).then(({ model, compression }) => ({
       model,
       runner: compactLstmRunner(model, compression.keptInputs, { frames: T, features: extractor.featureSize }),
     }))
-    : { model: await tfl.loadLayersModel(fileSystemHandler(paths.vibModel)), runner: undefined };
+    : { model: await tfl.loadLayersModel(fileSystemHandler(modelDir)), runner: undefined };
   try {
     const t0 = performance.now();
     const decoded = await decodeClip(resolve(clip), { width: extractor.inputWidth, height: extractor.inputHeight });

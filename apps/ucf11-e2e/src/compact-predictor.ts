@@ -133,7 +133,7 @@ export class CompactClipPredictor {
       });
     } catch (error) {
       if (InvalidArgumentError.isInstance(error) && error.option === 'featureIndices') {
-        throw new InvalidArgumentError('keptInputs', keptInputs.find((f) => !Number.isInteger(f) || f < 0 || f >= options.width * options.height * 3),
+        throw new InvalidArgumentError('keptInputs', `index ${keptInputs.find((f) => !Number.isInteger(f) || f < 0 || f >= options.width * options.height * 3)}`,
           `indices in [0, ${options.width * options.height * 3}) for ${options.width}x${options.height}x3 frames`);
       }
       throw error;

@@ -3,7 +3,9 @@ import { resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { fileSystemHandler } from '@tfjs-compress/prune/node';
+import { runModelDir } from '@tfjs-compress/app-kit';
 import { selectBackend, type BackendChoice } from '@tfjs-compress/runtime';
+import { InvalidArgumentError } from '@tfjs-compress/vib';
 import './register.js';
 import { CompactClipPredictor, type StageTimes } from './compact-predictor.js';
 import { videoSource } from './dataset.js';
@@ -45,6 +47,7 @@ export async function infer(clipPath: string, options: InferOptions): Promise<In
   await selectBackend(options.backend);
   const run = readRun(options.out);
   const paths = runPaths(options.out);
+  const modelDir = runModelDir(options.out, options.model);
   const path = resolve(clipPath);
   if (!existsSync(path)) throw new Error(`clip not found: ${path}`);
   const o = run.options;
@@ -55,7 +58,13 @@ export async function infer(clipPath: string, options: InferOptions): Promise<In
   let ms = 0;
   if (options.model === 'compact') {
     // Only the kept pixels are read from the decoded frames (CompactClipPredictor).
-    const predictor = await CompactClipPredictor.load(paths.compact, { frames: o.frames, width: o.width, height: o.height, cacheDir });
+    const predictor = await CompactClipPredictor.load(modelDir, { frames: o.frames, width: o.width, height: o.height, cacheDir }).catch((error: unknown) => {
+      // A compact model copied from another run: its kept pixels or time steps are not this run's.
+      if (InvalidArgumentError.isInstance(error) && (error.option === 'keptInputs' || error.option === 'frames')) {
+        throw new Error(`the compact model in ${modelDir} does not fit this run's ${o.frames} frames of ${o.width}x${o.height} (${error.message}): it was compacted from another run; run 'compress --out ${options.out}' again`);
+      }
+      throw error;
+    });
     try {
       const result = await predictor.predict(path);
       probabilities = result.probabilities;
@@ -65,7 +74,7 @@ export async function infer(clipPath: string, options: InferOptions): Promise<In
       predictor.dispose();
     }
   } else {
-    const model = await tfl.loadLayersModel(fileSystemHandler(paths.vibModel));
+    const model = await tfl.loadLayersModel(fileSystemHandler(modelDir));
     const source = videoSource([{ path, label: 0, className: run.classes[0], group: null }], 'test', {
       frames: o.frames, width: o.width, height: o.height, batchSize: 1, classes, seed: o.seed, cacheDir,
     });

@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
 import { assertOneOf, assertPositiveInteger, InvalidArgumentError } from '@tfjs-compress/vib';
 import { VideoDecodeError } from './errors.js';
@@ -72,6 +72,29 @@ export function validateDecodeSpec(spec: DecodeSpec): void {
  * ffmpeg's stderr) for unreadable clips, non-zero exits, timeouts and clips
  * with no frames.
  */
+/**
+ * The clip's size, opened for reading as ffmpeg will open it: a file that
+ * is missing or that this user may not read gets its own reason, where
+ * ffmpeg would report only its exit code.
+ */
+async function readableSize(path: string): Promise<number> {
+  try {
+    const handle = await open(path, 'r');
+    try {
+      return (await handle.stat()).size;
+    } finally {
+      await handle.close();
+    }
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason =
+      code === 'ENOENT' ? 'the file does not exist'
+      : code === 'EACCES' || code === 'EPERM' ? 'permission denied: this user may not read the file (check its mode and owner)'
+      : `the file cannot be read (${code ?? String(error)})`;
+    throw new VideoDecodeError(path, reason);
+  }
+}
+
 export async function decodeClip(path: string, options: DecodeClipOptions): Promise<DecodedClip> {
   validateDecodeSpec(options);
   const scaleFlags = options.scaleFlags ?? DEFAULT_SCALE_FLAGS;
@@ -82,8 +105,7 @@ export async function decodeClip(path: string, options: DecodeClipOptions): Prom
   assertOneOf(thread, DECODE_THREADS, 'thread');
   if (typeof path !== 'string' || path.length === 0) throw new InvalidArgumentError('path', path, 'a file path');
   // ffmpeg says only "Invalid data found" for these: say what the file is.
-  const size = await stat(path).then((s) => s.size, () => null);
-  if (size === null) throw new VideoDecodeError(path, 'the file does not exist or cannot be read');
+  const size = await readableSize(path);
   if (size === 0) throw new VideoDecodeError(path, 'empty file (0 bytes)');
   const ffmpegPath = options.ffmpegPath ?? (await findFfmpeg()).path;
   const { width, height, maxFrames } = options;

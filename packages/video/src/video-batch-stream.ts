@@ -8,7 +8,7 @@ import { FfmpegNotFoundError, FfmpegWorkerError, VideoDecodeError } from './erro
 import { FfmpegWorker } from './ffmpeg-worker.js';
 import { FrameCache } from './frame-cache.js';
 import { DEFAULT_CONCURRENCY } from './run-ffmpeg.js';
-import { gatherFrames, SAMPLING_MODES, sampleFrameIndices, type SamplingMode, type ShortClipPolicy } from './frame-sampler.js';
+import { DEFAULT_SHORT_CLIP_POLICY, gatherFrames, SAMPLING_MODES, sampleFrameIndices, type SamplingMode, type ShortClipPolicy } from './frame-sampler.js';
 import { normalizationTable, type Normalization } from './normalization.js';
 import { deriveSeed, mulberry32, shuffled } from './rng.js';
 
@@ -116,6 +116,11 @@ export interface VideoBatchStreamOptions {
   decodeThread?: DecodeThread;
   /** Called for each skipped clip. Default: a console.warn line with the path and reason. */
   onBadClip?: (bad: BadClip) => void;
+  /**
+   * Called once per clip with fewer frames than T (its frames are looped or
+   * the last one repeated, as `shortClip` says). Default: a console.warn line.
+   */
+  onShortClip?: (path: string, numFrames: number) => void;
   /** Try clips that failed in an earlier epoch again. Default: false (they are skipped and listed as known). */
   retryBadClips?: boolean;
 }
@@ -159,6 +164,7 @@ export class VideoBatchStream {
   readonly cache: FrameCache | undefined;
   /** Paths that failed to decode so far. */
   readonly badPaths = new Set<string>();
+  private readonly shortPaths = new Set<string>();
   /** Summary of the last epoch that ended (or was stopped). */
   lastSummary: EpochSummary | undefined;
 
@@ -266,6 +272,7 @@ export class VideoBatchStream {
         }
         if (this.cache && !signal.aborted) await this.cache.put(clip.path, spec, decoded);
       }
+      if (decoded.numFrames < this.framesPerClip) this.reportShort(clip.path, decoded.numFrames);
       const sample = sampleFrameIndices(decoded.numFrames, this.framesPerClip, {
         mode: this.mode,
         rng: mulberry32(deriveSeed(this.seed, epoch, index)),
@@ -294,6 +301,16 @@ export class VideoBatchStream {
     } catch (error) {
       console.warn(`[@tfjs-compress/video] onBadClip threw for ${bad.path}: ${String(error)}`);
     }
+  }
+
+  private reportShort(path: string, numFrames: number): void {
+    if (this.shortPaths.has(path)) return;
+    this.shortPaths.add(path);
+    const how = (this.options.shortClip ?? DEFAULT_SHORT_CLIP_POLICY) === 'loop' ? 'its frames are looped' : 'its last frame is repeated';
+    const report = this.options.onShortClip ?? ((p: string, n: number) => {
+      console.warn(`[@tfjs-compress/video] clip ${p} has ${n} frame${n === 1 ? '' : 's'}, fewer than the ${this.framesPerClip} a sample takes: ${how}`);
+    });
+    report(path, numFrames);
   }
 
   /** @internal */

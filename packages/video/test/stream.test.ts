@@ -151,6 +151,17 @@ describe('VideoBatchStream (cpu)', () => {
     assert.equal(reported.length, 2, 'each bad clip is reported once');
   });
 
+  it('reports each clip shorter than T once, with its frame count, and still uses it', async () => {
+    const short: Array<[string, number]> = [];
+    const stream = new VideoBatchStream(clips.slice(0, 3), { ...base, framesPerClip: 20, mode: 'test', decoder: countingDecoder(), onShortClip: (path, n) => short.push([path, n]) });
+    await collect(stream);
+    await collect(stream);
+    assert.deepEqual(short, clips.slice(0, 3).map((c) => [c.path, 16]));
+    assert.equal(stream.lastSummary?.used, 3);
+    const long = new VideoBatchStream(clips.slice(0, 3), { ...base, mode: 'test', decoder: countingDecoder(), onShortClip: () => assert.fail('16 frames are enough for 8') });
+    await collect(long);
+  });
+
   it('the frame cache: the second epoch spawns no ffmpeg, gives the same data, and a half-written cache file is ignored', async () => {
     const cacheDir = join(await tempDir(), 'cache');
     const decoder = countingDecoder();

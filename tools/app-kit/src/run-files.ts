@@ -96,3 +96,16 @@ export function readFinishedRun<O, C>(out: string): RunRecord<O, C> {
   const progress = done == null ? 'it has no checkpoint yet' : `its checkpoint holds ${done} epoch${done === 1 ? '' : 's'}`;
   throw new Error(`the training in ${paths.dir} did not finish (${progress}, and no VIB model was saved): run 'train --out ${out} --resume' to finish it first`);
 }
+
+/**
+ * The folder of a finished run's compact or VIB model, for `infer` and the
+ * like: an unfinished run says how to finish it (readFinishedRun), a run
+ * never compressed says to run `compress`.
+ */
+export function runModelDir(out: string, which: 'compact' | 'vib'): string {
+  readFinishedRun(out);
+  const paths = runPaths(out);
+  const dir = which === 'compact' ? paths.compact : paths.vibModel;
+  if (!existsSync(join(dir, 'model.json'))) throw new Error(`no ${which} model in ${paths.dir}: run 'compress --out ${out}' first`);
+  return dir;
+}
