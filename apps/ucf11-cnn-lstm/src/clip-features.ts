@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { epochProgress, writeFileAtomic, type Batch, type ClosableSource } from '@tfjs-compress/app-kit';
+import { epochProgress, isWriteError, killPoint, writeFailure, writeFileAtomic, type Batch, type ClosableSource } from '@tfjs-compress/app-kit';
 import { assertPositiveInteger } from '@tfjs-compress/vib';
 import {
   decodeClip,
@@ -170,11 +170,17 @@ export class ClipFeatures {
     const sample = this.sampling(identity, numFrames, mode, index);
     const key: FeatureKey = { extractorId: this.extractor.id, clip: identity, sampling: { frameIndices: sample.indices, flip: sample.flip } };
     const shape = [this.frames, this.extractor.featureSize];
+    let computed = false;
     const entry = await this.cache.getOrCompute(key, async () => {
+      computed = true;
       const clipFrames = await getDecoded();
       const pixels = gatherFrames(clipFrames.data, clipFrames.width, clipFrames.height, sample);
       return { data: await featuriseClip(this.extractor, pixels), shape };
-    }, shape);
+    }, shape).catch((error: unknown) => {
+      if (!isWriteError(error)) throw error;
+      throw writeFailure('features to the cache', this.cache.dir, error, 'The entries already written are kept and later runs skip them: make room, then run again (train --resume).');
+    });
+    if (computed) killPoint('feature-written');
     return entry.data;
   }
 

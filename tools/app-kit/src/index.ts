@@ -87,3 +87,4 @@ export { topPredictions, type Prediction } from './predictions.js';
 export { LOCK_FILE, acquireRunLock, type RunLock } from './run-lock.js';
 export { shardOf, takeShard, type Shard } from './shards.js';
 export { WASM_HEAP_BUDGET, WASM_HEAP_BYTES, assertStepFitsWasm, estimateStepBytes, isWasmOutOfMemory, trainingStep, type StepShape } from './wasm-memory.js';
+export { isWriteError, writeFailure } from './write-failure.js';

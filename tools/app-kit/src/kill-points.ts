@@ -25,6 +25,8 @@ export const KILL_POINTS = [
   'file-rename',
   /** After training: the VIB model saved, run.json not yet marked finished. */
   'model-saved',
+  /** A feature cache entry computed and stored (the CNN-LSTM app's extraction). */
+  'feature-written',
 ] as const;
 export type KillPoint = (typeof KILL_POINTS)[number];
 

@@ -18,3 +18,9 @@ export function writeFailure(what: string, path: string, cause: unknown, kept: s
   const reason = typeof code === 'string' && code in REASONS ? `${REASONS[code]} (${code})` : cause instanceof Error ? cause.message : String(cause);
   return Object.assign(new Error(`writing ${what} ${path} failed: ${reason}. ${kept}`), { cause, code });
 }
+
+/** Whether `error` is a failed write the disk or the folder caused (a code `writeFailure` explains). */
+export function isWriteError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code in REASONS;
+}

@@ -6,12 +6,12 @@ import { fileURLToPath } from 'node:url';
 import { KILL_AT_VARIABLE } from '@tfjs-compress/app-kit';
 import { compareRuns } from './compare-runs.js';
 import { DISK_FAULT_VARIABLE } from './disk-fault-codes.js';
-import { DEFAULT_FAULTS, DRILL_DATA_FLAGS, DRILL_TRAIN_FLAGS, isKillFault, type Fault } from './faults.js';
+import { DRILL_APPS, isKillFault, type DrillAppName, type Fault } from './faults.js';
 
-const appDir = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'apps', 'ucf11-e2e');
+const appsDir = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'apps');
 
-/** The e2e app's CLI: the built one when there is one (faster start), else its sources through tsx. */
-function appCommand(fault?: Fault): string[] {
+/** The app's CLI: the built one when there is one (faster start), else its sources through tsx. */
+function appCommand(appDir: string, fault?: Fault): string[] {
   const built = join(appDir, 'dist', 'main.js');
   const app = existsSync(built) ? [built] : [join(appDir, 'src', 'main.ts')];
   // A disk fault needs the preload that fails the write (TypeScript, hence tsx first).
@@ -60,11 +60,11 @@ function diskFaultProblems(fault: Fault, first: RunResult, out: string): string[
   return problems;
 }
 
-/** Every path under `dir` except the frame cache, relative. */
+/** Every path under `dir` except the frame or feature cache, relative. */
 function listFiles(dir: string, prefix = ''): string[] {
   return readdirSync(join(dir, prefix), { withFileTypes: true }).flatMap((entry) => {
     const path = join(prefix, entry.name);
-    if (entry.name === 'frame-cache') return [];
+    if (entry.name.endsWith('-cache')) return [];
     return entry.isDirectory() ? [path, ...listFiles(dir, path)] : [path];
   });
 }
@@ -92,8 +92,11 @@ export interface DrillReport {
 }
 
 export interface DrillOptions {
+  /** The app whose `train` is drilled. Default: 'ucf11-e2e'. */
+  app?: DrillAppName;
   /** Work directory (data, one run directory per fault); emptied first. */
   work: string;
+  /** Default: the app's faults. */
   faults?: readonly Fault[];
   /** Faulted runs at once (each is one process at a time). Default: the machine's cores. */
   jobs?: number;
@@ -110,10 +113,10 @@ interface RunResult {
   stderr: string;
 }
 
-function run(args: string[], fault?: Fault): Promise<RunResult> {
+function run(appDir: string, args: string[], fault?: Fault): Promise<RunResult> {
   const env = { ...process.env, ...(fault ? faultEnv(fault) : {}) };
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...appCommand(fault), ...args], { cwd: appDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...appCommand(appDir, fault), ...args], { cwd: appDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -149,19 +152,21 @@ async function pool<T, R>(items: readonly T[], jobs: number, work: (item: T, ind
 export async function runDrill(options: DrillOptions): Promise<DrillReport> {
   const log = options.log ?? console.log;
   const started = performance.now();
+  const app = DRILL_APPS[options.app ?? 'ucf11-e2e'];
+  const appDir = join(appsDir, options.app ?? 'ucf11-e2e');
   rmSync(options.work, { recursive: true, force: true });
   mkdirSync(options.work, { recursive: true });
   const data = join(options.work, 'data');
-  const generated = await run(['generate', '--data', data, ...DRILL_DATA_FLAGS]);
+  const generated = await run(appDir, ['generate', '--data', data, ...app.dataFlags]);
   if (generated.status !== 0) throw new Error(`generating the drill's data set failed:\n${tail(generated.stderr)}`);
-  const train = (out: string, fault?: Fault) => run(['train', '--data', data, '--out', out, ...DRILL_TRAIN_FLAGS], fault);
+  const train = (out: string, fault?: Fault) => run(appDir, ['train', '--data', data, '--out', out, ...app.trainFlags], fault);
 
   const reference = join(options.work, 'uninterrupted');
   const straight = await train(reference);
   if (straight.status !== 0) throw new Error(`the uninterrupted run failed:\n${tail(straight.stderr)}`);
   log(`uninterrupted run done (${((performance.now() - started) / 1000).toFixed(0)} s)`);
 
-  const faults = options.faults ?? DEFAULT_FAULTS;
+  const faults = options.faults ?? app.faults;
   const outcomes = await pool(faults, options.jobs ?? availableParallelism(), async (fault, i): Promise<FaultOutcome> => {
     const out = join(options.work, `fault-${i + 1}`);
     const first = await train(out, fault);
@@ -170,7 +175,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     if (!outcome.injected) {
       outcome.error = `never reached ${describe(fault)} (exit ${first.status}):\n${tail(first.stderr || first.stdout)}`;
     } else {
-      const resumed = await run(['train', '--out', out, '--resume', '--no-progress']);
+      const resumed = await run(appDir, ['train', '--out', out, '--resume', '--no-progress']);
       outcome.resumed = resumed.status === 0;
       if (!outcome.resumed) outcome.error = `--resume failed (exit ${resumed.status}):\n${tail(resumed.stderr || resumed.stdout)}`;
       else outcome.differences.push(...compareRuns(out, reference));

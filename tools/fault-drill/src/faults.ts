@@ -58,7 +58,7 @@ export const DISK_FAULTS: readonly DiskFault[] = [
 
 export const DEFAULT_FAULTS: readonly Fault[] = [...KILL_FAULTS, ...DISK_FAULTS];
 
-/** The tiny run every drill process trains (cpu: the same numbers on every run). */
+/** The tiny run every e2e drill process trains (cpu: the same numbers on every run). */
 export const DRILL_TRAIN_FLAGS = [
   '--frames', '4', '--width', '32', '--height', '24', '--units', '8', '--batch', '4',
   '--epochs', '8', '--warmup-epochs', '2', '--fine-tune-epochs', '2',
@@ -68,3 +68,37 @@ export const DRILL_TRAIN_FLAGS = [
 
 /** The tiny generated set (UCF11 layout, real video files). */
 export const DRILL_DATA_FLAGS = ['--classes', '3', '--groups', '4', '--clips', '4', '--frames', '8', '--width', '32', '--height', '24'] as const;
+
+/**
+ * The CNN-LSTM app's own moments: killed and out of disk space while it
+ * extracts features into its cache (each entry computed and written once),
+ * plus a kill in the VIB stage and inside a checkpoint write. The rest of
+ * its training loop is app-kit's, drilled above through the e2e app.
+ */
+export const CNN_LSTM_FAULTS: readonly Fault[] = [
+  { point: 'feature-written', pass: 5, moment: 'mid feature extraction (5 entries cached)' },
+  { point: 'vib-batch', pass: 22, moment: 'mid-batch, VIB stage (epoch 3)' },
+  { point: 'checkpoint-half-written', pass: 2, moment: 'during a checkpoint write (model written, state not)' },
+  { code: 'ENOSPC', pass: 3, path: 'feature-cache', names: '/feature-cache', moment: 'disk full while writing a feature cache entry' },
+];
+
+/** The CNN-LSTM app's tiny run: a small random-conv extractor on 24 x 32 frames, 2 cached samplings per clip. */
+export const CNN_LSTM_TRAIN_FLAGS = [
+  '--frames', '4', '--feature-size', '16', '--pool-grid', '1x1', '--input-size', '24x32', '--samplings', '2',
+  '--units', '8', '--batch', '4', '--epochs', '6', '--warmup-epochs', '2', '--fine-tune-epochs', '1',
+  '--shrink-patience', '1', '--ib-lr', '0.3', '--max-accuracy-drop', '0.3',
+  '--backend', 'cpu', '--no-progress', '--seed', '1',
+] as const;
+
+/** An app the drill trains: its folder under apps/, its data and training flags, and its faults. */
+export interface DrillApp {
+  dataFlags: readonly string[];
+  trainFlags: readonly string[];
+  faults: readonly Fault[];
+}
+
+export const DRILL_APPS = {
+  'ucf11-e2e': { dataFlags: DRILL_DATA_FLAGS, trainFlags: DRILL_TRAIN_FLAGS, faults: DEFAULT_FAULTS },
+  'ucf11-cnn-lstm': { dataFlags: DRILL_DATA_FLAGS, trainFlags: CNN_LSTM_TRAIN_FLAGS, faults: CNN_LSTM_FAULTS },
+} as const satisfies Record<string, DrillApp>;
+export type DrillAppName = keyof typeof DRILL_APPS;

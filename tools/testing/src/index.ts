@@ -8,3 +8,5 @@ export { median, printTable, writeBenchJson } from './bench-output.js';
 export { tempDir } from './temp-dir.js';
 export { readmeDefault } from './readme-table.js';
 export { assertBrowserBundle, browserBundleErrors } from './browser-bundle.js';
+export { timedCli, type TimedCliRun } from './cli-run.js';
+export { DEFAULTS_BENCH_SET, defaultsBenchFromArgs, runDefaultsBench, type DefaultsBenchSpec } from './defaults-bench.js';
