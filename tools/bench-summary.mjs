@@ -146,6 +146,28 @@ if (cnn) {
   );
 } else add('uncompressed / compact LSTM per clip (CNN-LSTM)', 'apps/ucf11-cnn-lstm', 'not run', null, '>= 100', null);
 
+// What a new user gets from each app's defaults on a 275-clip set: the oversized run refused at once, the default run finished, uint8 close to float32.
+for (const app of ['ucf11-e2e', 'ucf11-cnn-lstm']) {
+  const d = read(`${app}-defaults`);
+  if (!d) {
+    add(`defaults: uint8 compact - float32 compact (${app})`, `apps/${app}`, 'not run', null, '>= -0.5 points', null);
+    continue;
+  }
+  const seconds = Object.fromEntries(d.stages.map((s) => [s.name, s.seconds]));
+  const a = d.accuracy;
+  const pct = (v) => (v == null ? '?' : `${(v * 100).toFixed(1)}%`);
+  add(
+    `defaults: uint8 compact - float32 compact (${app})`,
+    `${d.set.clips} clips, ${d.backend ?? '?'}`,
+    `train ${d.finished ? `finished in ${seconds['train (defaults)']?.toFixed(0)} s` : 'DID NOT FINISH'}; oversized run ${d.oversized.stoppedBeforeReadingClips ? 'stopped before reading a clip' : 'NOT STOPPED EARLY'}; ` +
+      `baseline ${pct(a?.baseline)}, compact ${pct(a?.compact)} (LSTM ${x(d.lstmRatio)}), uint8 ${pct(a?.quantized)}`,
+    a?.quantizedMinusCompactPoints ?? null,
+    '>= -0.5 points',
+    d.finished && d.oversized.stoppedBeforeReadingClips && a?.quantizedMinusCompactPoints >= -0.5,
+    a?.quantizedMinusCompactPoints == null ? '?' : `${a.quantizedMinusCompactPoints.toFixed(2)} points`,
+  );
+}
+
 const header = ['figure', 'shape / backend', 'measured', 'ratio', 'target', 'met'];
 const cells = rows.map((r) => [r.figure, r.shape, r.detail, r.ratioText, r.target, r.met == null ? '-' : r.met ? 'yes' : 'no']);
 const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
