@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError } from '@tfjs-compress/vib';
+import { InvalidArgumentError } from '@tfjs-compress/common';
 import { patchWasmGather } from './wasm-gather.js';
 import { registerWasmSegmentSum } from './wasm-segment-sum.js';
 import { patchWasmMatMul } from './wasm-matmul.js';

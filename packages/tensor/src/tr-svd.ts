@@ -5,6 +5,7 @@ import { trAlsSweeps } from './tr-als.js';
 import { singularValues, truncatedSvd } from './truncated-svd.js';
 import { coreParamCount } from './ranks.js';
 import { Matrix, QrDecomposition } from 'ml-matrix';
+import { seededRandom } from '@tfjs-compress/common';
 
 /** ALS sweeps after TR-SVD when ranks are capped (`maxRank`), for tensors up to 1e6 entries. */
 export const DEFAULT_TR_SWEEPS = 200;
@@ -126,7 +127,7 @@ function ringFit(
   const kept = r0 * r1;
   let firstDiscarded = first.discarded;
   for (let i = kept; i < first.rank; i++) firstDiscarded += first.singularValues[i] ** 2;
-  const random = mulberry32(seed);
+  const random = seededRandom(seed);
   let best: RingFit | null = null;
   for (let attempt = 0; attempt <= (sweeps > 0 ? restarts : 0); attempt++) {
     // Attempt 0 splits the SVD basis as is; restarts rotate it at random, since ALS can stall in a swamp.
@@ -211,17 +212,6 @@ function estimateRingRanks(data: Float64Array, modes: number[], delta: number): 
   }
   ranks.push(ranks[0]);
   return ranks;
-}
-
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function randomOrthogonal(size: number, random: () => number): Matrix {

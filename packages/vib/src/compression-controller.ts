@@ -1,5 +1,4 @@
-import { InvalidArgumentError } from './errors.js';
-import { assertBoolean, assertOneOf, assertPositive, assertPositiveInteger, assertRate } from './validation.js';
+import { InvalidArgumentError, assertBoolean, assertOneOf, assertPositive, assertPositiveInteger, assertRate } from '@tfjs-compress/common';
 
 /** klFac the controller starts from once the warm-up is over. */
 export const DEFAULT_CONTROLLER_START_KL_FAC = 1e-4;

@@ -1,8 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { LOG_D_WEIGHT_SUFFIX, MU_WEIGHT_SUFFIX, type VIBGate } from './vib-gate.js';
-import { InvalidArgumentError } from './errors.js';
-import { assertNonNegative } from './validation.js';
+import { InvalidArgumentError, assertNonNegative } from '@tfjs-compress/common';
 
 /** Input features and hidden units (or a VIBLayer's features) of one layer, by index. */
 export interface SilencePlan {

@@ -1,4 +1,4 @@
-export { InvalidArgumentError } from './errors.js';
+export { InvalidArgumentError } from '@tfjs-compress/common';
 export {
   assertBoolean,
   assertFiniteNumber,
@@ -7,7 +7,7 @@ export {
   assertPositive,
   assertPositiveInteger,
   assertRate,
-} from './validation.js';
+} from '@tfjs-compress/common';
 export { VIB_EPSILON, logAlphaOf, maskOf, vibKl } from './kl.js';
 export { NoiseStream } from './noise-stream.js';
 export {
@@ -110,4 +110,4 @@ export {
 export type { FitPhase, FitRecord } from './fit-record.js';
 export { paretoFront, sweep, type SweepPoint, type SweepResult, type SweepRun } from './sweep.js';
 export { chanceAccuracy, evaluateAccuracy, setInferenceMode, type LabelledData, type Predictor } from './evaluate-accuracy.js';
-export { seededRandom } from './seeded-random.js';
+export { seededRandom } from '@tfjs-compress/common';

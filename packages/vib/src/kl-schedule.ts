@@ -1,4 +1,4 @@
-import { assertNonNegative } from './validation.js';
+import { assertNonNegative } from '@tfjs-compress/common';
 
 export interface KlScheduleArgs {
   /** klFac reached after the ramp, >= 0. */

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { fusedAdamStep } from './fused-adam.js';
-import { assertBoolean, assertPositive, assertRate } from './validation.js';
+import { assertBoolean, assertPositive, assertRate } from '@tfjs-compress/common';
 
 export const DEFAULT_BETA1 = 0.9;
 export const DEFAULT_BETA2 = 0.999;

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError } from './errors.js';
+import { InvalidArgumentError } from '@tfjs-compress/common';
 
 /**
  * Standard-normal noise that is fresh on every draw yet reproducible: draw n

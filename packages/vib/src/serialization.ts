@@ -3,7 +3,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import type { Initializer } from '@tensorflow/tfjs-layers/dist/initializers.js';
 import type { Regularizer } from '@tensorflow/tfjs-layers/dist/regularizers.js';
 import type { Constraint } from '@tensorflow/tfjs-layers/dist/constraints.js';
-import { InvalidArgumentError } from './errors.js';
+import { InvalidArgumentError } from '@tfjs-compress/common';
 
 /**
  * tfjs-layers keeps its (de)serializers for initializers, regularizers and

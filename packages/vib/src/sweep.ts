@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from './errors.js';
+import { InvalidArgumentError } from '@tfjs-compress/common';
 
 export interface SweepPoint {
   /** The swept value (a klFac or a target compression). */

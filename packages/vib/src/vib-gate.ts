@@ -3,7 +3,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import type { Initializer } from '@tensorflow/tfjs-layers/dist/initializers.js';
 import { selectColumns } from './column-selection.js';
 import { logAlphaOf, maskOf, vibKl } from './kl.js';
-import { InvalidArgumentError } from './errors.js';
+import { InvalidArgumentError } from '@tfjs-compress/common';
 import { NoiseStream } from './noise-stream.js';
 
 export type InferenceMode = 'weighted' | 'hard' | 'mean';

@@ -2,16 +2,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { LayerArgs } from '@tensorflow/tfjs-layers/dist/engine/topology.js';
 import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types.js';
-import { InvalidArgumentError } from './errors.js';
+import { InvalidArgumentError, assertBoolean, assertFiniteNumber, assertNonNegative, assertOneOf } from '@tfjs-compress/common';
 import type { SilencePlan } from './gated-layers.js';
 import { NoiseStream } from './noise-stream.js';
 import { resolveInitializer, serializeObject, type InitializerSpec } from './serialization.js';
-import {
-  assertBoolean,
-  assertFiniteNumber,
-  assertNonNegative,
-  assertOneOf,
-} from './validation.js';
 import {
   DEFAULT_INFERENCE_MODE,
   DEFAULT_KL_FAC,

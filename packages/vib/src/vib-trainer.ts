@@ -1,9 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { InvalidArgumentError } from './errors.js';
+import { InvalidArgumentError, assertNonNegative, assertPositive } from '@tfjs-compress/common';
 import { splitTrainableWeights } from './gated-layers.js';
 import { LeanAdam } from './lean-adam.js';
-import { assertNonNegative, assertPositive } from './validation.js';
 
 export const DEFAULT_LR = 1e-3;
 export const DEFAULT_IB_LR = 5e-2;

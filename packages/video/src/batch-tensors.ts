@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { assertOneOf, assertPositiveInteger, InvalidArgumentError } from '@tfjs-compress/vib';
+import { assertOneOf, assertPositiveInteger, InvalidArgumentError } from '@tfjs-compress/common';
 import { DEFAULT_NORMALIZATION, normalizationTable, normalizeInto, type Normalization } from './normalization.js';
 
 export const BATCH_LAYOUTS = ['flat', 'frames'] as const;

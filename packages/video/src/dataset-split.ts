@@ -1,4 +1,4 @@
-import { assertOneOf } from '@tfjs-compress/vib';
+import { assertOneOf } from '@tfjs-compress/common';
 import { foldersWithoutClipsNote, type VideoClip } from './dataset-index.js';
 import type { MissingClips } from './hmdb51-reader.js';
 import { readDataset, readOfficialSplit, type ReadLayout } from './read-dataset.js';

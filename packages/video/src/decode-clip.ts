@@ -1,6 +1,6 @@
 import { open } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
-import { assertOneOf, assertPositiveInteger, InvalidArgumentError } from '@tfjs-compress/vib';
+import { assertOneOf, assertPositiveInteger, InvalidArgumentError } from '@tfjs-compress/common';
 import { VideoDecodeError } from './errors.js';
 import { findFfmpeg } from './find-ffmpeg.js';
 import { sharedFfmpegWorker, type FfmpegWorker } from './ffmpeg-worker.js';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { assertOneOf, assertPositive, assertPositiveInteger, InvalidArgumentError } from '@tfjs-compress/vib';
+import { assertOneOf, assertPositive, assertPositiveInteger, InvalidArgumentError } from '@tfjs-compress/common';
 import { VideoDecodeError } from './errors.js';
 import { findFfmpeg, listEncoders } from './find-ffmpeg.js';
 import { runFfmpeg } from './run-ffmpeg.js';

@@ -1,4 +1,4 @@
-import { assertPositiveInteger, InvalidArgumentError } from '@tfjs-compress/vib';
+import { assertPositiveInteger, InvalidArgumentError } from '@tfjs-compress/common';
 import type { DecodedClip } from './decode-clip.js';
 import type { FrameSample } from './frame-sampler.js';
 import { DEFAULT_NORMALIZATION, normalizationTable, type Normalization } from './normalization.js';

@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { assertPositiveInteger } from '@tfjs-compress/vib';
+import { assertPositiveInteger } from '@tfjs-compress/common';
 import { FfmpegNotFoundError, FfmpegWorkerError } from './errors.js';
 import { DEFAULT_CONCURRENCY, STDERR_TAIL_BYTES, type RunFfmpegOptions, type RunFfmpegResult } from './run-ffmpeg.js';
 

@@ -1,5 +1,5 @@
 import { basename, extname, join, resolve } from 'node:path';
-import { InvalidArgumentError } from '@tfjs-compress/vib';
+import { InvalidArgumentError } from '@tfjs-compress/common';
 import type { DatasetIndex, VideoClip } from './dataset-index.js';
 import { assertDirectory, foldersWithout, hasExtension, listDir } from './list-dir.js';
 import { normalizeExtensions } from './ucf11-reader.js';

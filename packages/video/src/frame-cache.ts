@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { InvalidArgumentError } from '@tfjs-compress/vib';
+import { InvalidArgumentError } from '@tfjs-compress/common';
 import type { ClipDecoder, DecodedClip, DecodeSpec } from './decode-clip.js';
 
 const MAGIC = Buffer.from('TFCVFRM1', 'ascii');

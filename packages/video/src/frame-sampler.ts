@@ -1,5 +1,4 @@
-import { assertOneOf, assertPositiveInteger, InvalidArgumentError } from '@tfjs-compress/vib';
-import type { Rng } from './rng.js';
+import { assertOneOf, assertPositiveInteger, InvalidArgumentError, type Rng } from '@tfjs-compress/common';
 
 export const SAMPLING_MODES = ['train', 'test'] as const;
 /** 'train': random stride, start and flip. 'test': start 0, fixed stride, no flip. */

@@ -1,6 +1,6 @@
 import { access, readdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { assertOneOf, assertPositiveInteger, InvalidArgumentError } from '@tfjs-compress/vib';
+import { assertOneOf, assertPositiveInteger, InvalidArgumentError } from '@tfjs-compress/common';
 import type { VideoClip } from './dataset-index.js';
 import { assertDirectory } from './list-dir.js';
 import type { SplitDataset } from './ucf101-reader.js';

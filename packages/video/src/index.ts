@@ -1,4 +1,4 @@
-export { InvalidArgumentError } from '@tfjs-compress/vib';
+export { InvalidArgumentError } from '@tfjs-compress/common';
 export { FfmpegNotFoundError, FfmpegWorkerError, VideoDecodeError } from './errors.js';
 export { findFfmpeg, listEncoders, type FfmpegInfo, type FfmpegSource, type FindFfmpegOptions } from './find-ffmpeg.js';
 export { DEFAULT_CONCURRENCY, runFfmpeg, STDERR_TAIL_BYTES, type RunFfmpegOptions, type RunFfmpegResult } from './run-ffmpeg.js';
@@ -18,7 +18,7 @@ export {
   type DecodeThread,
   type ScaleFlags,
 } from './decode-clip.js';
-export { deriveSeed, mulberry32, shuffled, type Rng } from './rng.js';
+export { deriveSeed, mulberry32, shuffled, type Rng } from '@tfjs-compress/common';
 export {
   DEFAULT_FLIP_PROBABILITY,
   DEFAULT_SHORT_CLIP_POLICY,

@@ -1,6 +1,6 @@
 import { readdir, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
-import { InvalidArgumentError } from '@tfjs-compress/vib';
+import { InvalidArgumentError } from '@tfjs-compress/common';
 
 /** Sorted subdirectories and files of a directory, hidden entries and macOS debris left out. */
 export async function listDir(dir: string): Promise<{ dirs: string[]; files: string[] }> {

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '@tfjs-compress/vib';
+import { InvalidArgumentError } from '@tfjs-compress/common';
 
 /** ImageNet channel means (RGB, pixel values scaled to [0, 1]). */
 export const IMAGENET_MEAN: readonly [number, number, number] = [0.485, 0.456, 0.406];

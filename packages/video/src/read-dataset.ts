@@ -1,6 +1,6 @@
 import { access, readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { assertOneOf, InvalidArgumentError } from '@tfjs-compress/vib';
+import { assertOneOf, InvalidArgumentError } from '@tfjs-compress/common';
 import type { DatasetIndex } from './dataset-index.js';
 import { readClassFolders, type ReadClassFoldersOptions } from './folder-reader.js';
 import { readHmdb51, type ReadHmdb51Options } from './hmdb51-reader.js';

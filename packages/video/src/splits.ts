@@ -1,6 +1,5 @@
-import { assertOneOf, InvalidArgumentError } from '@tfjs-compress/vib';
+import { assertOneOf, InvalidArgumentError, mulberry32, shuffled } from '@tfjs-compress/common';
 import type { VideoClip } from './dataset-index.js';
-import { mulberry32, shuffled } from './rng.js';
 
 export const DEFAULT_TEST_FRACTION = 0.2;
 export const DEFAULT_SPLIT_SEED = 0;

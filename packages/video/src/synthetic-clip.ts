@@ -1,5 +1,4 @@
-import { assertNonNegative, assertOneOf, assertPositiveInteger, InvalidArgumentError } from '@tfjs-compress/vib';
-import { deriveSeed, mulberry32, type Rng } from './rng.js';
+import { assertNonNegative, assertOneOf, assertPositiveInteger, InvalidArgumentError, deriveSeed, mulberry32, type Rng } from '@tfjs-compress/common';
 
 /**
  * Motion patterns of the synthetic classes, one per UCF11 class in order.

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { assertOneOf, assertPositive, assertPositiveInteger, InvalidArgumentError } from '@tfjs-compress/vib';
+import { assertOneOf, assertPositive, assertPositiveInteger, InvalidArgumentError } from '@tfjs-compress/common';
 import { assertEncoderAvailable, DEFAULT_CODECS, DEFAULT_QUALITY, encodeVideo, VIDEO_FORMATS, type VideoFormat } from './encode-video.js';
 import { findFfmpeg } from './find-ffmpeg.js';
 import {

@@ -1,6 +1,6 @@
 import { access, readFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { assertPositiveInteger, InvalidArgumentError } from '@tfjs-compress/vib';
+import { assertPositiveInteger, InvalidArgumentError } from '@tfjs-compress/common';
 import type { DatasetIndex, VideoClip } from './dataset-index.js';
 import { assertDirectory, listDir } from './list-dir.js';
 

@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import type * as tf from '@tensorflow/tfjs-core';
-import { assertBoolean, assertOneOf, assertPositiveInteger, InvalidArgumentError } from '@tfjs-compress/vib';
+import { assertBoolean, assertOneOf, assertPositiveInteger, InvalidArgumentError, deriveSeed, mulberry32, shuffled } from '@tfjs-compress/common';
 import { BATCH_LAYOUTS, LABEL_ENCODINGS, toBatchTensors, type BatchLayout, type LabelEncoding } from './batch-tensors.js';
 import type { VideoClip } from './dataset-index.js';
 import { DECODE_THREADS, ffmpegDecoder, type ClipDecoder, type DecodeSpec, type DecodeThread, type ScaleFlags } from './decode-clip.js';
@@ -10,7 +10,6 @@ import { FrameCache } from './frame-cache.js';
 import { DEFAULT_CONCURRENCY } from './run-ffmpeg.js';
 import { DEFAULT_SHORT_CLIP_POLICY, gatherFrames, SAMPLING_MODES, sampleFrameIndices, type SamplingMode, type ShortClipPolicy } from './frame-sampler.js';
 import { normalizationTable, type Normalization } from './normalization.js';
-import { deriveSeed, mulberry32, shuffled } from './rng.js';
 
 export const DEFAULT_BATCH_SIZE = 16;
 /** Frames per clip of the paper's end-to-end setup. */

@@ -1,6 +1,8 @@
 /**
- * A small seeded PRNG (mulberry32): 32 bits of state, fast, and good enough
- * for sampling frames and shuffling clips. Not for cryptography.
+ * Mulberry32: a seeded PRNG with 32 bits of state, the same on every backend
+ * and platform (batch orders, data splits and frame samples must not depend
+ * on a backend's RNG). Fast, and good enough for sampling and shuffling;
+ * not for cryptography.
  */
 export interface Rng {
   /** Uniform float in [0, 1). */
@@ -15,8 +17,7 @@ export function mulberry32(seed: number): Rng {
   let state = seed >>> 0;
   const next = (): number => {
     state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
+    let t = Math.imul(state ^ (state >>> 15), state | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
@@ -27,10 +28,15 @@ export function mulberry32(seed: number): Rng {
   };
 }
 
+/** Uniform floats in [0, 1) from a 32-bit seed: `mulberry32(seed).next`. */
+export function seededRandom(seed: number): () => number {
+  return mulberry32(seed).next;
+}
+
 /**
  * Mixes a seed with further integers (epoch, clip index, ...) into a new
- * 32-bit seed, so each clip gets its own stream whatever order clips are
- * decoded in.
+ * 32-bit seed, so each item gets its own stream whatever order items are
+ * processed in.
  */
 export function deriveSeed(seed: number, ...parts: number[]): number {
   let h = (seed ^ 0x9e3779b9) >>> 0;

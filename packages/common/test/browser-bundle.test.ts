@@ -1,0 +1,4 @@
+import { it } from 'node:test';
+import { assertBrowserBundle } from '@tfjs-compress/testing';
+
+it('bundles for a browser page (esbuild, platform browser): nothing it imports needs node:', () => assertBrowserBundle(import.meta.url));
