@@ -1,5 +1,5 @@
 import type { QuantizeDtype } from '@tfjs-compress/prune';
-import { compressRun, evaluateRunModels, runPaths, runReportData, writeReport, type CompressResults, type EvalResults } from '@tfjs-compress/app-kit';
+import { compressRun, evaluateRunModels, runPaths, runReportData, unfinishedRun, writeReport, type CompressResults, type EvalResults } from '@tfjs-compress/app-kit';
 import { describeBackend, selectBackend, type BackendChoice } from '@tfjs-compress/runtime';
 import './register.js';
 import type { ClipFeatures } from './clip-features.js';
@@ -44,6 +44,8 @@ export function evaluateRun(options: RunCommandOptions, log: (line: string) => v
 export async function report(options: RunCommandOptions, log: (line: string) => void = console.log): Promise<string> {
   await selectBackend(options.backend);
   const run = readCnnLstmRun(options.out);
+  const unfinished = unfinishedRun(options.out, run);
+  if (unfinished) log(`${unfinished}: the report shows its epochs so far; run 'train --out ${options.out} --resume' to finish it`);
   const o = run.options;
   const data = await runReportData(options.out, {
     title: 'UCF11 CNN-LSTM with VIB',

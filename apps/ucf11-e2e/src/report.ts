@@ -1,4 +1,4 @@
-import { inputMask, runReportData, writeReport } from '@tfjs-compress/app-kit';
+import { inputMask, runReportData, unfinishedRun, writeReport } from '@tfjs-compress/app-kit';
 import { selectBackend, type BackendChoice } from '@tfjs-compress/runtime';
 import { decodeClip } from '@tfjs-compress/video';
 import './register.js';
@@ -15,6 +15,8 @@ export async function report(options: { out: string; backend: BackendChoice }, l
   await selectBackend(options.backend);
   const paths = runPaths(options.out);
   const run = readRun(options.out);
+  const unfinished = unfinishedRun(options.out, run);
+  if (unfinished) log(`${unfinished}: the report shows its epochs so far; run 'train --out ${options.out} --resume' to finish it`);
   const o = run.options;
   const subtitle =
     `${run.classes.length} classes, ${run.train.length} training / ${run.test.length} test clips from ${o.data}; ` +

@@ -94,6 +94,7 @@ describe('bad inputs (README table)', () => {
     const dying = cli(['train', '--data', data, '--out', killed, ...TRAIN, '--epochs', '3'], { TFJS_COMPRESS_KILL_AT: 'metrics-appended:3' });
     assert.equal(dying.signal, 'SIGKILL', dying.stderr);
     outputs.set('a run killed before its model was saved', (c) => of(cli(c === 'infer' ? [c, aClip, '--out', killed] : [c, '--out', killed])));
+    outputs.set('a run killed before its model was saved (its report)', (c) => of(cli([c, '--out', killed])));
     outputs.set('a run directory that `train` never wrote', (c) => of(cli([c, '--out', join(root, 'never')])));
   });
 

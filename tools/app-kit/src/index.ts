@@ -54,7 +54,7 @@ export {
   type RawTrainFlags,
   type TrainFlagChoices,
 } from './train-cli.js';
-export { readFinishedRun, readJson, readRun, resumedTrainOptions, runModelDir, runPaths, writeRun, type RunPaths, type RunRecord } from './run-files.js';
+export { readFinishedRun, readJson, readRun, resumedTrainOptions, runModelDir, runPaths, unfinishedRun, writeRun, type RunPaths, type RunRecord } from './run-files.js';
 export {
   compressRun,
   firstExample,

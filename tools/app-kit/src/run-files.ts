@@ -82,19 +82,26 @@ export function resumedTrainOptions<O extends Pick<CommonTrainOptions, 'out' | '
 }
 
 /**
- * The run, when its training finished and saved the VIB model; otherwise an
- * error that says how far it got and how to finish it (a killed or failed
- * `train` leaves run.json unfinished and a checkpoint to resume from).
+ * Why the run in `out` has no final VIB model yet, with how far its
+ * training got (a killed or failed `train` leaves run.json unfinished and a
+ * checkpoint to resume from); null when it finished.
  */
-export function readFinishedRun<O, C>(out: string): RunRecord<O, C> {
-  const run = readRun<O, C>(out);
+export function unfinishedRun(out: string, run: Pick<RunRecord<unknown, unknown>, 'finished'> = readRun(out)): string | null {
   const paths = runPaths(out);
-  if (run.finished && existsSync(join(paths.vibModel, 'model.json'))) return run;
+  if (run.finished && existsSync(join(paths.vibModel, 'model.json'))) return null;
   const checkpoint = existingDir(join(paths.dir, CHECKPOINT_DIR));
   const state = checkpoint ? readJson<{ state?: { completedEpochs?: number } }>(join(checkpoint, STATE_FILE)) : null;
   const done = state?.state?.completedEpochs;
   const progress = done == null ? 'it has no checkpoint yet' : `its checkpoint holds ${done} epoch${done === 1 ? '' : 's'}`;
-  throw new Error(`the training in ${paths.dir} did not finish (${progress}, and no VIB model was saved): run 'train --out ${out} --resume' to finish it first`);
+  return `the training in ${paths.dir} did not finish (${progress}, and no VIB model was saved)`;
+}
+
+/** The run, when its training finished and saved the VIB model; otherwise an error that says how far it got and how to finish it. */
+export function readFinishedRun<O, C>(out: string): RunRecord<O, C> {
+  const run = readRun<O, C>(out);
+  const unfinished = unfinishedRun(out, run);
+  if (unfinished) throw new Error(`${unfinished}: run 'train --out ${out} --resume' to finish it first`);
+  return run;
 }
 
 /**
