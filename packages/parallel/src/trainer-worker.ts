@@ -6,7 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { selectBackend } from '@tfjs-compress/runtime';
+import { rawStorage, selectBackend } from '@tfjs-compress/runtime';
 import {
   LeanAdam,
   categoricalCrossentropy,
@@ -105,20 +105,16 @@ function toWire(name: string, tensor: tf.Tensor): NamedWireTensor {
   return { name, data: tensor.dataSync() as WireTensor['data'], shape: tensor.shape, dtype: tensor.dtype };
 }
 
-/** The wasm backend's (public) view of a tensor's bytes on its heap, where there is one. */
-type HeapView = { typedArrayFromHeap?: (info: tf.TensorInfo) => tf.TypedArray };
-
 /**
  * Copies a gradient into shared memory. `dataSync` on wasm allocates a fresh
  * copy of the tensor first (for the 59M-parameter kernel, 236 MB and its page
  * faults every step); wasm's heap view makes it one memcpy.
  */
 function copyInto(target: Float32Array, offset: number, tensor: tf.Tensor): void {
-  const backend = tf.backend() as unknown as HeapView;
-  if (tensor.dtype === 'float32' && typeof backend.typedArrayFromHeap === 'function') {
-    // Taken right before the copy: a view dies when the heap grows.
-    target.set(backend.typedArrayFromHeap({ dataId: tensor.dataId, shape: tensor.shape, dtype: tensor.dtype }) as Float32Array, offset);
-  } else target.set(tensor.dataSync() as Float32Array, offset);
+  const storage = tensor.dtype === 'float32' ? rawStorage() : null;
+  // Taken right before the copy: a view dies when the heap grows.
+  if (storage) target.set(storage.view(tensor), offset);
+  else target.set(tensor.dataSync() as Float32Array, offset);
 }
 
 /** Same split and order as VIBTrainer.step: gate parameters, then the rest. */

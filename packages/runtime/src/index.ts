@@ -9,3 +9,5 @@ export {
   type BackendChoice,
   type SelectedBackend,
 } from './select-backend.js';
+export { rawStorage, type RawStorage } from './raw-storage.js';
+export { fusedAdamStep, type AdamCoefficients } from './fused-adam.js';

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { fusedAdamStep } from './fused-adam.js';
+import { fusedAdamStep } from '@tfjs-compress/runtime';
 import { assertBoolean, assertPositive, assertRate } from '@tfjs-compress/common';
 
 export const DEFAULT_BETA1 = 0.9;

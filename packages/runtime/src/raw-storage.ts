@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { isWasmMemory, type WasmMemory } from './wasm-api.js';
+import type { CpuBackendInternals, EngineInternals, WasmBackendInternals } from './wasm-internals.js';
 
 /**
  * Read-write access to a float32 tensor's storage on the backends that keep
@@ -12,22 +13,6 @@ export interface RawStorage {
   allocate(shape: number[]): tf.Tensor;
   /** wasm only: the heap, and a tensor's byte offset in it (for code that runs on the heap itself). */
   heap?: { memory: WasmMemory; offset(tensor: tf.Tensor): number };
-}
-
-interface CpuBackendInternals {
-  data: { get(dataId: object): { values?: unknown } | undefined };
-  makeTensorInfo(shape: number[], dtype: 'float32', values: Float32Array): tf.TensorInfo;
-}
-
-interface WasmBackendInternals {
-  typedArrayFromHeap(info: tf.TensorInfo): Float32Array;
-  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
-  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
-  wasm: { asm?: { memory?: unknown } };
-}
-
-interface EngineInternals {
-  makeTensorFromTensorInfo(info: tf.TensorInfo): tf.Tensor;
 }
 
 /** Raw access on the current backend when it is cpu or wasm; null on others (webgl, tfjs-node). */
