@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * The last step of `npm run bench`: reads what each workspace's benchmark
- * wrote to bench-results/ and prints issue 7's figures as one table of
+ * wrote to bench-results/ and prints the benchmarks' figures as one table of
  * ratios against their targets; writes bench-results/summary.json.
  * A benchmark that did not run shows as "not run", not as a failure.
  */

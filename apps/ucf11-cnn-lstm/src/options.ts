@@ -83,7 +83,7 @@ export const DEFAULT_TRAIN_OPTIONS: CnnLstmTrainOptions = {
   klMult: 2,
   weightDecay: 0,
   dropout: 0,
-  // Shrink-as-you-train, as in the end-to-end app (issue 7's evidence: faster, not less accurate).
+  // Shrink-as-you-train, as in the end-to-end app (its shrink benchmark: faster, not less accurate).
   shrink: true,
   shrinkPatience: 2,
   shrinkChecks: 3,

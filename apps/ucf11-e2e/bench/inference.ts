@@ -1,5 +1,5 @@
 /**
- * Per-clip inference, compact against uncompressed, at batch 1 (issue 7):
+ * Per-clip inference, compact against uncompressed, at batch 1:
  *   (a) the uncompressed VIB model of the paper's end-to-end shape (8 frames
  *       of 160x120x3 = 57,600 inputs -> 256 units -> head, 11 classes) on the
  *       full [1, 8, 57600] float input;

@@ -63,7 +63,7 @@ export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
   dropout: 0.5,
   shrink: true,
   shrinkPatience: 2,
-  // Pruned inputs leave a third of an epoch after they are first pruned twice in a row, not a whole epoch (issue 7's shrink benchmark).
+  // Pruned inputs leave a third of an epoch after they are first pruned twice in a row, not a whole epoch (the shrink benchmark, bench/shrink.ts).
   shrinkChecks: 3,
   seed: 1,
   backend: 'auto',
