@@ -1,8 +1,15 @@
 #!/usr/bin/env node
 // `npm test`: builds and runs every workspace's tests through turbo, streams
 // the output, and closes with one total line ("tests: N passed, N failed")
-// summed from node's test runner summaries of every package.
-import { spawn } from 'node:child_process';
+// summed from node's test runner summaries of every package. The package
+// graph check (tools/check-package-graph.mjs) runs first: a dependency that
+// breaks the graph fails the run before anything is built.
+import { spawn, spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const graph = spawnSync(process.execPath, [join(dirname(fileURLToPath(import.meta.url)), 'check-package-graph.mjs')], { stdio: 'inherit' });
+if (graph.status !== 0) process.exit(graph.status ?? 1);
 
 const child = spawn('npx', ['turbo', 'run', 'test', '--concurrency=1', ...process.argv.slice(2)], {
   stdio: ['ignore', 'pipe', 'inherit'],
