@@ -11,7 +11,7 @@ export const BIAS_CONVENTIONS: readonly BiasConvention[] = ['tfjs', 'pytorch', '
 export const DEFAULT_BIAS_CONVENTION: BiasConvention = 'tfjs';
 
 /** Gate blocks per cell type. */
-export const LSTM_GATES = 4;
+export const LSTM_GATE_COUNT = 4;
 export const GRU_GATES = 3;
 
 function assertCount(value: unknown, option: string): asserts value is number {
@@ -51,7 +51,7 @@ export function recurrentParamCount(
 
 /** LSTM parameters: `4H(F+H) + 4H` (tfjs) or `+ 8H` (pytorch, the paper's convention). */
 export function lstmParamCount(inputs: number, units: number, biasConvention: BiasConvention = DEFAULT_BIAS_CONVENTION): number {
-  return recurrentParamCount(inputs, units, LSTM_GATES, biasConvention);
+  return recurrentParamCount(inputs, units, LSTM_GATE_COUNT, biasConvention);
 }
 
 /** GRU parameters: `3H(F+H) + 3H` (tfjs) or `+ 6H` (pytorch). */

@@ -2,7 +2,7 @@ export {
   BIAS_CONVENTIONS,
   DEFAULT_BIAS_CONVENTION,
   GRU_GATES,
-  LSTM_GATES,
+  LSTM_GATE_COUNT,
   denseFlopsPerRow,
   denseParamCount,
   gruParamCount,

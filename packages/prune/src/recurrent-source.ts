@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { VIBGate } from '@tfjs-compress/vib';
 import { activationName } from './activation.js';
-import { GRU_GATES, LSTM_GATES } from './counting.js';
+import { GRU_GATES, LSTM_GATE_COUNT } from './counting.js';
 
 /** Gate keys of `cell.gates`, in tfjs column order. */
 export const LSTM_GATE_KEYS = ['i', 'f', 'g', 'o'] as const;
@@ -74,7 +74,7 @@ export function readRecurrent(layer: tfl.layers.Layer, threshold?: number): Recu
   const className = layer.getClassName();
   const config = layer.getConfig();
   const kind: RecurrentKind = className.endsWith('LSTM') ? 'lstm' : className === 'SimpleRNN' ? 'simple' : 'gru';
-  const gates = kind === 'lstm' ? LSTM_GATES : kind === 'gru' ? GRU_GATES : 1;
+  const gates = kind === 'lstm' ? LSTM_GATE_COUNT : kind === 'gru' ? GRU_GATES : 1;
   const useBias = config.useBias !== false;
   let tensors: tf.Tensor[];
   let inputMask: Float32Array | null = null;

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { InvalidArgumentError } from '@tfjs-compress/vib';
-import { GRU_GATES, LSTM_GATES } from './counting.js';
+import { GRU_GATES, LSTM_GATE_COUNT } from './counting.js';
 
 /** A recurrent layer's trainable kernels as differentiable tensors (read inside a tidy). */
 export interface RecurrentKernels {
@@ -40,7 +40,7 @@ export function recurrentLayersOf(target: tfl.LayersModel | tfl.layers.Layer | t
 /** Reads the kernels (no copy for plain layers; tensor projections are expanded). Call inside tidy. */
 export function recurrentKernels(layer: tfl.layers.Layer): RecurrentKernels {
   const cell = (layer as unknown as { cell: CellLike }).cell;
-  const gates = layer.getClassName().endsWith('LSTM') ? LSTM_GATES : GRU_GATES;
+  const gates = layer.getClassName().endsWith('LSTM') ? LSTM_GATE_COUNT : GRU_GATES;
   if (!layer.built || cell.recurrentKernel == null) {
     throw new InvalidArgumentError('layer', layer.name, 'a built layer (call the model once first)');
   }

@@ -1,7 +1,7 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { InvalidArgumentError, assertPositiveInteger, isGateWeight } from '@tfjs-compress/vib';
 import './builtin-rules.js';
-import { GRU_GATES, LSTM_GATES, recurrentFlopsPerStep, recurrentParamCount } from './counting.js';
+import { GRU_GATES, LSTM_GATE_COUNT, recurrentFlopsPerStep, recurrentParamCount } from './counting.js';
 import { layerRule, type RuleLayerKind } from './layer-rules.js';
 
 /** What a layer is to the report (its rule's `count` says; 'other' without one). */
@@ -169,7 +169,7 @@ export function recurrentSummary(args: {
   useBias?: boolean;
 }): LayerSummary {
   if (args.kind !== 'lstm' && args.kind !== 'gru') throw new InvalidArgumentError('kind', args.kind, "'lstm' or 'gru'");
-  const gates = args.kind === 'lstm' ? LSTM_GATES : GRU_GATES;
+  const gates = args.kind === 'lstm' ? LSTM_GATE_COUNT : GRU_GATES;
   const useBias = args.useBias ?? true;
   const timesteps = args.timesteps ?? 1;
   assertPositiveInteger(timesteps, 'timesteps');

@@ -1,13 +1,13 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { GRU_GATES, LSTM_GATES, recurrentFlopsPerStep } from './counting.js';
+import { GRU_GATES, LSTM_GATE_COUNT, recurrentFlopsPerStep } from './counting.js';
 import { keptState, sortedUnion } from './feature-state.js';
 import type { CountContext, LayerCounts, LayerRule } from './layer-rules.js';
 import { planRecurrent, recurrentWeightList } from './recurrent-plan.js';
 
 /** Gate blocks per recurrent class. */
 export const RECURRENT_GATES: Record<string, number> = {
-  LSTM: LSTM_GATES,
-  VIBLSTM: LSTM_GATES,
+  LSTM: LSTM_GATE_COUNT,
+  VIBLSTM: LSTM_GATE_COUNT,
   GRU: GRU_GATES,
   VIBGRU: GRU_GATES,
   SimpleRNN: 1,
@@ -35,7 +35,7 @@ export function countRecurrent(layer: tfl.layers.Layer, context: CountContext): 
   const H = cell.units;
   const projectionFlops = inPlace ? undefined : cell.projection?.flopsPerRow();
   return {
-    kind: gates === LSTM_GATES ? 'lstm' : gates === GRU_GATES ? 'gru' : 'rnn',
+    kind: gates === LSTM_GATE_COUNT ? 'lstm' : gates === GRU_GATES ? 'gru' : 'rnn',
     units: H,
     params,
     weightShapes,

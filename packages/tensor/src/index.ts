@@ -29,7 +29,7 @@ export {
   type TrSvdOptions,
 } from './tr-svd.js';
 export {
-  DEFAULT_ACTIVATION,
+  TENSORIZED_DENSE_DEFAULT_ACTIVATION,
   DEFAULT_BIAS_INITIALIZER,
   DEFAULT_USE_BIAS,
   TensorizedDense,

@@ -45,7 +45,7 @@ function activationFor(name: string): (x: tf.Tensor) => tf.Tensor {
   }
   return resolveActivation(name, 'activation');
 }
-export const DEFAULT_ACTIVATION = 'linear';
+export const TENSORIZED_DENSE_DEFAULT_ACTIVATION = 'linear';
 export const DEFAULT_BIAS_INITIALIZER = 'zeros';
 
 export interface TensorizedDenseArgs extends LayerArgs {
@@ -119,7 +119,7 @@ export abstract class TensorizedDense extends tfl.layers.Layer {
     this.units = args.units ?? product(outShape!);
     this.useBias = args.useBias ?? DEFAULT_USE_BIAS;
     assertBoolean(this.useBias, 'useBias');
-    this.activation = args.activation ?? DEFAULT_ACTIVATION;
+    this.activation = args.activation ?? TENSORIZED_DENSE_DEFAULT_ACTIVATION;
     this.activationFn = activationFor(this.activation);
     if (args.seed != null) assertFiniteNumber(args.seed, 'seed');
     this.seed = args.seed ?? undefined;

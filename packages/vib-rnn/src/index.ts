@@ -12,7 +12,7 @@ export {
 export { DenseProjection } from './dense-projection.js';
 export { ACTIVATION_NAMES, resolveActivation } from './activations.js';
 export {
-  DEFAULT_ACTIVATION,
+  RECURRENT_DEFAULT_ACTIVATION,
   DEFAULT_BIAS_INITIALIZER,
   DEFAULT_KERNEL_INITIALIZER,
   DEFAULT_PROJECTION,

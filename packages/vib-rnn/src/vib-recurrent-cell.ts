@@ -42,7 +42,7 @@ import { afterRemoval, assertLiveList, gateColumns, range, spreadGateColumns } f
 import { createProjection, serializeProjection, type InputProjection, type ProjectionSpec } from './projection.js';
 import './dense-projection.js';
 
-export const DEFAULT_ACTIVATION = 'tanh';
+export const RECURRENT_DEFAULT_ACTIVATION = 'tanh';
 /** Porting note: tfjs defaults to hardSigmoid; the paper (PyTorch) and Keras 2 use sigmoid. */
 export const DEFAULT_RECURRENT_ACTIVATION = 'sigmoid';
 export const DEFAULT_KERNEL_INITIALIZER = 'glorotUniform';
@@ -188,7 +188,7 @@ export abstract class VIBRecurrentCell extends tfl.layers.RNNCell {
     super(args);
     assertPositiveInteger(args.units, 'units');
     this.units = args.units;
-    this.activationName = args.activation ?? DEFAULT_ACTIVATION;
+    this.activationName = args.activation ?? RECURRENT_DEFAULT_ACTIVATION;
     this.recurrentActivationName = args.recurrentActivation ?? DEFAULT_RECURRENT_ACTIVATION;
     this.activationFn = resolveActivation(this.activationName, 'activation');
     this.recurrentActivationFn = resolveActivation(this.recurrentActivationName, 'recurrentActivation');
