@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { RNNLayerArgs } from '@tensorflow/tfjs-layers/dist/layers/recurrent.js';
 import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types.js';
-import { InvalidArgumentError, type HasVIBGates, type SilencePlan, type VIBGate } from '@tfjs-compress/vib';
+import { InvalidArgumentError, type PrunableLayer, type SilencePlan, type VIBGate } from '@tfjs-compress/vib';
 import { DenseProjection } from './dense-projection.js';
 import type { InPlaceSlice, RemovalPlan, VIBRecurrentCell, VIBRecurrentCellArgs } from './vib-recurrent-cell.js';
 
@@ -26,7 +26,7 @@ type PrunableUnits = ReturnType<VIBRecurrentCell['prunableUnits']>;
  * Gate noise and dropout masks are drawn once per call, so nothing stale
  * survives between calls.
  */
-export abstract class VIBRecurrentLayer extends tfl.layers.RNN implements HasVIBGates {
+export abstract class VIBRecurrentLayer extends tfl.layers.RNN implements PrunableLayer {
   declare readonly cell: VIBRecurrentCell;
 
   constructor(args: VIBRecurrentLayerArgs, cell: VIBRecurrentCell) {

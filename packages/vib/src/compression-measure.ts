@@ -1,7 +1,11 @@
 import { gatedLayers, type HasVIBGates } from './gated-layers.js';
 
-/** Which inputs and units a recurrent VIB layer's masks keep (VIBLSTM / VIBGRU expose it). */
-interface PrunableLayer extends HasVIBGates {
+/**
+ * The contract a recurrent VIB layer (VIBLSTM / VIBGRU in vib-rnn) meets so
+ * that compression is measured per input and per hidden unit: which inputs
+ * and units its masks keep. Declared here, implemented by the package above.
+ */
+export interface PrunableLayer extends HasVIBGates {
   prunableUnits(threshold?: number): {
     inputs: { kept: number[]; removed: number[] };
     units: { kept: number[]; removed: number[] };
@@ -10,7 +14,7 @@ interface PrunableLayer extends HasVIBGates {
   cell?: { gateNames?: readonly string[]; useBias?: boolean };
 }
 
-function isPrunable(layer: HasVIBGates): layer is PrunableLayer {
+export function isPrunableLayer(layer: HasVIBGates): layer is PrunableLayer {
   return typeof (layer as Partial<PrunableLayer>).prunableUnits === 'function';
 }
 
@@ -50,7 +54,7 @@ export function measureCompression(model: object, threshold?: number): Compressi
   const layers: LayerCompression[] = [];
   for (const layer of gatedLayers(model)) {
     const name = (layer as { name?: string }).name ?? 'layer';
-    if (isPrunable(layer)) {
+    if (isPrunableLayer(layer)) {
       const { inputs, units } = layer.prunableUnits(threshold);
       const gates = layer.cell?.gateNames?.length ?? 4;
       const bias = layer.cell?.useBias ?? true;

@@ -83,10 +83,12 @@ export function vibLayer(args?: VIBLayerArgs): VIBLayer {
 }
 export { klSchedule, type KlScheduleArgs } from './kl-schedule.js';
 export {
+  isPrunableLayer,
   measureCompression,
   recurrentParams,
   type CompressionMeasure,
   type LayerCompression,
+  type PrunableLayer,
 } from './compression-measure.js';
 export {
   CONTROLLER_KL_FAC_RANGE,
