@@ -6,7 +6,8 @@ import { findRecurrentLayer, keepInputs, runPaths, writeJsonAtomic } from '@tfjs
 import { compact, lstmParamCount } from '@tfjs-compress/prune';
 import { fileSystemHandler, loadCompact } from '@tfjs-compress/prune/node';
 import { describeBackend, selectBackend, type BackendChoice } from '@tfjs-compress/runtime';
-import { InvalidArgumentError, assertPositiveInteger, type VIBGate } from '@tfjs-compress/vib';
+import { type VIBGate } from '@tfjs-compress/vib';
+import { InvalidArgumentError, assertPositiveInteger } from '@tfjs-compress/common';
 import { decodeClip, gatherFrames, sampleFrameIndices } from '@tfjs-compress/video';
 import './register.js';
 import { buildCnnLstmModel, buildPlainCnnLstmModel } from './cnn-lstm-model.js';

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { epochProgress, isWriteError, killPoint, writeFailure, writeFileAtomic, type Batch, type ClosableSource } from '@tfjs-compress/app-kit';
-import { assertPositiveInteger } from '@tfjs-compress/vib';
+import { assertPositiveInteger } from '@tfjs-compress/common';
 import {
   decodeClip,
   deriveSeed,

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { keepInputs } from '@tfjs-compress/app-kit';
 import { CompactForward } from '@tfjs-compress/prune';
-import { InvalidArgumentError, assertPositiveInteger } from '@tfjs-compress/vib';
+import { InvalidArgumentError, assertPositiveInteger } from '@tfjs-compress/common';
 
 /** How the compact LSTM + head runs: 'fused' (prune's `CompactForward`) or 'layers' (`model.predict`). */
 export type CompactEngine = 'fused' | 'layers';

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError, assertPositiveInteger } from '@tfjs-compress/vib';
+import { InvalidArgumentError, assertPositiveInteger } from '@tfjs-compress/common';
 import { normalizationTable, normalizeInto, type Normalization } from '@tfjs-compress/video';
 import type { FrameFeatureExtractor } from './frame-feature-extractor.js';
 

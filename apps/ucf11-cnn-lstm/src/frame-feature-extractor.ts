@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError } from '@tfjs-compress/vib';
+import { InvalidArgumentError } from '@tfjs-compress/common';
 import { normalizationTable, type Normalization } from '@tfjs-compress/video';
 
 export type { Normalization } from '@tfjs-compress/video';

@@ -1,4 +1,4 @@
-export { InvalidArgumentError } from '@tfjs-compress/vib';
+export { InvalidArgumentError } from '@tfjs-compress/common';
 export {
   SYMMETRIC_NORMALIZATION,
   assertFrameBatch,

@@ -5,7 +5,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { runModelDir, topPredictions, type Prediction } from '@tfjs-compress/app-kit';
 import { fileSystemHandler, loadCompact } from '@tfjs-compress/prune/node';
 import { selectBackend } from '@tfjs-compress/runtime';
-import { InvalidArgumentError } from '@tfjs-compress/vib';
+import { InvalidArgumentError } from '@tfjs-compress/common';
 import { decodeClip, gatherFrames, sampleFrameIndices } from '@tfjs-compress/video';
 import './register.js';
 import { compactLstmRunner, type CompactEngine } from './compact-lstm-runner.js';

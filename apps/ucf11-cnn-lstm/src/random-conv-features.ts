@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError, assertPositiveInteger } from '@tfjs-compress/vib';
+import { InvalidArgumentError, assertPositiveInteger } from '@tfjs-compress/common';
 import { DEFAULT_NORMALIZATION, mulberry32, type Normalization, type Rng } from '@tfjs-compress/video';
 import { assertFrameBatch, normalizationId, type FrameFeatureExtractor } from './frame-feature-extractor.js';
 

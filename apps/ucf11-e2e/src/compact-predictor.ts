@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { CompactForward } from '@tfjs-compress/prune';
 import { loadCompact } from '@tfjs-compress/prune/node';
-import { assertOneOf, assertPositiveInteger, InvalidArgumentError } from '@tfjs-compress/vib';
+import { assertOneOf, assertPositiveInteger, InvalidArgumentError } from '@tfjs-compress/common';
 import {
   DEFAULT_NORMALIZATION,
   DEFAULT_SCALE_FLAGS,

@@ -5,7 +5,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { fileSystemHandler } from '@tfjs-compress/prune/node';
 import { runModelDir } from '@tfjs-compress/app-kit';
 import { selectBackend, type BackendChoice } from '@tfjs-compress/runtime';
-import { InvalidArgumentError } from '@tfjs-compress/vib';
+import { InvalidArgumentError } from '@tfjs-compress/common';
 import './register.js';
 import { CompactClipPredictor, type StageTimes } from './compact-predictor.js';
 import { videoSource } from './dataset.js';

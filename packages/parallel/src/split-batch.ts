@@ -1,4 +1,4 @@
-import { assertPositiveInteger, InvalidArgumentError } from '@tfjs-compress/vib';
+import { assertPositiveInteger, InvalidArgumentError } from '@tfjs-compress/common';
 
 /** One worker's share of a batch: rows [start, start + size) and its loss weight size / batch. */
 export interface BatchShare {

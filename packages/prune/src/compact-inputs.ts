@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError } from '@tfjs-compress/vib';
+import { InvalidArgumentError } from '@tfjs-compress/common';
 import type { FeatureState } from './feature-state.js';
 
 /** Which features of each model input a compact model reads, and how to gather them. */

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { InvalidArgumentError, assertFiniteNumber } from '@tfjs-compress/vib';
+import { InvalidArgumentError, assertFiniteNumber } from '@tfjs-compress/common';
 import './builtin-rules.js';
 import { inputSelection, type InputSelection } from './compact-inputs.js';
 import { assertGatesEvaluateHard } from './gate-mode-check.js';

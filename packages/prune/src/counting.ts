@@ -1,4 +1,4 @@
-import { InvalidArgumentError, assertPositiveInteger } from '@tfjs-compress/vib';
+import { InvalidArgumentError, assertPositiveInteger } from '@tfjs-compress/common';
 
 /**
  * Bias conventions for recurrent parameter counts: `'tfjs'` has one bias per

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { InvalidArgumentError, LOG_D_WEIGHT_SUFFIX, hasVIBGates, type HasVIBGates } from '@tfjs-compress/vib';
+import { LOG_D_WEIGHT_SUFFIX, hasVIBGates, type HasVIBGates } from '@tfjs-compress/vib';
+import { InvalidArgumentError } from '@tfjs-compress/common';
 import { inputShapeOf, linearChain } from './chain.js';
 import { FeatureSelect } from './feature-select.js';
 import { layerFromConfig } from './layer-clone.js';

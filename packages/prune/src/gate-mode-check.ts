@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError, gatedLayers, maskOf, type VIBGate } from '@tfjs-compress/vib';
+import { gatedLayers, maskOf, type VIBGate } from '@tfjs-compress/vib';
+import { InvalidArgumentError } from '@tfjs-compress/common';
 
 /** Factors within this of their hard mask count as the mask. */
 const MODE_TOLERANCE = 1e-6;

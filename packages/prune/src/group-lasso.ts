@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { assertNonNegative, assertPositive, hasVIBGates } from '@tfjs-compress/vib';
+import { hasVIBGates } from '@tfjs-compress/vib';
+import { assertNonNegative, assertPositive } from '@tfjs-compress/common';
 import { groupSquaredNorms, recurrentLayersOf, recurrentVariables } from './recurrent-weights.js';
 
 /** The paper's ISS baseline: penalty 0.01 * sum_k sqrt(G_k + 1e-8); unit kept while G_k > 0.01. */

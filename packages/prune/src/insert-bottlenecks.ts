@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { DEFAULT_LOG_D_MEAN, InvalidArgumentError, VIBLayer, assertOneOf, type VIBGateArgs } from '@tfjs-compress/vib';
+import { DEFAULT_LOG_D_MEAN, VIBLayer, type VIBGateArgs } from '@tfjs-compress/vib';
+import { InvalidArgumentError, assertOneOf } from '@tfjs-compress/common';
 import { VIBGRU, VIBLSTM } from '@tfjs-compress/vib-rnn';
 import { cloneLayer } from './layer-clone.js';
 import { pruningGraph, type PruningGraph } from './pruning-graph.js';

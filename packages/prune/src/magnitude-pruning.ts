@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { CustomCallbackArgs } from '@tensorflow/tfjs-layers';
-import { InvalidArgumentError, isGateWeight } from '@tfjs-compress/vib';
+import { isGateWeight } from '@tfjs-compress/vib';
+import { InvalidArgumentError } from '@tfjs-compress/common';
 import type { PruningSchedule } from './schedules.js';
 
 /** Classes whose kernels magnitude pruning touches by default. */

@@ -1,5 +1,5 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { InvalidArgumentError } from '@tfjs-compress/vib';
+import { InvalidArgumentError } from '@tfjs-compress/common';
 import { layerError, type Shape } from './layer-rules.js';
 
 /** A model input: a tensor id with its shape (batch axis included), dtype and name. */

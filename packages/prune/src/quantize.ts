@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { InvalidArgumentError, assertOneOf } from '@tfjs-compress/vib';
+import { InvalidArgumentError, assertOneOf } from '@tfjs-compress/common';
 
 export type QuantizeDtype = 'uint8' | 'uint16' | 'float16';
 export const QUANTIZE_DTYPES: readonly QuantizeDtype[] = ['uint8', 'uint16', 'float16'];

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { InvalidArgumentError } from '@tfjs-compress/vib';
+import { InvalidArgumentError } from '@tfjs-compress/common';
 import { applyActivation, zeroingInput } from './activation.js';
 import { liveScale, type FeatureState } from './feature-state.js';
 import { layerError } from './layer-rules.js';

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { InvalidArgumentError } from '@tfjs-compress/vib';
+import { InvalidArgumentError } from '@tfjs-compress/common';
 import { GRU_GATES, LSTM_GATE_COUNT } from './counting.js';
 
 /** A recurrent layer's trainable kernels as differentiable tensors (read inside a tidy). */

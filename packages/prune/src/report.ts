@@ -1,5 +1,6 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { InvalidArgumentError, assertPositiveInteger, isGateWeight } from '@tfjs-compress/vib';
+import { isGateWeight } from '@tfjs-compress/vib';
+import { InvalidArgumentError, assertPositiveInteger } from '@tfjs-compress/common';
 import './builtin-rules.js';
 import { GRU_GATES, LSTM_GATE_COUNT, recurrentFlopsPerStep, recurrentParamCount } from './counting.js';
 import { layerRule, type RuleLayerKind } from './layer-rules.js';

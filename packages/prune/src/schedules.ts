@@ -1,4 +1,4 @@
-import { InvalidArgumentError, assertNonNegative, assertPositive, assertPositiveInteger } from '@tfjs-compress/vib';
+import { InvalidArgumentError, assertNonNegative, assertPositive, assertPositiveInteger } from '@tfjs-compress/common';
 
 /** When and how much to prune: the target sparsity at `step`, or null when masks are not updated then. */
 export interface PruningSchedule {

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { InvalidArgumentError, assertFiniteNumber, hasVIBGates, sliceWeight, type HasVIBGates } from '@tfjs-compress/vib';
+import { hasVIBGates, sliceWeight, type HasVIBGates } from '@tfjs-compress/vib';
+import { InvalidArgumentError, assertFiniteNumber } from '@tfjs-compress/common';
 import { DenseProjection, VIBRecurrentLayer } from '@tfjs-compress/vib-rnn';
 import { activationName, applyActivation } from './activation.js';
 import { inputShapeOf, linearChain } from './chain.js';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { InvalidArgumentError } from '@tfjs-compress/vib';
+import { InvalidArgumentError } from '@tfjs-compress/common';
 import { TEST_BACKENDS, assertClose, tempDir, useBackend } from '@tfjs-compress/testing';
 import { quantize } from '../src/index.js';
 import { fileSystemHandler, saveQuantized } from '../src/node.js';

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError } from '@tfjs-compress/vib';
+import { InvalidArgumentError } from '@tfjs-compress/common';
 import type { RankSpec, TensorFormat } from './ranks.js';
 import { product, resolveShapes } from './shapes.js';
 

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { InvalidArgumentError, assertOneOf } from '@tfjs-compress/vib';
+import { InvalidArgumentError, assertOneOf } from '@tfjs-compress/common';
 import type { SvdOptions, TensorDecomposition } from './decomposition.js';
 import { DEFAULT_RANK, TENSOR_FORMATS, type TensorFormat } from './ranks.js';
 import { resolveShapes } from './shapes.js';

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '@tfjs-compress/vib';
+import { InvalidArgumentError } from '@tfjs-compress/common';
 import { product } from './shapes.js';
 
 /** The two tensorised matrix formats. */

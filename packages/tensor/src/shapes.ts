@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '@tfjs-compress/vib';
+import { InvalidArgumentError } from '@tfjs-compress/common';
 
 /** Order (number of cores) used when neither `inShape` nor `outShape` is given. Default: 3. */
 export const DEFAULT_ORDER = 3;

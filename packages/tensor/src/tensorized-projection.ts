@@ -1,14 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { Initializer } from '@tensorflow/tfjs-layers/dist/initializers.js';
-import {
-  InvalidArgumentError,
-  assertFiniteNumber,
-  assertPositiveInteger,
-  resolveInitializer,
-  serializeObject,
-  type InitializerSpec,
-} from '@tfjs-compress/vib';
+import { resolveInitializer, serializeObject, type InitializerSpec } from '@tfjs-compress/vib';
+import { InvalidArgumentError, assertFiniteNumber, assertPositiveInteger } from '@tfjs-compress/common';
 import type { InputProjection, ProjectionBuildContext } from '@tfjs-compress/vib-rnn';
 import { coreInitializers } from './core-initializer.js';
 import { resolveRanks, type RankSpec, type TensorFormat } from './ranks.js';

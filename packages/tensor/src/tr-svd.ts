@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError } from '@tfjs-compress/vib';
+import { InvalidArgumentError } from '@tfjs-compress/common';
 import { coreTensor, prepareMatrix, rankCaps, type SvdOptions, type TensorDecomposition } from './decomposition.js';
 import { trAlsSweeps } from './tr-als.js';
 import { singularValues, truncatedSvd } from './truncated-svd.js';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from '@tfjs-compress/testing';
-import { InvalidArgumentError } from '@tfjs-compress/vib';
+import { InvalidArgumentError } from '@tfjs-compress/common';
 import { reconstruct, trSvd, ttSvd, type TensorizedShape } from '../src/index.js';
 import { randomCores, relativeError } from './helpers.js';
 

@@ -3,7 +3,7 @@ import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { TEST_BACKENDS, assertClose, assertNoLeak, finiteDifferenceGradient, useBackend } from '@tfjs-compress/testing';
-import { InvalidArgumentError } from '@tfjs-compress/vib';
+import { InvalidArgumentError } from '@tfjs-compress/common';
 import { TRDense, TTDense, contractionFlopsPerRow, fromDense, maxTTRanks, trDense, ttDense, type TensorizedDense } from '../src/index.js';
 
 type Maker = (args: ConstructorParameters<typeof TTDense>[0]) => TensorizedDense;

@@ -1,4 +1,5 @@
-import { CompressionController, InvalidArgumentError, assertRate, type CompressionControllerArgs, type CompressionControllerState } from '@tfjs-compress/vib';
+import { CompressionController, type CompressionControllerArgs, type CompressionControllerState } from '@tfjs-compress/vib';
+import { InvalidArgumentError, assertRate } from '@tfjs-compress/common';
 import type { ControlSignal, KlPolicy, PolicyAction, PolicyStart } from './kl-policy.js';
 
 /** The accuracy budget used when validation data is given and no target is. */

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError, type LabelledData } from '@tfjs-compress/vib';
+import { type LabelledData } from '@tfjs-compress/vib';
+import { InvalidArgumentError } from '@tfjs-compress/common';
 
 /** The first sample (index along axis 0) for which `bad` [samples, ...] holds anything, or -1. */
 function firstFlagged(bad: tf.Tensor): number {

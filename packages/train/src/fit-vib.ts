@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { InvalidArgumentError, assertPositiveInteger, evaluateAccuracy, measureCompression, type CompressionMeasure, type FitRecord, type LabelledData } from '@tfjs-compress/vib';
+import { evaluateAccuracy, measureCompression, type CompressionMeasure, type FitRecord, type LabelledData } from '@tfjs-compress/vib';
+import { InvalidArgumentError, assertPositiveInteger } from '@tfjs-compress/common';
 import { assertLabelledData } from './data-checks.js';
 import type { PolicyKind } from './kl-policy.js';
 import { shuffledBatches } from './shuffled-batches.js';

@@ -1,4 +1,5 @@
-import { assertNonNegative, klSchedule } from '@tfjs-compress/vib';
+import { klSchedule } from '@tfjs-compress/vib';
+import { assertNonNegative } from '@tfjs-compress/common';
 import type { KlPolicy, PolicyAction, PolicyStart } from './kl-policy.js';
 
 /** klFac after the ramp of a fixed schedule. */

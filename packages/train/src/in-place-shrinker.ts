@@ -1,6 +1,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { InvalidArgumentError, assertFiniteNumber, assertPositiveInteger, gatedLayers, sliceWeight, type AxisIndices } from '@tfjs-compress/vib';
+import { gatedLayers, sliceWeight, type AxisIndices } from '@tfjs-compress/vib';
+import { InvalidArgumentError, assertFiniteNumber, assertPositiveInteger } from '@tfjs-compress/common';
 import { sliceOptimizerMoments, type VariableSlice } from './optimizer-slicing.js';
 import { eligibleRemovals, intersectPlans, nextStreaks, plansOfCopies, type RemovalPlans, type ShrinkStreaks } from './removal-plans.js';
 import type { WeightSnapshot } from './weight-snapshot.js';

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfd from '@tensorflow/tfjs-data';
-import { InvalidArgumentError, assertPositiveInteger, seededRandom } from '@tfjs-compress/vib';
+import { InvalidArgumentError, assertPositiveInteger, seededRandom } from '@tfjs-compress/common';
 
 export interface ShuffledBatches {
   /** `{xs, ys}` batches, a new seeded order every epoch, without end: fit it with `batchesPerEpoch`. */

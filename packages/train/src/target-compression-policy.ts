@@ -1,4 +1,5 @@
-import { CompressionController, InvalidArgumentError, type CompressionControllerArgs, type CompressionControllerState } from '@tfjs-compress/vib';
+import { CompressionController, type CompressionControllerArgs, type CompressionControllerState } from '@tfjs-compress/vib';
+import { InvalidArgumentError } from '@tfjs-compress/common';
 import type { ControlSignal, KlPolicy, PolicyAction, PolicyStart } from './kl-policy.js';
 
 export interface TargetCompressionArgs {

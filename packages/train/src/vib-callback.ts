@@ -1,15 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import {
-  InvalidArgumentError,
-  chanceAccuracy,
-  evaluateAccuracy,
-  gatedLayers,
-  measureCompression,
-  type CompressionControllerArgs,
-  type FitRecord,
-  type LabelledData,
-} from '@tfjs-compress/vib';
+import { chanceAccuracy, evaluateAccuracy, gatedLayers, measureCompression, type CompressionControllerArgs, type FitRecord, type LabelledData } from '@tfjs-compress/vib';
+import { InvalidArgumentError } from '@tfjs-compress/common';
 import { AccuracyBudgetPolicy } from './accuracy-budget-policy.js';
 import { FixedRampPolicy } from './fixed-ramp-policy.js';
 import type { KlPolicy } from './kl-policy.js';

@@ -1,17 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  DEFAULT_ADAM_EPSILON,
-  DEFAULT_BETA1,
-  DEFAULT_BETA2,
-  DEFAULT_LR,
-  LOG_D_WEIGHT_SUFFIX,
-  LeanAdam,
-  MU_WEIGHT_SUFFIX,
-  assertBoolean,
-  assertNonNegative,
-  assertPositive,
-  assertRate,
-} from '@tfjs-compress/vib';
+import { DEFAULT_ADAM_EPSILON, DEFAULT_BETA1, DEFAULT_BETA2, DEFAULT_LR, LOG_D_WEIGHT_SUFFIX, LeanAdam, MU_WEIGHT_SUFFIX } from '@tfjs-compress/vib';
+import { assertBoolean, assertNonNegative, assertPositive, assertRate } from '@tfjs-compress/common';
 
 /**
  * Learning rate of the gate parameters (mu, logD). The reference code's 5e-2

@@ -1,18 +1,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import {
-  InvalidArgumentError,
-  assertNonNegative,
-  assertPositiveInteger,
-  measureCompression,
-  noisePositions,
-  seekNoise,
-  setFrozenMask,
-  setInferenceMode,
-  setKlFac,
-  type FitPhase,
-  type FitRecord,
-} from '@tfjs-compress/vib';
+import { measureCompression, noisePositions, seekNoise, setFrozenMask, setInferenceMode, setKlFac, type FitPhase, type FitRecord } from '@tfjs-compress/vib';
+import { InvalidArgumentError, assertNonNegative, assertPositiveInteger } from '@tfjs-compress/common';
 import { FixedRampPolicy } from './fixed-ramp-policy.js';
 import type { ControlSignal, KlPolicy, PolicyAction } from './kl-policy.js';
 import { AccuracyBudgetPolicy } from './accuracy-budget-policy.js';

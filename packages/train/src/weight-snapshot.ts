@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { InvalidArgumentError } from '@tfjs-compress/vib';
+import { InvalidArgumentError } from '@tfjs-compress/common';
 
 /** Copies of a model's weights, keyed by variable: freezing gates moves them between lists, reordering `weights`. */
 export type WeightSnapshot = Array<{ variable: tfl.LayerVariable; value: tf.Tensor }>;

@@ -3,7 +3,8 @@ import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { TEST_BACKENDS, useBackend } from '@tfjs-compress/testing';
-import { InvalidArgumentError, VIBLayer, evaluateAccuracy } from '@tfjs-compress/vib';
+import { VIBLayer, evaluateAccuracy } from '@tfjs-compress/vib';
+import { InvalidArgumentError } from '@tfjs-compress/common';
 import { fitVIB, shuffledBatches, type FitRecord } from '../src/index.js';
 
 const INFORMATIVE = [3, 9, 14, 20];

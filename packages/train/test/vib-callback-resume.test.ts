@@ -3,7 +3,7 @@ import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { TEST_BACKENDS, assertClose, useBackend } from '@tfjs-compress/testing';
-import { InvalidArgumentError } from '@tfjs-compress/vib';
+import { InvalidArgumentError } from '@tfjs-compress/common';
 import { VIBOptimizer, vibCallback, vibOptimizer, type VIBCallbackOptions, type VIBCallbackState } from '../src/index.js';
 import { gatedLstm, summedTask } from './helpers.js';
 

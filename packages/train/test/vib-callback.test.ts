@@ -5,7 +5,8 @@ import * as tfd from '@tensorflow/tfjs-data';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { compact } from '@tfjs-compress/prune';
 import { TEST_BACKENDS, assertClose, useBackend } from '@tfjs-compress/testing';
-import { InvalidArgumentError, gatedLayers, measureCompression } from '@tfjs-compress/vib';
+import { gatedLayers, measureCompression } from '@tfjs-compress/vib';
+import { InvalidArgumentError } from '@tfjs-compress/common';
 import { FixedRampPolicy, TrainingDivergedError, evaluateAccuracy, vibCallback, vibOptimizer, type KlPolicy, type VIBCallbackOptions } from '../src/index.js';
 import { gatedLstm, summedTask } from './helpers.js';
 

@@ -3,7 +3,8 @@ import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { TEST_BACKENDS, useBackend } from '@tfjs-compress/testing';
-import { InvalidArgumentError, gatedLayers, setFrozenMask } from '@tfjs-compress/vib';
+import { gatedLayers, setFrozenMask } from '@tfjs-compress/vib';
+import { InvalidArgumentError } from '@tfjs-compress/common';
 import { VIBOptimizer, isGateVariableName, vibOptimizer } from '../src/index.js';
 import { gatedLstm, summedTask } from './helpers.js';
 

@@ -1,4 +1,5 @@
-import { InvalidArgumentError, spreadMap } from '@tfjs-compress/vib';
+import { spreadMap } from '@tfjs-compress/vib';
+import { InvalidArgumentError } from '@tfjs-compress/common';
 
 /**
  * Index bookkeeping of a recurrent layer shrunk in place: the model-facing

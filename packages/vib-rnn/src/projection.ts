@@ -3,7 +3,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import type { Initializer } from '@tensorflow/tfjs-layers/dist/initializers.js';
 import type { Regularizer } from '@tensorflow/tfjs-layers/dist/regularizers.js';
 import type { Constraint } from '@tensorflow/tfjs-layers/dist/constraints.js';
-import { InvalidArgumentError } from '@tfjs-compress/vib';
+import { InvalidArgumentError } from '@tfjs-compress/common';
 
 /**
  * The input-to-hidden map of a recurrent cell, [N, inputDim] -> [N, outputDim]

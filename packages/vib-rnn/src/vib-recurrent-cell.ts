@@ -5,38 +5,8 @@ import type { Initializer } from '@tensorflow/tfjs-layers/dist/initializers.js';
 import type { Regularizer } from '@tensorflow/tfjs-layers/dist/regularizers.js';
 import type { Constraint } from '@tensorflow/tfjs-layers/dist/constraints.js';
 import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types.js';
-import {
-  InvalidArgumentError,
-  NoiseStream,
-  VIBGate,
-  assertBoolean,
-  assertNonNegative,
-  assertPositiveInteger,
-  assertRate,
-  defaultLogDInitializer,
-  defaultMuInitializer,
-  gateConfig,
-  offsetSeed,
-  resolveConstraint,
-  resolveGateSettings,
-  resolveInitializer,
-  resolveRegularizer,
-  serializeObject,
-  resizeVariable,
-  selectColumns,
-  sliceVariable,
-  sliceWeight,
-  spreadColumns,
-  spreadMap,
-  spreadWeight,
-  type AxisIndices,
-  type ConstraintSpec,
-  type InitializerSpec,
-  type RegularizerSpec,
-  type SilencePlan,
-  type VIBGateArgs,
-  type VIBGateSettings,
-} from '@tfjs-compress/vib';
+import { NoiseStream, VIBGate, defaultLogDInitializer, defaultMuInitializer, gateConfig, offsetSeed, resolveConstraint, resolveGateSettings, resolveInitializer, resolveRegularizer, serializeObject, resizeVariable, selectColumns, sliceVariable, sliceWeight, spreadColumns, spreadMap, spreadWeight, type AxisIndices, type ConstraintSpec, type InitializerSpec, type RegularizerSpec, type SilencePlan, type VIBGateArgs, type VIBGateSettings } from '@tfjs-compress/vib';
+import { InvalidArgumentError, assertBoolean, assertNonNegative, assertPositiveInteger, assertRate } from '@tfjs-compress/common';
 import { resolveActivation } from './activations.js';
 import { afterRemoval, assertLiveList, gateColumns, range, spreadGateColumns } from './live-indices.js';
 import { createProjection, serializeProjection, type InputProjection, type ProjectionSpec } from './projection.js';

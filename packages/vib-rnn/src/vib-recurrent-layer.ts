@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { RNNLayerArgs } from '@tensorflow/tfjs-layers/dist/layers/recurrent.js';
 import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types.js';
-import { InvalidArgumentError, type PrunableLayer, type SilencePlan, type VIBGate } from '@tfjs-compress/vib';
+import { type PrunableLayer, type SilencePlan, type VIBGate } from '@tfjs-compress/vib';
+import { InvalidArgumentError } from '@tfjs-compress/common';
 import { DenseProjection } from './dense-projection.js';
 import type { InPlaceSlice, RemovalPlan, VIBRecurrentCell, VIBRecurrentCellArgs } from './vib-recurrent-cell.js';
 

@@ -1,13 +1,3 @@
-export { InvalidArgumentError } from '@tfjs-compress/common';
-export {
-  assertBoolean,
-  assertFiniteNumber,
-  assertNonNegative,
-  assertOneOf,
-  assertPositive,
-  assertPositiveInteger,
-  assertRate,
-} from '@tfjs-compress/common';
 export { VIB_EPSILON, logAlphaOf, maskOf, vibKl } from './kl.js';
 export { NoiseStream } from './noise-stream.js';
 export {
@@ -112,4 +102,3 @@ export {
 export type { FitPhase, FitRecord } from './fit-record.js';
 export { paretoFront, sweep, type SweepPoint, type SweepResult, type SweepRun } from './sweep.js';
 export { chanceAccuracy, evaluateAccuracy, setInferenceMode, type LabelledData, type Predictor } from './evaluate-accuracy.js';
-export { seededRandom } from '@tfjs-compress/common';

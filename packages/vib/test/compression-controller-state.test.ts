@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { InvalidArgumentError } from '@tfjs-compress/common';
 import {
   CompressionController,
-  InvalidArgumentError,
   type CompressionControllerState,
   type ControllerSignal,
 } from '../src/index.js';

@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { InvalidArgumentError, seededRandom } from '@tfjs-compress/common';
 import {
   CompressionController,
   DEFAULT_CONTROLLER_GROWTH,
   DEFAULT_CONTROLLER_START_KL_FAC,
-  InvalidArgumentError,
   recurrentParams,
-  seededRandom,
 } from '../src/index.js';
 
 /** Deterministic generator for the simulated training run. */

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { InvalidArgumentError, klSchedule, measureCompression, recurrentParams } from '../src/index.js';
+import { InvalidArgumentError } from '@tfjs-compress/common';
+import { klSchedule, measureCompression, recurrentParams } from '../src/index.js';
 
 describe('klSchedule', () => {
   it('is 0 through the warm-up, then ramps linearly, then holds', () => {

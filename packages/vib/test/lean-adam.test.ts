@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { TEST_BACKENDS, assertClose, assertNoLeak, useBackend } from '@tfjs-compress/testing';
-import { InvalidArgumentError, LeanAdam } from '../src/index.js';
+import { InvalidArgumentError } from '@tfjs-compress/common';
+import { LeanAdam } from '../src/index.js';
 
 for (const backend of TEST_BACKENDS) {
   describe(`LeanAdam on ${backend}`, () => {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { InvalidArgumentError, paretoFront, sweep, type SweepPoint } from '../src/index.js';
+import { InvalidArgumentError } from '@tfjs-compress/common';
+import { paretoFront, sweep, type SweepPoint } from '../src/index.js';
 
 describe('sweep', () => {
   it('runs once per value, in order, and collects value, accuracy and compression', async () => {

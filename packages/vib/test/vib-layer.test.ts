@@ -10,7 +10,8 @@ import {
   saveAndLoad,
   useBackend,
 } from '@tfjs-compress/testing';
-import { InvalidArgumentError, VIBLayer, VIBTrainer, vibKl, type VIBLayerArgs } from '../src/index.js';
+import { InvalidArgumentError } from '@tfjs-compress/common';
+import { VIBLayer, VIBTrainer, vibKl, type VIBLayerArgs } from '../src/index.js';
 
 /** A model with one VIBLayer on [batch, features], built, with mu and logD set to given values. */
 function gatedModel(mu: number[], logD: number[], args: VIBLayerArgs = {}) {

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { DEFAULT_GROUP_THRESHOLD, groupLasso } from '@tfjs-compress/prune';
 import { fileSystemHandler } from '@tfjs-compress/prune/node';
-import { assertNonNegative, assertPositive } from '@tfjs-compress/vib';
+import { assertNonNegative, assertPositive } from '@tfjs-compress/common';
 import { runPaths } from './run-files.js';
 import { fixedRamp } from './schedules.js';
 import { runTraining, type EpochRecord, type TrainingSessionOptions } from './training-session.js';

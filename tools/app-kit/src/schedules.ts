@@ -1,5 +1,5 @@
 import { AccuracyBudgetPolicy, FixedRampPolicy, TargetCompressionPolicy } from '@tfjs-compress/train';
-import { assertNonNegative } from '@tfjs-compress/vib';
+import { assertNonNegative } from '@tfjs-compress/common';
 import type { BatchSource } from './evaluate.js';
 import type { RunSchedule } from './training-session.js';
 

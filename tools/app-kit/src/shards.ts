@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '@tfjs-compress/vib';
+import { InvalidArgumentError } from '@tfjs-compress/common';
 
 /** Shard `index` of `count`, 0-based: the process takes every item whose position is `index` modulo `count`. */
 export interface Shard {

@@ -8,7 +8,8 @@ import {
   type ShrinkStreaks,
   type WeightSnapshot,
 } from '@tfjs-compress/train';
-import { InvalidArgumentError, assertFiniteNumber, assertOneOf, assertPositiveInteger, silenceGates } from '@tfjs-compress/vib';
+import { silenceGates } from '@tfjs-compress/vib';
+import { InvalidArgumentError, assertFiniteNumber, assertOneOf, assertPositiveInteger } from '@tfjs-compress/common';
 
 /** Consecutive checks a unit must stay pruned before it is removed: the engine's default, per check here (see checksPerEpoch). */
 export { DEFAULT_SHRINK_PATIENCE };

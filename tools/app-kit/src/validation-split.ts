@@ -1,4 +1,4 @@
-import { InvalidArgumentError, seededRandom } from '@tfjs-compress/vib';
+import { InvalidArgumentError, seededRandom } from '@tfjs-compress/common';
 
 /**
  * Holds out `fraction` of the training clips of every class (at least one

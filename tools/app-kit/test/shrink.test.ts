@@ -5,7 +5,8 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { compact } from '@tfjs-compress/prune';
 import { expandLayersInPlace, restoreSnapshot, sliceSnapshot } from '@tfjs-compress/train';
 import { TEST_BACKENDS, assertClose, useBackend, tempDir } from '@tfjs-compress/testing';
-import { InvalidArgumentError, type VIBGate } from '@tfjs-compress/vib';
+import { type VIBGate } from '@tfjs-compress/vib';
+import { InvalidArgumentError } from '@tfjs-compress/common';
 import {
   findRecurrentLayer,
   freezeMasks,
