@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { assertPositiveInteger } from '@tfjs-compress/common';
+import { collectProcess } from './collect-process.js';
 import { FfmpegNotFoundError, FfmpegWorkerError } from './errors.js';
 import { DEFAULT_CONCURRENCY, STDERR_TAIL_BYTES, type RunFfmpegOptions, type RunFfmpegResult } from './run-ffmpeg.js';
 
@@ -31,12 +32,12 @@ interface RunReply {
  * The worker thread's code. It is turned into a string and run with
  * `eval: true`, so it must not use anything from this module's scope (the
  * same code then works from src under a TypeScript loader, from dist, and
- * after bundling). It owns the ffmpeg pipes, so they keep draining while
+ * after bundling); `collectProcess` is handed to it the same way, as text. It owns the ffmpeg pipes, so they keep draining while
  * the main thread is busy with a synchronous training step, and it starts
  * queued jobs itself, at most `maxProcesses` at a time.
  */
 /* eslint-disable @typescript-eslint/no-require-imports */
-function workerBody(): void {
+function workerBody(collect: typeof collectProcess): void {
   const { parentPort, workerData } = require('node:worker_threads') as typeof import('node:worker_threads');
   const { spawn } = require('node:child_process') as typeof import('node:child_process');
   const port = parentPort as NonNullable<typeof parentPort>;
@@ -53,60 +54,24 @@ function workerBody(): void {
     running++;
     peak = Math.max(peak, running);
     const child = spawn(ffmpegPath, args, { stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
-    const chunks: Buffer[] = [];
-    let total = 0;
-    let stderr = Buffer.alloc(0);
-    let timedOut = false;
-    let aborted = false;
-    let overflowed = false;
-    let done = false;
-    const kill = (): void => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    };
-    kills.set(id, () => {
-      aborted = true;
-      kill();
-    });
-    const timer = timeoutMs !== undefined ? setTimeout(() => {
-      timedOut = true;
-      kill();
-    }, timeoutMs) : undefined;
-    child.stdout.on('data', (chunk: Buffer) => {
-      total += chunk.length;
-      if (maxStdoutBytes !== undefined && total > maxStdoutBytes) {
-        overflowed = true;
-        kill();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr = Buffer.concat([stderr, chunk]);
-      if (stderr.length > tailBytes) stderr = stderr.subarray(stderr.length - tailBytes);
-    });
-    const finish = (reply: Omit<RunReply, 'id' | 'peak'>, transfer: ArrayBuffer[] = []): void => {
-      if (done) return;
-      done = true;
-      if (timer) clearTimeout(timer);
+    const abort = collect(child, { timeoutMs, maxStdoutBytes, tailBytes }, (result) => {
       kills.delete(id);
       running--;
-      port.postMessage({ id, peak, ...reply }, transfer);
-      pump();
-    };
-    child.on('error', (error) => finish({ startError: error.message }));
-    child.on('close', (exitCode, killedBy) => {
-      // A fresh, exactly-sized buffer, so it can be transferred without a copy.
-      const kept = chunks.reduce((n, c) => n + c.length, 0);
-      const stdout = new Uint8Array(kept);
-      let offset = 0;
-      for (const c of chunks) {
-        stdout.set(c, offset);
-        offset += c.length;
+      if ('startError' in result) port.postMessage({ id, peak, startError: result.startError });
+      else {
+        // A fresh, exactly-sized buffer (not a pooled one), so it can be transferred without a copy.
+        const { chunks, ...rest } = result;
+        const stdout = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+        let offset = 0;
+        for (const c of chunks) {
+          stdout.set(c, offset);
+          offset += c.length;
+        }
+        port.postMessage({ id, peak, result: { ...rest, stdout: stdout.buffer } }, [stdout.buffer]);
       }
-      finish({
-        result: { exitCode, killedBy, stdout: stdout.buffer, stderrTail: stderr.toString('utf8'), timedOut, aborted, overflowed },
-      }, [stdout.buffer]);
+      pump();
     });
+    kills.set(id, abort);
   };
 
   const pump = (): void => {
@@ -199,7 +164,7 @@ export class FfmpegWorker {
     if (this.worker) return this.worker;
     // Some TypeScript loaders (esbuild's keepNames) wrap functions in a
     // module-level __name helper; give the stringified code its own.
-    const worker = new Worker(`var __name = (f) => f;\n(${workerBody.toString()})()`, {
+    const worker = new Worker(`var __name = (f) => f;\n(${workerBody.toString()})(${collectProcess.toString()})`, {
       eval: true,
       workerData: { maxProcesses: this.maxProcesses },
     });

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';
+import { collectProcess } from './collect-process.js';
 import { FfmpegNotFoundError } from './errors.js';
 
 /** ffmpeg processes run at once by the batch stream and the generator: min(4, cores). */
@@ -44,69 +45,20 @@ export function runFfmpeg(ffmpegPath: string, args: readonly string[], options: 
       return;
     }
     const child = spawn(ffmpegPath, args, { stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true });
-    const chunks: Buffer[] = [];
-    let stdoutBytes = 0;
-    let stderr = Buffer.alloc(0);
-    let timedOut = false;
-    let aborted = false;
-    let overflowed = false;
-    let settled = false;
-
-    const kill = (): void => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    };
-    const timer = options.timeoutMs !== undefined
-      ? setTimeout(() => {
-          timedOut = true;
-          kill();
-        }, options.timeoutMs)
-      : undefined;
-    const onAbort = (): void => {
-      aborted = true;
-      kill();
-    };
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdoutBytes += chunk.length;
-      if (options.maxStdoutBytes !== undefined && stdoutBytes > options.maxStdoutBytes) {
-        overflowed = true;
-        kill();
+    const abort = collectProcess(child, { timeoutMs: options.timeoutMs, maxStdoutBytes: options.maxStdoutBytes, tailBytes: STDERR_TAIL_BYTES }, (result) => {
+      options.signal?.removeEventListener('abort', abort);
+      if ('startError' in result) {
+        reject(new FfmpegNotFoundError([`${ffmpegPath} could not be started (${result.startError})`]));
         return;
       }
-      chunks.push(chunk);
+      const { chunks, ...rest } = result;
+      resolve({ ...rest, stdout: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks) });
     });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr = Buffer.concat([stderr, chunk]);
-      if (stderr.length > STDERR_TAIL_BYTES) stderr = stderr.subarray(stderr.length - STDERR_TAIL_BYTES);
-    });
+    options.signal?.addEventListener('abort', abort, { once: true });
     // ffmpeg may exit before reading all input (bad arguments): EPIPE here is
     // expected and the exit code tells the story.
     child.stdin.on('error', () => undefined);
     if (options.stdin) child.stdin.end(options.stdin);
     else child.stdin.end();
-
-    const finish = (result: RunFfmpegResult | Error): void => {
-      if (settled) return;
-      settled = true;
-      if (timer) clearTimeout(timer);
-      options.signal?.removeEventListener('abort', onAbort);
-      if (result instanceof Error) reject(result);
-      else resolve(result);
-    };
-    child.on('error', (error) => {
-      finish(new FfmpegNotFoundError([`${ffmpegPath} could not be started (${error.message})`]));
-    });
-    child.on('close', (code, signal) => {
-      finish({
-        exitCode: code,
-        killedBy: signal,
-        stdout: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks),
-        stderrTail: stderr.toString('utf8'),
-        timedOut,
-        aborted,
-        overflowed,
-      });
-    });
   });
 }
