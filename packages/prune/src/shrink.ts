@@ -54,6 +54,8 @@ export interface ShrinkResult {
   weights: WeightSlice[];
   /** Input features and hidden units (all layers) removed by this call. */
   removed: { inputs: number; units: number };
+  /** Recurrent VIB layers whose shut gates this call could not remove, and why (they keep their size). */
+  skipped: Array<{ layer: string; reason: string }>;
 }
 
 /** Layers that pass features one by one and map 0 to 0 (a removed feature stays removable through them). */
@@ -74,16 +76,22 @@ function lastAxisGate(layer: tfl.layers.Layer): boolean {
   return axis === -1 || axis === rank - 1;
 }
 
+/** Why `roleOf` leaves a recurrent VIB layer as it is; null when it can be rebuilt smaller. */
+function recurrentSkipReason(layer: VIBRecurrentLayer): string | null {
+  if (!(layer.cell.projection instanceof DenseProjection)) {
+    return `its ${layer.cell.projection.className} input projection cannot drop rows or columns (silence the units instead, or compact the model)`;
+  }
+  if (layer.liveIndices.inputs != null || layer.liveIndices.units != null) return 'it was shrunk in place and keeps shrinking itself';
+  if (layer.getConfig().returnState === true) return 'it returns its state';
+  return null;
+}
+
 export function roleOf(layer: tfl.layers.Layer): Role {
   const className = layer.getClassName();
   if (layer instanceof VIBRecurrentLayer) {
-    const config = layer.getConfig();
-    // A tensorised projection (TT/TR) cannot drop input rows or output columns by slicing: left as it is.
-    const dense = layer.cell.projection instanceof DenseProjection;
-    // A layer shrunk in place (`shrinkInPlace`) keeps shrinking itself; rebuilding it here would mix index spaces.
-    const inPlace = layer.liveIndices.inputs != null || layer.liveIndices.units != null;
-    if (!dense || inPlace || config.returnState === true) return { kind: 'other' };
-    return { kind: 'rnn', layer };
+    // A tensorised projection (TT/TR) cannot drop input rows or output columns by slicing, and a layer shrunk
+    // in place keeps shrinking itself (rebuilding it here would mix index spaces): both are left as they are.
+    return recurrentSkipReason(layer) == null ? { kind: 'rnn', layer } : { kind: 'other' };
   }
   if (className === 'Dense') return { kind: 'dense' };
   if (className === 'VIBLayer') return lastAxisGate(layer) ? { kind: 'gate' } : { kind: 'other' };
@@ -258,10 +266,16 @@ export function shrinkVIB(model: tfl.LayersModel, options: ShrinkOptions = {}): 
     chain = chain.slice(1);
   }
   const roles = chain.map(roleOf);
+  // Said, not silent: a layer whose shut gates stay because it cannot be rebuilt smaller.
+  const skipped = chain.flatMap((layer) => {
+    const reason = layer instanceof VIBRecurrentLayer ? recurrentSkipReason(layer) : null;
+    const shut = plan[layer.name];
+    return reason != null && shut != null && ((shut.inputs?.length ?? 0) > 0 || (shut.units?.length ?? 0) > 0) ? [{ layer: layer.name, reason }] : [];
+  });
   const segments = planSegments(chain, roles, selected.length, plan);
   const unchanged = segments.every((s) => isFullList(s.kept, s.dim));
   const layers: ShrunkLayer[] = [];
-  if (unchanged) return { model, changed: false, keptInputs: selected, layers, weights: [], removed: { inputs: 0, units: 0 } };
+  if (unchanged) return { model, changed: false, keptInputs: selected, layers, weights: [], removed: { inputs: 0, units: 0 }, skipped };
 
   // Per chain index: kept positions of its input and of its output.
   const inKept = new Map<number, { kept: number[]; dim: number }>();
@@ -340,6 +354,7 @@ export function shrinkVIB(model: tfl.LayersModel, options: ShrinkOptions = {}): 
     layers,
     weights,
     removed: { inputs: selected.length - keptInputs.length, units: removedUnits },
+    skipped,
   };
 }
 

@@ -6,7 +6,7 @@ import { TEST_BACKENDS, assertClose, assertNoLeak, useBackend } from '@tfjs-comp
 import { VIBTrainer, gatedLayers, setFrozenMask } from '@tfjs-compress/vib';
 import { InvalidArgumentError } from '@tfjs-compress/common';
 import { VIBGRU, VIBLSTM, createProjection, type InputProjection } from '@tfjs-compress/vib-rnn';
-import { compact, formatReport, lstmParamCount } from '@tfjs-compress/prune';
+import { compact, formatReport, lstmParamCount, shrinkVIB } from '@tfjs-compress/prune';
 import { TRProjection, TTProjection, product, projectionFromDense } from '../src/index.js';
 
 /** Minimal host that builds a projection the way a recurrent cell does. */
@@ -215,3 +215,20 @@ for (const backend of TEST_BACKENDS) {
     });
   });
 }
+
+describe('shrinkVIB and a tensorised projection', () => {
+  before(() => useBackend('cpu'));
+
+  it('keeps the layer as it is and says why, rather than skipping it silently', () => {
+    const lstm = new VIBLSTM({ units: 4, projection: new TTProjection({ inShape: [2, 4], ranks: 2, seed: 1 }), inputShape: [3, 8] });
+    const model = tfl.sequential({ layers: [lstm, tfl.layers.dense({ units: 2 })] });
+    const plan = { [lstm.name]: { inputs: [1, 5], units: [2] } };
+    const result = shrinkVIB(model, { plan });
+    assert.equal(result.changed, false);
+    assert.deepEqual(result.skipped.map((s) => s.layer), [lstm.name]);
+    assert.match(result.skipped[0].reason, /tensor-train input projection cannot drop rows or columns/);
+    // Nothing shut: nothing to report.
+    assert.deepEqual(shrinkVIB(model, { plan: { [lstm.name]: { inputs: [], units: [] } } }).skipped, []);
+    model.dispose();
+  });
+});
