@@ -19,27 +19,8 @@ export {
   type ScaleFlags,
 } from './decode-clip.js';
 export { deriveSeed, mulberry32, shuffled, type Rng } from '@tfjs-compress/common';
-export {
-  DEFAULT_FLIP_PROBABILITY,
-  DEFAULT_SHORT_CLIP_POLICY,
-  SAMPLING_MODES,
-  SHORT_CLIP_POLICIES,
-  gatherFrames,
-  sampleFrameIndices,
-  type FrameSample,
-  type FrameSamplingOptions,
-  type SamplingMode,
-  type ShortClipPolicy,
-} from './frame-sampler.js';
-export {
-  DEFAULT_NORMALIZATION,
-  IMAGENET_MEAN,
-  IMAGENET_STD,
-  normalizationTable,
-  normalizeInto,
-  type Normalization,
-} from './normalization.js';
-export { FeatureGather, type FeatureGatherOptions } from './feature-gather.js';
+// Frame sampling, normalisation and FeatureGather: the browser-safe part, also its own entry.
+export * from './frames.js';
 export {
   BATCH_LAYOUTS,
   DEFAULT_BATCH_LAYOUT,
