@@ -1,12 +1,13 @@
 /**
- * The page: picks a backend, runs the "Load a compact model" panel, then
- * enables the in-page compression. What it measured is also kept on
+ * The page: picks a backend, runs the "Classify clips" and "Load a compact
+ * model" panels, then enables the in-page compression. What it measured is also kept on
  * `window.tfjsCompressWeb` (the browser test reads it there).
  */
 import './style.css';
 import * as tf from '@tensorflow/tfjs-core';
 import { describeBackend } from '@tfjs-compress/runtime';
 import { startBackend } from './backend.js';
+import { ClipsPanel, type ClipsResult } from './clips-panel.js';
 import { runCompressPanel, type CompressResult } from './compress-panel.js';
 import { runLoadPanel, type Loaded, type LoadResult } from './load-panel.js';
 import { medianLatency } from './measure.js';
@@ -18,11 +19,14 @@ export interface PageHandle {
   state: PageState;
   backend: string | null;
   load: LoadResult | null;
+  clips: ClipsResult | null;
   compress: CompressResult | null;
   error: string | null;
   /** The shipped model and its input, for timing from outside (the test's leak check). */
   shipped: Pick<Loaded, 'model' | 'input'> | null;
   medianLatency: typeof medianLatency;
+  /** The clip panel's models and clips, to classify them again from outside (the test's leak check). */
+  clipsPanel: ClipsPanel | null;
   /** Runs the in-page compression (the button does the same). */
   compressNow: () => Promise<CompressResult>;
 }
@@ -38,14 +42,17 @@ const handle: PageHandle = {
   state: 'starting',
   backend: null,
   load: null,
+  clips: null,
   compress: null,
   error: null,
   shipped: null,
   medianLatency,
+  clipsPanel: null,
   compressNow,
 };
 window.tfjsCompressWeb = handle;
 
+const clipsSection = document.querySelector<HTMLElement>('#clips')!;
 const loadPanel = document.querySelector<HTMLElement>('#load')!;
 const compressPanel = document.querySelector<HTMLElement>('#compress')!;
 const runButton = document.querySelector<HTMLButtonElement>('#run')!;
@@ -88,11 +95,19 @@ async function start(): Promise<void> {
     const loaded = await runLoadPanel(loadPanel);
     handle.load = loaded.result;
     handle.shipped = { model: loaded.model, input: loaded.input };
-    handle.state = 'loaded';
   } catch (error) {
     fail(loadPanel, error);
     return;
   }
+  // Before the compression is enabled: its fit moves the page to the wasm backend while it trains.
+  try {
+    handle.clipsPanel = await ClipsPanel.load(clipsSection);
+    handle.clips = await handle.clipsPanel.run(handle.backend ?? tf.getBackend());
+  } catch (error) {
+    fail(clipsSection, error);
+    return;
+  }
+  handle.state = 'loaded';
   runButton.disabled = false;
   runButton.addEventListener('click', () => void compressNow().catch(() => undefined));
 }

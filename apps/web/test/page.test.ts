@@ -1,9 +1,10 @@
 /**
  * The built page in headless Chromium (Debian's /usr/bin/chromium driven by
  * playwright-core, which brings no browser of its own): it loads without
- * console errors, the shipped compact model classifies the shipped sequences
- * as Node did, the in-page compression finishes with a smaller model, and a
- * screenshot lands in test-output/page.png.
+ * console errors, the shipped clips are decoded and classified as Node did,
+ * the shipped compact model classifies the shipped sequences as Node did,
+ * the in-page compression finishes with a smaller model, and a screenshot
+ * lands in test-output/page.png.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -13,6 +14,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { decodeClip } from '@tfjs-compress/video';
+import { decodeLikeBrowser } from '../scripts/clips/browser-rgb.js';
+import type { ClipManifest } from '../src/clip-manifest.js';
+import type { ClipRow, ClipsResult } from '../src/clips-panel.js';
 import type { CompressResult } from '../src/compress-panel.js';
 import type { LoadResult } from '../src/load-panel.js';
 import type { PageHandle } from '../src/main.js';
@@ -35,12 +40,27 @@ const screenshot = join(appDir, 'test-output', 'page.png');
  */
 const TOLERANCE = 1e-4;
 
+/**
+ * Page vs Node probabilities of the clips, the same measure on the same
+ * pixels (the next test checks they are the same pixels): 1.2e-7 measured
+ * on headless Chromium's webgl against Node's wasm. The same 1e-4 as the
+ * sequences, for the same reasons.
+ */
+const CLIP_TOLERANCE = 1e-4;
+/**
+ * Node on ffmpeg's own rgb24 frames (the app's decoder, which rounds YUV ->
+ * RGB up to 3 levels away from the browser) against the page: 1.2e-2
+ * measured. Not a page property; a bound that catches a conversion far worse
+ * than rounding.
+ */
+const FFMPEG_RGB_TOLERANCE = 0.05;
+
 const missing = existsSync(CHROMIUM)
   ? null
   : `Chromium is not at ${CHROMIUM}: install Debian's package (apt-get install -y chromium) or set CHROMIUM_PATH.`;
 if (missing != null && process.env.CI) throw new Error(`the page test needs a browser. ${missing}`);
 
-describe('web page in headless Chromium', { skip: missing ?? false, timeout: 150_000 }, () => {
+describe('web page in headless Chromium', { skip: missing ?? false, timeout: 200_000 }, () => {
   let browser: Browser;
   let server: Server;
   let page: Page;
@@ -48,7 +68,7 @@ describe('web page in headless Chromium', { skip: missing ?? false, timeout: 150
   const consoleErrors: string[] = [];
 
   before(async () => {
-    if (!existsSync(join(distDir, 'index.html')) || !existsSync(join(distDir, 'model', 'model.json'))) {
+    if (!['index.html', 'model/model.json', 'clips/clips.json'].every((file) => existsSync(join(distDir, file)))) {
       // `npm test` builds first (turbo: test depends on build); run alone, the test builds.
       const build = spawnSync('npm', ['run', 'build'], { cwd: appDir, stdio: 'inherit' });
       assert.equal(build.status, 0, 'npm run build');
@@ -77,6 +97,83 @@ describe('web page in headless Chromium', { skip: missing ?? false, timeout: 150
     assert.ok(['webgpu', 'webgl', 'wasm'].includes(backend ?? ''), `backend ${backend}`);
     assert.match((await page.textContent('#backend')) ?? '', new RegExp(`^${backend} `));
     assert.deepEqual(consoleErrors, []);
+  });
+
+  it('decodes and classifies every shipped clip in the page as Node did', async () => {
+    const manifest = JSON.parse(readFileSync(join(distDir, 'clips', 'clips.json'), 'utf8')) as ClipManifest;
+    const result = (await page.evaluate(() => window.tfjsCompressWeb.clips)) as ClipsResult;
+    assert.ok(manifest.clips.length >= 4 && manifest.clips.length <= 8, `${manifest.clips.length} shipped clips`);
+    assert.equal(result.clips.length, manifest.clips.length);
+    result.clips.forEach((row, n) => {
+      const clip = manifest.clips[n];
+      assert.equal(row.file, clip.file);
+      assert.equal(row.numFrames, clip.numFrames, `${clip.file}: frames the page counts`);
+      assert.deepEqual(row.frameIndices, clip.frameIndices, `${clip.file}: test-mode frames`);
+      assert.equal(row.predicted, row.nodePredicted, `${clip.file}: the page's class`);
+      row.probabilities.forEach((p, c) =>
+        assert.ok(Math.abs(p - clip.nodeProbabilities[c]) <= CLIP_TOLERANCE, `${clip.file} class ${c}: page ${p} vs Node ${clip.nodeProbabilities[c]}`),
+      );
+      row.uint8.probabilities.forEach((p, c) =>
+        assert.ok(Math.abs(p - clip.nodeUint8Probabilities[c]) <= CLIP_TOLERANCE, `${clip.file} class ${c}: uint8 page ${p} vs Node ${clip.nodeUint8Probabilities[c]}`),
+      );
+      assert.deepEqual(row.keptBytes, { equal: row.keptBytes.total, total: clip.nodeKeptBytes.length, maxDifference: 0 }, `${clip.file}: kept pixel bytes`);
+      assert.ok(row.ffmpegRgb.maxDifference <= FFMPEG_RGB_TOLERANCE, `${clip.file}: ffmpeg rgb24 probabilities ${row.ffmpegRgb.maxDifference} away`);
+      // The compact model equals the hard-mask VIB model it was cut from.
+      assert.equal(row.vib.predicted, row.predicted);
+      assert.ok(row.vib.maxDifferenceFromCompact < 1e-5, `${clip.file}: VIB vs compact ${row.vib.maxDifferenceFromCompact}`);
+      assert.ok(row.times.decodeMs > 0 && row.times.gatherMs >= 0 && row.times.modelMs > 0);
+    });
+    // The two models side by side, and the uint8 copy's accuracy and bytes.
+    const uint8File = readFileSync(join(distDir, 'clips', 'compact-uint8', 'weights.bin')).length;
+    assert.equal(result.compact.uint8Bytes, uint8File);
+    assert.ok(result.compact.uint8Bytes * 3 < result.compact.weightBytes, `uint8 ${result.compact.uint8Bytes} vs float32 ${result.compact.weightBytes}`);
+    assert.ok(result.compact.params * 10 < result.vib.params, `params ${result.compact.params} vs ${result.vib.params}`);
+    assert.ok(result.compact.weightBytes * 10 < result.vib.weightBytes && result.vib.uint8Bytes < result.vib.weightBytes);
+    assert.ok(result.compact.latency.medianMs > 0 && result.vib.latency.medianMs > 0);
+    const right = (pick: (row: ClipRow) => number) => result.clips.filter((row) => pick(row) === row.label).length;
+    assert.equal(result.uint8.correct, right((row) => row.uint8.predicted));
+    const n = manifest.clips.length;
+    assert.match((await page.textContent('[data-k="clips-agreement"]')) ?? '', new RegExp(`^${n}/${n} classes; probabilities within `));
+    assert.match((await page.textContent('[data-k="clips-accuracy"]')) ?? '', new RegExp(`uint8 copy ${result.uint8.correct}/${n}, `));
+    assert.match((await page.textContent('[data-k="clip-uint8-bytes"]')) ?? '', /^\d+\.\d+ KiB$|^\d+ B$/);
+    assert.equal(await page.locator('#clips video').count(), n);
+    assert.deepEqual(consoleErrors, []);
+  });
+
+  it('decodes the pixels Node decodes: the same YUV planes, converted to RGB as libyuv does; ffmpeg rgb24 within 3 levels', async () => {
+    const manifest = JSON.parse(readFileSync(join(distDir, 'clips', 'clips.json'), 'utf8')) as ClipManifest;
+    const frames = await page.evaluate(() => window.tfjsCompressWeb.clipsPanel!.lastFrames.map((clip) => Array.from(clip.data)));
+    const { width, height } = manifest;
+    const frameBytes = width * height * 3;
+    for (const [n, clip] of manifest.clips.entries()) {
+      const file = join(distDir, 'clips', clip.file);
+      const asBrowser = await decodeLikeBrowser(file, { width, height });
+      const ffmpeg = await decodeClip(file, { width, height });
+      let differentFromBrowser = 0;
+      let maxFromFfmpeg = 0;
+      clip.frameIndices.forEach((frame, t) => {
+        for (let i = 0; i < frameBytes; i++) {
+          const pageByte = frames[n][t * frameBytes + i];
+          if (pageByte !== asBrowser.data[frame * frameBytes + i]) differentFromBrowser++;
+          maxFromFfmpeg = Math.max(maxFromFfmpeg, Math.abs(pageByte - ffmpeg.data[frame * frameBytes + i]));
+        }
+      });
+      assert.equal(differentFromBrowser, 0, `${clip.file}: bytes unlike ffmpeg's YUV planes through libyuv's BT.601 conversion`);
+      assert.ok(maxFromFfmpeg <= 3, `${clip.file}: ${maxFromFfmpeg} levels from ffmpeg's rgb24`);
+    }
+  });
+
+  it('leaks no tensor and gives the same answers when it classifies the clips again', async () => {
+    const [before, afterRuns, again] = await page.evaluate(async () => {
+      const web = window.tfjsCompressWeb as PageHandle;
+      const start = web.tf.memory().numTensors;
+      const rows = await web.clipsPanel!.classifyAll();
+      return [start, web.tf.memory().numTensors, rows] as const;
+    });
+    assert.equal(afterRuns, before);
+    const first = (await page.evaluate(() => window.tfjsCompressWeb.clips)) as ClipsResult;
+    const withoutTimes = (rows: readonly ClipRow[]) => rows.map(({ times: _, ...row }) => row);
+    assert.deepEqual(withoutTimes(again), withoutTimes(first.clips));
   });
 
   it('classifies the shipped sequences with the shipped compact model as Node did', async () => {

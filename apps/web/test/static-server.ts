@@ -11,11 +11,25 @@ const TYPES: Record<string, string> = {
   '.bin': 'application/octet-stream',
   // WebAssembly.instantiateStreaming requires this type.
   '.wasm': 'application/wasm',
+  '.webm': 'video/webm',
   '.png': 'image/png',
   '.svg': 'image/svg+xml',
 };
 
-/** Serves `root` (the built page) on 127.0.0.1 at a free port; GET only, nothing outside `root`. */
+/** `bytes=a-b` / `bytes=a-` of a file of `size` bytes, or null when the header asks for anything else. */
+function byteRange(header: string | undefined, size: number): { start: number; end: number } | null {
+  const match = /^bytes=(\d+)-(\d*)$/.exec(header ?? '');
+  if (match == null) return null;
+  const start = Number(match[1]);
+  const end = match[2] === '' ? size - 1 : Math.min(Number(match[2]), size - 1);
+  return start <= end ? { start, end } : null;
+}
+
+/**
+ * Serves `root` (the built page) on 127.0.0.1 at a free port; GET only,
+ * nothing outside `root`. Answers byte ranges as any static host does: a
+ * `<video>` can seek only in a file served with ranges.
+ */
 export async function serveStatic(root: string): Promise<{ url: string; server: Server }> {
   const server = createServer((request, response) => {
     const path = decodeURIComponent(new URL(request.url ?? '/', 'http://localhost').pathname);
@@ -31,8 +45,24 @@ export async function serveStatic(root: string): Promise<{ url: string; server: 
       response.writeHead(404).end();
       return;
     }
-    response.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'content-length': size });
-    createReadStream(file).pipe(response);
+    const type = TYPES[extname(file)] ?? 'application/octet-stream';
+    const range = request.headers.range == null ? null : byteRange(request.headers.range, size);
+    if (request.headers.range != null && range == null) {
+      response.writeHead(416, { 'content-range': `bytes */${size}` }).end();
+      return;
+    }
+    if (range == null) {
+      response.writeHead(200, { 'content-type': type, 'content-length': size, 'accept-ranges': 'bytes' });
+      createReadStream(file).pipe(response);
+      return;
+    }
+    response.writeHead(206, {
+      'content-type': type,
+      'content-length': range.end - range.start + 1,
+      'content-range': `bytes ${range.start}-${range.end}/${size}`,
+      'accept-ranges': 'bytes',
+    });
+    createReadStream(file, range).pipe(response);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, server };
