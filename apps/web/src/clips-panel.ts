@@ -1,7 +1,7 @@
 /**
  * "Classify clips": the end-to-end model on video, in the page. The build
  * trained it in Node on raw 32x24 frames, compacted it, and shipped a few
- * test clips as VP8 WebM. Here the browser decodes each clip (clip-frames),
+ * test clips as VP8 WebM. Here the browser decodes each clip (video-frames),
  * the compact model classifies it from its kept pixels (clip-classifier),
  * and the page checks itself against Node's predictions; then the
  * uncompressed VIB model and the compact one side by side.
@@ -13,35 +13,15 @@ import '@tfjs-compress/vib-rnn';
 import { quantize } from '@tfjs-compress/prune';
 import type { DecodedClip } from '@tfjs-compress/video/frames';
 import { CLIP_COMPACT_DIR, CLIP_MANIFEST_FILE, CLIP_UINT8_DIR, CLIP_VIB_DIR, CLIPS_DIR, type ClipManifest } from './clip-manifest.js';
-import { ClipClassifier, type ClipTimes } from './clip-classifier.js';
+import { ClipClassifier } from './clip-classifier.js';
+import { compareClip, type ClipRow } from './clip-row.js';
 import { renderClipRow, renderClipsSummary, type ClipsView } from './clips-view.js';
-import { argMaxRows, medianLatency, type Latency } from './measure.js';
+import { medianLatency, type Latency } from './measure.js';
 import { VideoFrameReader } from './video-frames.js';
 
-export const CLIP_LATENCY_RUNS = 30;
+export type { ClipRow } from './clip-row.js';
 
-export interface ClipRow {
-  file: string;
-  label: number;
-  /** Frames the page counts in the WebM, and Node's count (ffmpeg). */
-  numFrames: number;
-  nodeNumFrames: number;
-  frameIndices: number[];
-  predicted: number;
-  nodePredicted: number;
-  probabilities: number[];
-  nodeProbabilities: number[];
-  /** Largest |page - Node| over the classes. */
-  maxDifferenceFromNode: number;
-  uint8: { predicted: number; probabilities: number[]; maxDifferenceFromNode: number };
-  /** The uncompressed VIB model on all pixels of the same frames. */
-  vib: { predicted: number; maxDifferenceFromCompact: number };
-  /** The kept pixel bytes the page decoded against Node's for the same frames. */
-  keptBytes: { equal: number; total: number; maxDifference: number };
-  /** Node on ffmpeg's own rgb24 frames (the app's decoder): its class and how far its probabilities are from the page's. */
-  ffmpegRgb: { predicted: number; maxDifference: number };
-  times: ClipTimes;
-}
+export const CLIP_LATENCY_RUNS = 30;
 
 export interface ModelSide {
   params: number;
@@ -83,10 +63,6 @@ async function fileBytes(file: string): Promise<number> {
   return (await (await fetchOk(file)).arrayBuffer()).byteLength;
 }
 
-function maxAbsDifference(a: readonly number[], b: readonly number[]): number {
-  return a.reduce((max, v, i) => Math.max(max, Math.abs(v - b[i])), 0);
-}
-
 /** The shipped models and clips, loaded once; `classifyAll` may run again (the test's leak check). */
 export class ClipsPanel {
   private constructor(
@@ -112,7 +88,7 @@ export class ClipsPanel {
     const uint8Model = await tfl.loadLayersModel(url(`${CLIP_UINT8_DIR}/model.json`));
     const vibModel = await tfl.loadLayersModel(url(`${CLIP_VIB_DIR}/model.json`));
     const classifier = new ClipClassifier(compact, keptInputs, manifest);
-    const view: ClipsView = { panel, manifest, clipUrl: url };
+    const view: ClipsView = { panel, manifest };
     return new ClipsPanel(manifest, classifier, uint8Model, vibModel, view);
   }
 
@@ -131,42 +107,13 @@ export class ClipsPanel {
       const result = await this.classifier.classify(reader);
       const uint8Probabilities = await this.classifier.predict(this.uint8Model, result.features);
       const vibProbabilities = await this.vibPredict(result.frames);
-      const kept = this.classifier.keptInputs;
-      const frameBytes = result.frames.width * result.frames.height * 3;
-      let equal = 0;
-      let maxDifference = 0;
-      result.frameIndices.forEach((_, t) =>
-        kept.forEach((f, k) => {
-          const d = Math.abs(result.frames.data[t * frameBytes + f] - clip.nodeKeptBytes[t * kept.length + k]);
-          if (d === 0) equal++;
-          maxDifference = Math.max(maxDifference, d);
-        }),
-      );
-      const [predicted, nodePredicted, uint8Predicted, vibPredicted, ffmpegRgbPredicted] = argMaxRows([
-        result.probabilities, clip.nodeProbabilities, uint8Probabilities, vibProbabilities, clip.nodeFfmpegRgbProbabilities,
-      ]);
-      const clipRow: ClipRow = {
-        file: clip.file,
-        label: clip.label,
-        numFrames: reader.numFrames,
-        nodeNumFrames: clip.numFrames,
-        frameIndices: result.frameIndices,
-        predicted,
-        nodePredicted,
-        probabilities: result.probabilities,
-        nodeProbabilities: clip.nodeProbabilities,
-        maxDifferenceFromNode: maxAbsDifference(result.probabilities, clip.nodeProbabilities),
-        uint8: { predicted: uint8Predicted, probabilities: uint8Probabilities, maxDifferenceFromNode: maxAbsDifference(uint8Probabilities, clip.nodeUint8Probabilities) },
-        vib: { predicted: vibPredicted, maxDifferenceFromCompact: maxAbsDifference(vibProbabilities, result.probabilities) },
-        keptBytes: { equal, total: kept.length * result.frameIndices.length, maxDifference },
-        ffmpegRgb: { predicted: ffmpegRgbPredicted, maxDifference: maxAbsDifference(result.probabilities, clip.nodeFfmpegRgbProbabilities) },
-        times: result.times,
-      };
+      const clipRow = compareClip(clip, reader.numFrames, result, this.classifier.keptInputs, { uint8: uint8Probabilities, vib: vibProbabilities });
       renderClipRow(this.view, row, clipRow, result.frames);
       rows.push(clipRow);
       this.lastFrames.push(result.frames);
       if (n === 0) this.first = { frames: result.frames, features: result.features };
     }
+    this.status('');
     return rows;
   }
 

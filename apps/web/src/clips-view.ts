@@ -6,13 +6,13 @@
  */
 import type { DecodedClip } from '@tfjs-compress/video/frames';
 import { CLIP_UINT8_DIR, CLIPS_DIR, type ClipManifest } from './clip-manifest.js';
-import type { ClipRow, ClipsResult } from './clips-panel.js';
+import type { ClipRow } from './clip-row.js';
+import type { ClipsResult } from './clips-panel.js';
 import { formatBytes, percent } from './measure.js';
 
 export interface ClipsView {
   panel: HTMLElement;
   manifest: ClipManifest;
-  clipUrl: (file: string) => string;
 }
 
 /** Screen pixels per video pixel: the sampled frames, and the video itself. */

@@ -7,6 +7,7 @@ import './style.css';
 import * as tf from '@tensorflow/tfjs-core';
 import { describeBackend } from '@tfjs-compress/runtime';
 import { startBackend } from './backend.js';
+import { setUpCamera, type CameraState } from './camera-panel.js';
 import { ClipsPanel, type ClipsResult } from './clips-panel.js';
 import { runCompressPanel, type CompressResult } from './compress-panel.js';
 import { runLoadPanel, type Loaded, type LoadResult } from './load-panel.js';
@@ -20,6 +21,8 @@ export interface PageHandle {
   backend: string | null;
   load: LoadResult | null;
   clips: ClipsResult | null;
+  /** The camera button's latest window, once it runs. */
+  camera: CameraState;
   compress: CompressResult | null;
   error: string | null;
   /** The shipped model and its input, for timing from outside (the test's leak check). */
@@ -43,6 +46,7 @@ const handle: PageHandle = {
   backend: null,
   load: null,
   clips: null,
+  camera: { running: false, last: null, error: null },
   compress: null,
   error: null,
   shipped: null,
@@ -56,6 +60,7 @@ const clipsSection = document.querySelector<HTMLElement>('#clips')!;
 const loadPanel = document.querySelector<HTMLElement>('#load')!;
 const compressPanel = document.querySelector<HTMLElement>('#compress')!;
 const runButton = document.querySelector<HTMLButtonElement>('#run')!;
+let stopCamera: (() => void) | null = null;
 
 function fail(panel: HTMLElement, error: unknown): void {
   const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
@@ -69,6 +74,8 @@ function fail(panel: HTMLElement, error: unknown): void {
 
 async function compressNow(): Promise<CompressResult> {
   runButton.disabled = true;
+  // The fit moves the page to the wasm backend: no camera window should run meanwhile.
+  stopCamera?.();
   handle.state = 'compressing';
   try {
     handle.compress = await runCompressPanel(compressPanel, handle.backend ?? tf.getBackend());
@@ -103,6 +110,7 @@ async function start(): Promise<void> {
   try {
     handle.clipsPanel = await ClipsPanel.load(clipsSection);
     handle.clips = await handle.clipsPanel.run(handle.backend ?? tf.getBackend());
+    stopCamera = setUpCamera(clipsSection, handle.clipsPanel.classifier, handle.clipsPanel.manifest, handle.camera);
   } catch (error) {
     fail(clipsSection, error);
     return;

@@ -74,7 +74,11 @@ describe('web page in headless Chromium', { skip: missing ?? false, timeout: 200
       assert.equal(build.status, 0, 'npm run build');
     }
     ({ url, server } = await serveStatic(distDir));
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      // A synthetic camera (a moving test pattern), granted without asking: the camera button's test.
+      args: ['--no-sandbox', '--disable-dev-shm-usage', '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'],
+    });
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     page.on('console', (message) => {
       if (message.type() === 'error') consoleErrors.push(message.text());
@@ -136,7 +140,7 @@ describe('web page in headless Chromium', { skip: missing ?? false, timeout: 200
     assert.match((await page.textContent('[data-k="clips-agreement"]')) ?? '', new RegExp(`^${n}/${n} classes; probabilities within `));
     assert.match((await page.textContent('[data-k="clips-accuracy"]')) ?? '', new RegExp(`uint8 copy ${result.uint8.correct}/${n}, `));
     assert.match((await page.textContent('[data-k="clip-uint8-bytes"]')) ?? '', /^\d+\.\d+ KiB$|^\d+ B$/);
-    assert.equal(await page.locator('#clips video').count(), n);
+    assert.equal(await page.locator('#clips table.clips video').count(), n);
     assert.deepEqual(consoleErrors, []);
   });
 
@@ -174,6 +178,31 @@ describe('web page in headless Chromium', { skip: missing ?? false, timeout: 200
     const first = (await page.evaluate(() => window.tfjsCompressWeb.clips)) as ClipsResult;
     const withoutTimes = (rows: readonly ClipRow[]) => rows.map(({ times: _, ...row }) => row);
     assert.deepEqual(withoutTimes(again), withoutTimes(first.clips));
+  });
+
+  it("classifies Chromium's fake camera window by window, and stops it", async () => {
+    const before = await page.evaluate(() => window.tfjsCompressWeb.tf.memory().numTensors);
+    await page.click('#camera');
+    await page.waitForFunction(() => (window.tfjsCompressWeb.camera.last?.classified ?? 0) >= 3 || window.tfjsCompressWeb.camera.error != null, null, {
+      timeout: 20_000,
+    });
+    const camera = await page.evaluate(() => window.tfjsCompressWeb.camera);
+    assert.equal(camera.error, null);
+    assert.equal(camera.running, true);
+    const last = camera.last!;
+    const manifest = JSON.parse(readFileSync(join(distDir, 'clips', 'clips.json'), 'utf8')) as ClipManifest;
+    assert.equal(last.probabilities.length, manifest.classes.length);
+    assert.ok(Math.abs(last.probabilities.reduce((s, p) => s + p, 0) - 1) < 1e-5, `probabilities ${last.probabilities}`);
+    assert.ok(last.frames >= manifest.clips[0].numFrames, `${last.frames} frames before a window`);
+    assert.ok(last.cameraWidth > 0 && last.modelMs > 0);
+    assert.match((await page.textContent('.camera-result')) ?? '', new RegExp(`^(${manifest.classes.join('|')}) \\(`));
+    await page.click('#camera');
+    const stopped = await page.evaluate(() => ({ running: window.tfjsCompressWeb.camera.running, stream: document.querySelector<HTMLVideoElement>('video.camera-video')!.srcObject }));
+    assert.deepEqual(stopped, { running: false, stream: null });
+    // A window classified when the camera stopped finishes its predict and disposes it.
+    await page.waitForTimeout(300);
+    assert.equal(await page.evaluate(() => window.tfjsCompressWeb.tf.memory().numTensors), before);
+    assert.deepEqual(consoleErrors, []);
   });
 
   it('classifies the shipped sequences with the shipped compact model as Node did', async () => {
