@@ -81,6 +81,14 @@ export async function selectBackend(choice: BackendChoice = 'auto'): Promise<Sel
       return null;
     }
     await tf.ready();
+    // A backend can start and still fail at its first read-back (a browser whose WebGPU adapter loses its device):
+    // one tiny computation decides, so the page falls back instead of failing later.
+    const failure = await computes();
+    if (failure != null) {
+      notes.push(`${name} started but could not compute (${failure})`);
+      tf.removeBackend(name);
+      return null;
+    }
     const threads = name === 'tensorflow' ? await hostThreads() : 1;
     return { name, threads, reason: notes.length ? notes.join('; ') : choice === 'auto' ? 'fastest available' : 'requested' };
   };
@@ -91,6 +99,18 @@ export async function selectBackend(choice: BackendChoice = 'auto'): Promise<Sel
     if (selected) return selected;
   }
   throw new InvalidArgumentError('backend', choice, `a backend that can start here (${notes.join('; ')})`);
+}
+
+/** null when the current backend adds two numbers and reads them back right, else why not. */
+async function computes(): Promise<string | null> {
+  try {
+    const sum = tf.tidy(() => tf.add(tf.tensor1d([1, 2]), tf.scalar(1)));
+    const values = await sum.data();
+    tf.dispose(sum);
+    return values[0] === 2 && values[1] === 3 ? null : `1 + [1, 2] gave [${Array.from(values).join(', ')}]`;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
 }
 
 /**

@@ -27,3 +27,33 @@ describe('selectBackend in Node', () => {
     assert.deepEqual(BROWSER_BACKEND_CHOICES, ['auto', 'webgpu', 'webgl', 'wasm', 'cpu']);
   });
 });
+
+describe('selectBackend in a page whose GPU backend starts but cannot compute', () => {
+  it('skips it for the next one and says why (a WebGPU adapter that loses its device at the first read-back)', async () => {
+    const env = tf.env();
+    const wasBrowser = env.getBool('IS_BROWSER');
+    const cpuFactory = tf.findBackendFactory('cpu');
+    assert.ok(cpuFactory, 'the cpu backend is registered');
+    // A stand-in under the name 'webgpu': the cpu backend and its kernels, whose reads fail.
+    const kernels = tf.getKernelsForBackend('cpu');
+    for (const kernel of kernels) tf.registerKernel({ ...kernel, backendName: 'webgpu' });
+    tf.registerBackend('webgpu', () => {
+      const backend = cpuFactory() as tf.KernelBackend;
+      backend.read = () => Promise.reject(new Error("Failed to execute 'mapAsync' on 'GPUBuffer'"));
+      return backend;
+    }, 100);
+    env.set('IS_BROWSER', true);
+    try {
+      const selected = await selectBackend('auto');
+      assert.notEqual(selected.name, 'webgpu');
+      assert.match(selected.reason, /webgpu started but could not compute \(Failed to execute 'mapAsync' on 'GPUBuffer'\)/);
+      assert.equal(tf.getBackend(), selected.name);
+      assert.equal(tf.findBackend('webgpu'), null, 'the broken backend is removed');
+    } finally {
+      env.set('IS_BROWSER', wasBrowser);
+      if (tf.findBackendFactory('webgpu')) tf.removeBackend('webgpu');
+      for (const kernel of kernels) tf.unregisterKernel(kernel.kernelName, 'webgpu');
+      await tf.setBackend('cpu');
+    }
+  });
+});

@@ -15,7 +15,7 @@ import {
   type CompressResults,
   type RunRecord,
   type TrainOptions,
-} from '@tfjs-compress/ucf11-e2e/dist/index.js';
+} from '@tfjs-compress/ucf11-e2e';
 
 /** The synthetic set: 3 classes x 6 groups (styles) x 6 clips of 32 frames, drawn at the model's frame size. */
 export const CLIP_SET = { classes: 3, groups: 6, clipsPerGroup: 6, framesPerClip: 32, difficulty: 'easy', seed: 1 } as const;

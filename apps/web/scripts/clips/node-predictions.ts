@@ -8,7 +8,7 @@
  */
 import * as tfl from '@tensorflow/tfjs-layers';
 import { fileSystemHandler, loadCompact } from '@tfjs-compress/prune/node';
-import { CompactClipPredictor } from '@tfjs-compress/ucf11-e2e/dist/index.js';
+import { CompactClipPredictor } from '@tfjs-compress/ucf11-e2e';
 import { decodeClip, type DecodedClip } from '@tfjs-compress/video';
 import { decodeLikeBrowser } from './browser-rgb.js';
 
