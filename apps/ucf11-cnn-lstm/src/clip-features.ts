@@ -138,8 +138,13 @@ export class ClipFeatures {
     return counts;
   }
 
-  /** The entries of one clip (every sampling of `mode`): cached, missing or damaged. */
-  async clipStatus(clip: VideoClip, mode: Mode): Promise<CacheCounts> {
+  /**
+   * The entries of one clip (every sampling of `mode`): cached, missing or
+   * damaged. `verify: false` only looks for the files (a damaged one counts
+   * as cached; reading it later recomputes it), so a check before training
+   * does not read every entry twice.
+   */
+  async clipStatus(clip: VideoClip, mode: Mode, { verify = true }: { verify?: boolean } = {}): Promise<CacheCounts> {
     const counts: CacheCounts = { cached: 0, missing: 0, corrupt: 0 };
     const shape = [this.frames, this.extractor.featureSize];
     const identity = await clipIdentity(clip.path);
@@ -149,7 +154,7 @@ export class ClipFeatures {
       const sample = this.sampling(identity, numFrames, mode, s);
       const key: FeatureKey = { extractorId: this.extractor.id, clip: identity, sampling: { frameIndices: sample.indices, flip: sample.flip } };
       if (!existsSync(this.cache.pathFor(key))) counts.missing++;
-      else if (await this.cache.get(key, shape)) counts.cached++;
+      else if (!verify || (await this.cache.get(key, shape))) counts.cached++;
       else counts.corrupt++;
     }
     return counts;
