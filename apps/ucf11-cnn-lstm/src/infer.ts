@@ -45,7 +45,7 @@ export async function infer(clip: string, options: InferOptions): Promise<InferR
   await selectBackend(options.backend);
   const run = readCnnLstmRun(options.out);
   const which = options.model ?? 'compact';
-  const modelDir = runModelDir(options.out, which);
+  const modelDir = runModelDir(options.out, which, run);
   const extractor = await extractorFromOptions(run.options);
   const T = run.options.frames;
   const loaded = which === 'compact'

@@ -47,7 +47,7 @@ export async function infer(clipPath: string, options: InferOptions): Promise<In
   await selectBackend(options.backend);
   const run = readRun(options.out);
   const paths = runPaths(options.out);
-  const modelDir = runModelDir(options.out, options.model);
+  const modelDir = runModelDir(options.out, options.model, run);
   const path = resolve(clipPath);
   if (!existsSync(path)) throw new Error(`clip not found: ${path}`);
   const o = run.options;

@@ -99,9 +99,13 @@ export function unfinishedRun(out: string, run: Pick<RunRecord<unknown, unknown>
 /** The run, when its training finished and saved the VIB model; otherwise an error that says how far it got and how to finish it. */
 export function readFinishedRun<O, C>(out: string): RunRecord<O, C> {
   const run = readRun<O, C>(out);
+  assertFinished(out, run);
+  return run;
+}
+
+function assertFinished(out: string, run: Pick<RunRecord<unknown, unknown>, 'finished'>): void {
   const unfinished = unfinishedRun(out, run);
   if (unfinished) throw new Error(`${unfinished}: run 'train --out ${out} --resume' to finish it first`);
-  return run;
 }
 
 /**
@@ -109,8 +113,8 @@ export function readFinishedRun<O, C>(out: string): RunRecord<O, C> {
  * like: an unfinished run says how to finish it (readFinishedRun), a run
  * never compressed says to run `compress`.
  */
-export function runModelDir(out: string, which: 'compact' | 'vib'): string {
-  readFinishedRun(out);
+export function runModelDir(out: string, which: 'compact' | 'vib', run: Pick<RunRecord<unknown, unknown>, 'finished'> = readRun(out)): string {
+  assertFinished(out, run);
   const paths = runPaths(out);
   const dir = which === 'compact' ? paths.compact : paths.vibModel;
   if (!existsSync(join(dir, 'model.json'))) throw new Error(`no ${which} model in ${paths.dir}: run 'compress --out ${out}' first`);
