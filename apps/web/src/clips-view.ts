@@ -8,7 +8,7 @@ import type { DecodedClip } from '@tfjs-compress/video/frames';
 import { CLIP_UINT8_DIR, CLIPS_DIR, type ClipManifest } from './clip-manifest.js';
 import type { ClipRow } from './clip-row.js';
 import type { ClipsResult } from './clips-panel.js';
-import { formatBytes, percent } from './measure.js';
+import { formatBytes, median, percent } from './measure.js';
 
 export interface ClipsView {
   panel: HTMLElement;
@@ -72,12 +72,6 @@ export function renderClipRow(view: ClipsView, row: HTMLTableRowElement, r: Clip
   cell(row, `${r.keptBytes.equal}/${r.keptBytes.total}<div class="note">max |Δ| ${r.keptBytes.maxDifference}</div>`);
   const t = r.times;
   cell(row, `${t.decodeMs.toFixed(1)} / ${t.gatherMs.toFixed(2)} / ${t.modelMs.toFixed(1)}`, 'times');
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
 export function renderClipsSummary(view: ClipsView, r: ClipsResult, firstFrames: DecodedClip, kept: readonly number[]): void {

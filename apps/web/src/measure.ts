@@ -35,10 +35,14 @@ export async function medianLatency(model: tfl.LayersModel, x: tf.Tensor, runs =
     y.dispose();
     if (i >= warmup) times.push(performance.now() - started);
   }
-  times.sort((a, b) => a - b);
-  const middle = times.length >> 1;
-  const medianMs = times.length % 2 ? times[middle] : (times[middle - 1] + times[middle]) / 2;
-  return { medianMs, runs, batch: x.shape[0] };
+  return { medianMs: median(times), runs, batch: x.shape[0] };
+}
+
+/** The middle value (the mean of the two middle ones for an even count). */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
 /** Argmax of each row. */
