@@ -7,6 +7,7 @@ import { InvalidArgumentError, assertFiniteNumber, assertNonNegative, assertOneO
 import type { GradResult, NamedWireTensor, OptimizerPart, Reply, Request, UpdateResult, WireTensor, WorkerInit } from './protocol.js';
 import { startModuleWorker } from './module-worker.js';
 import { splitBatch } from './split-batch.js';
+import { toTensor } from './wire.js';
 import { reseedTopology } from './worker-seeds.js';
 
 export const DEFAULT_WORKERS = 2;
@@ -116,8 +117,6 @@ function startWorker(workerData: WorkerInit): Worker {
   const entry = import.meta.url.endsWith('.ts') ? './trainer-worker.ts' : './trainer-worker.js';
   return startModuleWorker(new URL(entry, import.meta.url).href, workerData);
 }
-
-const toTensor = (w: WireTensor) => tf.tensor(w.data, w.shape, w.dtype);
 
 /**
  * Data-parallel VIB training over `worker_threads`. Each worker holds a copy

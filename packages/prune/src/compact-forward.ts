@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { InvalidArgumentError } from '@tfjs-compress/common';
+import { builtInRecurrentKind } from './recurrent-layout.js';
 
 type Activation = (v: Float64Array) => void;
 
@@ -219,7 +220,8 @@ export class CompactForward {
    */
   constructor(model: tfl.LayersModel, options: { jsProjectionMaxMacs?: number } = {}) {
     const [first, ...rest] = chainOf(model);
-    if (first.getClassName() !== 'LSTM') throw unsupported(first, 'the first layer must be an LSTM');
+    // A compact model: its recurrent layer is tfjs's own, known by class name.
+    if (builtInRecurrentKind(first) !== 'lstm') throw unsupported(first, 'the first layer must be an LSTM');
     this.jsProjectionMaxMacs = options.jsProjectionMaxMacs ?? JS_PROJECTION_MAX_MACS;
     if (!(this.jsProjectionMaxMacs >= 0)) throw new InvalidArgumentError('jsProjectionMaxMacs', this.jsProjectionMaxMacs, 'a number >= 0');
     this.lstm = readLstm(first, this.jsProjectionMaxMacs);

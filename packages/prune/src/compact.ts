@@ -5,7 +5,7 @@ import './builtin-rules.js';
 import { inputSelection, type InputSelection } from './compact-inputs.js';
 import { assertGatesEvaluateHard } from './gate-mode-check.js';
 import { fullState, sortedUnion, type FeatureState } from './feature-state.js';
-import { lastAxis, layerRule, type CompactPart, type RuleAnalysis } from './layer-rules.js';
+import { lastAxis, ruleForLayer, type CompactPart, type RuleAnalysis } from './layer-rules.js';
 import { pruningGraph, type GraphNode, type PruningGraph } from './pruning-graph.js';
 import { compressionReport, type CompressionReport } from './report.js';
 import { genericRule } from './rule-generic.js';
@@ -69,7 +69,7 @@ function analyse(graph: PruningGraph, threshold: number | undefined): { states: 
   const states = new Map<number, FeatureState>();
   for (const input of graph.inputs) states.set(input.id, fullState(lastAxis(input.shape) ?? 0));
   const planned = graph.nodes.map((node) => {
-    const rule = layerRule(node.layer.getClassName()) ?? genericRule;
+    const rule = ruleForLayer(node.layer) ?? genericRule;
     const analysis = rule.analyse({
       layer: node.layer,
       inputs: node.inputs.map((id) => states.get(id)!),

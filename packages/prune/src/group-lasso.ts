@@ -22,9 +22,10 @@ export interface UnitSplit {
 }
 
 /**
- * ISS-style group lasso (Wen et al.) over the hidden units of LSTM/GRU
- * layers, plain or VIB: `lambda * sum_k sqrt(G_k + epsilon)`. Use it as an
- * added loss in a custom loop (`penalty()`), or `attach()` it to the layers
+ * ISS-style group lasso (Wen et al.) over the hidden units of recurrent
+ * layers (`recurrentLayoutOf`: LSTM, GRU, SimpleRNN, VIBLSTM, VIBGRU, ...):
+ * `lambda * sum_k sqrt(G_k + epsilon)`. Use it as an added loss in a custom
+ * loop (`penalty()`), or `attach()` it to the layers
  * so `model.fit` adds it like a regulariser (next to any VIB KL terms).
  * `prune()` zeroes the groups with G_k <= threshold, which `compact` then
  * removes.

@@ -31,6 +31,7 @@ export {
   layerRule,
   registerLayerRule,
   registeredLayerRules,
+  ruleForLayer,
   type CompactPart,
   type CountContext,
   type LayerCounts,
@@ -41,6 +42,7 @@ export {
   type Shape,
 } from './layer-rules.js';
 export { BUILT_IN_RULES } from './builtin-rules.js';
+export { recurrentLayoutOf } from './recurrent-layout.js';
 export { gatheredCopy, perFeatureRule, type PerFeatureOptions } from './per-feature-rule.js';
 export { wholeAxisRule } from './rules-feature-wise.js';
 export { pruningGraph, type GraphInput, type GraphNode, type PruningGraph } from './pruning-graph.js';

@@ -5,6 +5,7 @@ import { InvalidArgumentError, assertOneOf } from '@tfjs-compress/common';
 import { VIBGRU, VIBLSTM } from '@tfjs-compress/vib-rnn';
 import { cloneLayer } from './layer-clone.js';
 import { pruningGraph, type PruningGraph } from './pruning-graph.js';
+import { builtInRecurrentKind } from './recurrent-layout.js';
 
 export type InputBottleneckPlacement = 'first' | 'all' | 'none';
 export const INPUT_BOTTLENECK_PLACEMENTS: readonly InputBottleneckPlacement[] = ['first', 'all', 'none'];
@@ -54,6 +55,15 @@ function identityGates(gates: VIBGateArgs): VIBGateArgs {
   };
 }
 
+/** The VIB class of each tfjs built-in recurrent kind that has one (SimpleRNN has none). */
+const VIB_FORMS = { lstm: VIBLSTM, gru: VIBGRU } as const;
+
+/** True for a tfjs LSTM / GRU: the layers `insertBottlenecks` replaces by their VIB form. */
+function gateable(layer: tfl.layers.Layer): boolean {
+  const kind = builtInRecurrentKind(layer);
+  return kind != null && kind in VIB_FORMS;
+}
+
 /** The VIB form of a plain LSTM/GRU (weights still to copy). */
 function vibRecurrent(layer: tfl.layers.Layer, gates: VIBGateArgs, inputBottleneck: boolean, name: string): VIBLSTM | VIBGRU {
   const className = layer.getClassName();
@@ -67,10 +77,9 @@ function vibRecurrent(layer: tfl.layers.Layer, gates: VIBGateArgs, inputBottlene
   for (const key of RECURRENT_KEYS) if (config[key] != null) args[key] = config[key];
   args.inputBottleneck = inputBottleneck;
   args.gateBottleneck = true;
-  return className === 'LSTM' ? new VIBLSTM(args as never) : new VIBGRU(args as never);
+  const VIBForm = VIB_FORMS[builtInRecurrentKind(layer) as keyof typeof VIB_FORMS];
+  return new VIBForm(args as never);
 }
-
-const GATEABLE = new Set(['LSTM', 'GRU']);
 
 interface BidirectionalLike extends tfl.layers.Layer {
   forwardLayer: tfl.layers.Layer;
@@ -122,11 +131,11 @@ export function insertBottlenecks(model: tfl.LayersModel, options: InsertBottlen
     const x = from.length === 1 ? from[0] : from;
     let y: tfl.SymbolicTensor;
     const inner = className === 'Bidirectional' ? (layer as BidirectionalLike) : null;
-    if (GATEABLE.has(className)) {
+    if (gateable(layer)) {
       const vib = vibRecurrent(layer, gates, inputBottleneck(), layer.name);
       y = vib.apply(x) as tfl.SymbolicTensor;
       copies.push(() => vib.setPlainWeights(layer.getWeights()));
-    } else if (inner != null && GATEABLE.has(inner.forwardLayer.getClassName())) {
+    } else if (inner != null && gateable(inner.forwardLayer)) {
       const template = vibRecurrent(inner.forwardLayer, gates, inputBottleneck(), inner.layer.name);
       const bi = tfl.layers.bidirectional({ layer: template as never, mergeMode: inner.mergeMode as never, name: layer.name }) as unknown as BidirectionalLike;
       y = bi.apply(x) as tfl.SymbolicTensor;

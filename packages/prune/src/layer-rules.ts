@@ -99,9 +99,9 @@ const RULES = new Map<string, LayerRule>();
 
 /**
  * Registers (or replaces) the rule for a layer class, by the class name its
- * `getClassName()` returns. A layer without a rule passes through `compact`
- * unchanged when every one of its input features is live, and is refused
- * otherwise.
+ * `getClassName()` returns; it takes precedence over a contract rule. A
+ * layer without a rule passes through `compact` unchanged when every one of
+ * its input features is live, and is refused otherwise.
  */
 export function registerLayerRule(className: string, rule: LayerRule): void {
   if (typeof className !== 'string' || className.length === 0) throw new InvalidArgumentError('className', className, 'a layer class name');
@@ -112,6 +112,25 @@ export function registerLayerRule(className: string, rule: LayerRule): void {
 /** The rule registered for a class name, if any. */
 export function layerRule(className: string): LayerRule | undefined {
   return RULES.get(className);
+}
+
+/**
+ * Rules for layers recognised by what they declare (a duck-typed contract,
+ * such as vib's `GatedRecurrentLayer`) rather than by class name: a layer
+ * class from another package is handled without prune naming it.
+ */
+const CONTRACT_RULES: Array<{ accepts(layer: tfl.layers.Layer): boolean; rule: LayerRule }> = [];
+
+/** Registers a rule for every layer `accepts` recognises, consulted when the layer's class has no rule of its own. */
+export function registerContractRule(accepts: (layer: tfl.layers.Layer) => boolean, rule: LayerRule): void {
+  if (typeof accepts !== 'function') throw new InvalidArgumentError('accepts', accepts, 'a function (layer) => boolean');
+  if (rule == null || typeof rule.analyse !== 'function') throw new InvalidArgumentError('rule', rule, 'an object with analyse(node)');
+  CONTRACT_RULES.push({ accepts, rule });
+}
+
+/** The rule for a layer: its class's (`registerLayerRule`), else the first contract rule that accepts it. */
+export function ruleForLayer(layer: tfl.layers.Layer): LayerRule | undefined {
+  return RULES.get(layer.getClassName()) ?? CONTRACT_RULES.find((entry) => entry.accepts(layer))?.rule;
 }
 
 /** Class names with a rule, sorted. */

@@ -3,24 +3,27 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import type { CustomCallbackArgs } from '@tensorflow/tfjs-layers';
 import { isGateWeight } from '@tfjs-compress/vib';
 import { InvalidArgumentError } from '@tfjs-compress/common';
+import { BUILT_IN_RECURRENT_CLASSES, isRecurrentLayer } from './recurrent-layout.js';
 import type { PruningSchedule } from './schedules.js';
 
-/** Classes whose kernels magnitude pruning touches by default. */
-export const PRUNABLE_CLASSES: readonly string[] = ['Dense', 'LSTM', 'GRU', 'VIBLSTM', 'VIBGRU', 'SimpleRNN', 'Conv1D', 'Conv2D'];
+/** tfjs classes whose kernels magnitude pruning touches by default, besides layers declaring `recurrentLayout` (VIBLSTM, VIBGRU, ...). */
+export const PRUNABLE_CLASSES: readonly string[] = ['Dense', ...BUILT_IN_RECURRENT_CLASSES, 'Conv1D', 'Conv2D'];
 
 export interface PruneLowMagnitudeArgs {
   /** When and how much to prune (`constantSparsity` or `polynomialDecay`). Required. */
   schedule: PruningSchedule;
   /**
    * Which weights to prune. Default: every `kernel` / `recurrent_kernel` of
-   * the layers in PRUNABLE_CLASSES (biases, batch-norm and VIB gate parameters are never pruned).
+   * the layers in PRUNABLE_CLASSES and of layers declaring `recurrentLayout`
+   * (VIBLSTM, VIBGRU, ...); biases, batch-norm and VIB gate parameters are never pruned.
    */
   filter?: (weight: tfl.LayerVariable, layer: tfl.layers.Layer) => boolean;
 }
 
 function defaultFilter(weight: tfl.LayerVariable, layer: tfl.layers.Layer): boolean {
   const name = weight.originalName ?? weight.name;
-  return PRUNABLE_CLASSES.includes(layer.getClassName()) && /kernel$/.test(name) && !isGateWeight(weight);
+  const prunable = PRUNABLE_CLASSES.includes(layer.getClassName()) || isRecurrentLayer(layer);
+  return prunable && /kernel$/.test(name) && !isGateWeight(weight);
 }
 
 /** 0/1 mask keeping the `size - floor(sparsity * size)` largest magnitudes (ties broken by index). */

@@ -35,7 +35,7 @@ function candidateIsZero(src: RecurrentSource, folded: Float32Array, state: Feat
   return true;
 }
 
-/** Units whose output is not constantly 0 (LSTM: i, g or o closed; GRU: candidate closed; or a candidate that reads nothing). */
+/** Units whose output is not constantly 0 (LSTM: i, g or o closed; GRU and SimpleRNN: candidate closed; or a candidate that reads nothing). */
 function keptUnits(src: RecurrentSource, folded: Float32Array, state: FeatureState): number[] {
   const actZero = applyActivation(src.activation, [0])[0] === 0;
   const m = src.gateMasks;
@@ -43,7 +43,7 @@ function keptUnits(src: RecurrentSource, folded: Float32Array, state: FeatureSta
     const empty = () => candidateIsZero(src, folded, state, k);
     if (src.kind === 'lstm') return m[3][k] === 0 || ((m[0][k] === 0 || m[2][k] === 0 || empty()) && actZero);
     if (src.kind === 'gru') return m[2][k] === 0 || (empty() && actZero);
-    return empty() && actZero;
+    return m[0][k] === 0 || (empty() && actZero);
   };
   const kept: number[] = [];
   for (let k = 0; k < src.units; k++) if (!dead(k)) kept.push(k);
@@ -73,7 +73,7 @@ function pinnedGates(src: RecurrentSource, units: number[], name: string): Map<n
 }
 
 /**
- * Reads a recurrent layer (LSTM, GRU, SimpleRNN, VIBLSTM, VIBGRU) for input
+ * Reads a recurrent layer (any `recurrentLayoutOf` knows) for input
  * features `state` and plans its compaction. Refuses `returnState`,
  * `stateful` and, unless `allowNoUnits` (one direction of a Bidirectional,
  * whose other direction may still carry the input), a layer whose every

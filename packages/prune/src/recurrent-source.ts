@@ -1,39 +1,19 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import type { VIBGate } from '@tfjs-compress/vib';
+import { InvalidArgumentError } from '@tfjs-compress/common';
+import { isGatedRecurrentLayer, type RecurrentKind, type VIBGate } from '@tfjs-compress/vib';
 import { activationName } from './activation.js';
-import { GRU_GATES, LSTM_GATE_COUNT } from './counting.js';
+import { layerError } from './layer-rules.js';
+import { RECURRENT_EXPECTED, recurrentLayoutOf } from './recurrent-layout.js';
 
-/** Gate keys of `cell.gates`, in tfjs column order. */
-export const LSTM_GATE_KEYS = ['i', 'f', 'g', 'o'] as const;
-export const GRU_GATE_KEYS = ['z', 'r', 'h'] as const;
-/** Column block of the candidate (LSTM g / GRU h): the block that decides whether a unit can live. */
+export type { RecurrentKind };
+
+/** Column block of the candidate (LSTM c / GRU h): the block that decides whether a unit can live. */
 export const CANDIDATE_BLOCK = 2;
 
 /** The candidate's column block for a kind of cell (a SimpleRNN has only that block). */
 export function candidateBlock(kind: RecurrentKind): number {
   return kind === 'simple' ? 0 : CANDIDATE_BLOCK;
-}
-
-export type RecurrentKind = 'lstm' | 'gru' | 'simple';
-
-/** The parts of `VIBLSTM` / `VIBGRU` this package reads (duck-typed: no runtime import needed). */
-export interface VIBRecurrentLike extends tfl.layers.Layer {
-  cell: {
-    units: number;
-    inputDim: number;
-    gateCount: number;
-    inputGate: VIBGate | null;
-    gates: Record<string, VIBGate | null>;
-  };
-  plainWeights(): tf.Tensor[];
-}
-
-const VIB_RECURRENT = new Set(['VIBLSTM', 'VIBGRU']);
-const PLAIN_RECURRENT = new Set(['LSTM', 'GRU', 'SimpleRNN']);
-
-export function isRecurrentClass(className: string): boolean {
-  return VIB_RECURRENT.has(className) || PLAIN_RECURRENT.has(className);
 }
 
 /**
@@ -69,27 +49,51 @@ function maskValues(gate: VIBGate | null, size: number, threshold: number | unde
   return tf.tidy(() => (gate.mask(threshold).dataSync() as Float32Array).slice());
 }
 
-/** Reads a plain LSTM/GRU/SimpleRNN or a VIBLSTM/VIBGRU. `threshold` overrides the gates' own. */
+/** The error for weights without the shapes the layout promises ([F, G*H], [H, G*H], [G*H]); null when they fit. */
+function layoutShapeError(layer: tfl.layers.Layer, tensors: tf.Tensor[], gates: number, units: number): InvalidArgumentError | null {
+  const width = gates * units;
+  const checks: Array<[string, (s: number[]) => boolean]> = [
+    [`[F, ${width}]`, (s) => s.length === 2 && s[1] === width],
+    [`[${units}, ${width}]`, (s) => s.length === 2 && s[0] === units && s[1] === width],
+    [`[${width}]`, (s) => s.length === 1 && s[0] === width],
+  ];
+  for (const [i, [expected, fits]] of checks.entries()) {
+    const shape = tensors[i]?.shape;
+    // The bias may be missing (a layer without one); the kernels may not.
+    if (shape == null ? i === 2 : fits(shape)) continue;
+    return new InvalidArgumentError(
+      `plainWeights()[${i}] of layer '${layer.name}'`,
+      shape ?? null,
+      `shape ${expected} (its recurrentLayout: ${gates} column blocks of ${units} units)`,
+    );
+  }
+  return null;
+}
+
+/** Reads any recurrent layer `recurrentLayoutOf` knows. `threshold` overrides the gates' own. */
 export function readRecurrent(layer: tfl.layers.Layer, threshold?: number): RecurrentSource {
-  const className = layer.getClassName();
+  const layout = recurrentLayoutOf(layer);
+  if (layout == null) throw layerError(layer, RECURRENT_EXPECTED);
+  const { kind, gates, units } = layout;
   const config = layer.getConfig();
-  const kind: RecurrentKind = className.endsWith('LSTM') ? 'lstm' : className === 'SimpleRNN' ? 'simple' : 'gru';
-  const gates = kind === 'lstm' ? LSTM_GATE_COUNT : kind === 'gru' ? GRU_GATES : 1;
   const useBias = config.useBias !== false;
   let tensors: tf.Tensor[];
   let inputMask: Float32Array | null = null;
   let gateMasks: Float32Array[];
-  let units: number;
-  if (VIB_RECURRENT.has(className)) {
-    const vib = layer as VIBRecurrentLike;
-    units = vib.cell.units;
-    tensors = vib.plainWeights();
-    const inputs = tensors[0].shape[0];
-    inputMask = maskValues(vib.cell.inputGate, inputs, threshold);
-    const keys = kind === 'lstm' ? LSTM_GATE_KEYS : GRU_GATE_KEYS;
-    gateMasks = keys.map((key) => maskValues(vib.cell.gates?.[key] ?? null, units, threshold));
+  if (isGatedRecurrentLayer(layer)) {
+    const { input, blocks } = layer.recurrentGates();
+    if (blocks.length !== gates) {
+      throw new InvalidArgumentError(`recurrentGates().blocks of layer '${layer.name}'`, `${blocks.length} entries`, `${gates}, one per column block (null where a block has no gate)`);
+    }
+    tensors = layer.plainWeights();
+    const error = layoutShapeError(layer, tensors, gates, units);
+    if (error != null) {
+      tf.dispose(tensors);
+      throw error;
+    }
+    inputMask = maskValues(input, tensors[0].shape[0], threshold);
+    gateMasks = blocks.map((gate) => maskValues(gate, units, threshold));
   } else {
-    units = config.units as number;
     tensors = layer.getWeights().map((w) => w.clone());
     gateMasks = Array.from({ length: gates }, () => ones(units));
   }

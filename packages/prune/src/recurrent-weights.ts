@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { InvalidArgumentError } from '@tfjs-compress/common';
-import { GRU_GATES, LSTM_GATE_COUNT } from './counting.js';
+import { RECURRENT_EXPECTED, isRecurrentLayer, recurrentLayoutOf } from './recurrent-layout.js';
 
 /** A recurrent layer's trainable kernels as differentiable tensors (read inside a tidy). */
 export interface RecurrentKernels {
@@ -19,31 +19,30 @@ interface CellLike {
   projection?: { toDense(): tf.Tensor2D };
 }
 
-export function isRecurrent(layer: tfl.layers.Layer): boolean {
-  return ['LSTM', 'GRU', 'VIBLSTM', 'VIBGRU'].includes(layer.getClassName());
-}
-
 /** The recurrent layers of a model, a layer or a list (anything else in a list is an error). */
 export function recurrentLayersOf(target: tfl.LayersModel | tfl.layers.Layer | tfl.layers.Layer[]): tfl.layers.Layer[] {
   if (Array.isArray(target)) {
     for (const layer of target) {
-      if (!isRecurrent(layer)) throw new InvalidArgumentError('layers', `'${layer.name}' (${layer.getClassName()})`, 'LSTM, GRU, VIBLSTM or VIBGRU layers');
+      if (!isRecurrentLayer(layer)) throw new InvalidArgumentError('layers', `'${layer.name}' (${layer.getClassName()})`, `recurrent layers: ${RECURRENT_EXPECTED}`);
     }
     return target;
   }
   if ('layers' in target && Array.isArray((target as tfl.LayersModel).layers)) {
-    return (target as tfl.LayersModel).layers.filter(isRecurrent);
+    return (target as tfl.LayersModel).layers.filter(isRecurrentLayer);
   }
   return recurrentLayersOf([target as tfl.layers.Layer]);
 }
 
 /** Reads the kernels (no copy for plain layers; tensor projections are expanded). Call inside tidy. */
 export function recurrentKernels(layer: tfl.layers.Layer): RecurrentKernels {
-  const cell = (layer as unknown as { cell: CellLike }).cell;
-  const gates = layer.getClassName().endsWith('LSTM') ? LSTM_GATE_COUNT : GRU_GATES;
-  if (!layer.built || cell.recurrentKernel == null) {
-    throw new InvalidArgumentError('layer', layer.name, 'a built layer (call the model once first)');
+  const layout = recurrentLayoutOf(layer);
+  if (layout == null) throw new InvalidArgumentError('layer', `'${layer.name}' (${layer.getClassName()})`, RECURRENT_EXPECTED);
+  const cell = (layer as unknown as { cell?: CellLike }).cell;
+  if (!layer.built) throw new InvalidArgumentError('layer', layer.name, 'a built layer (call the model once first)');
+  if (cell?.recurrentKernel == null || (cell.projection == null && cell.kernel == null)) {
+    throw new InvalidArgumentError('layer', `'${layer.name}' (${layer.getClassName()})`, 'a layer whose cell holds kernel (or projection) and recurrentKernel variables, as tfjs and vib-rnn cells do');
   }
+  const { gates } = layout;
   const kernel = cell.projection ? cell.projection.toDense() : (cell.kernel!.read() as tf.Tensor2D);
   return { gates, units: cell.units, kernel, recurrent: cell.recurrentKernel.read() as tf.Tensor2D };
 }

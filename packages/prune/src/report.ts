@@ -1,9 +1,10 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { isGateWeight } from '@tfjs-compress/vib';
+import { RECURRENT_KIND_GATES, isGateWeight } from '@tfjs-compress/vib';
 import { InvalidArgumentError, assertPositiveInteger } from '@tfjs-compress/common';
 import './builtin-rules.js';
-import { GRU_GATES, LSTM_GATE_COUNT, recurrentFlopsPerStep, recurrentParamCount } from './counting.js';
-import { layerRule, type RuleLayerKind } from './layer-rules.js';
+import { recurrentFlopsPerStep, recurrentParamCount } from './counting.js';
+import { ruleForLayer, type RuleLayerKind } from './layer-rules.js';
+import { builtInRecurrentClass } from './recurrent-layout.js';
 
 /** What a layer is to the report (its rule's `count` says; 'other' without one). */
 export type LayerKind = RuleLayerKind;
@@ -118,7 +119,7 @@ export function summarizeLayer(layer: tfl.layers.Layer, timesteps: number): Laye
   const gateParams = weights.filter((w) => isGateWeight(w)).reduce((sum, w) => sum + size(w.shape as number[]), 0);
   const inputs = lastDim(inputShape);
   const units = lastDim(outputShape);
-  const counts = layerRule(className)?.count?.(layer, { inputShape, outputShape, timesteps, rows, inputs, units, weightShapes, params }) ?? {};
+  const counts = ruleForLayer(layer)?.count?.(layer, { inputShape, outputShape, timesteps, rows, inputs, units, weightShapes, params }) ?? {};
   const counted = counts.params ?? params;
   return {
     name: layer.name,
@@ -170,7 +171,7 @@ export function recurrentSummary(args: {
   useBias?: boolean;
 }): LayerSummary {
   if (args.kind !== 'lstm' && args.kind !== 'gru') throw new InvalidArgumentError('kind', args.kind, "'lstm' or 'gru'");
-  const gates = args.kind === 'lstm' ? LSTM_GATE_COUNT : GRU_GATES;
+  const gates = RECURRENT_KIND_GATES[args.kind];
   const useBias = args.useBias ?? true;
   const timesteps = args.timesteps ?? 1;
   assertPositiveInteger(timesteps, 'timesteps');
@@ -178,7 +179,7 @@ export function recurrentSummary(args: {
   const bias = useBias ? 'tfjs' : 'none';
   return {
     name: args.name ?? args.kind,
-    className: args.kind === 'lstm' ? 'LSTM' : 'GRU',
+    className: builtInRecurrentClass(args.kind),
     kind: args.kind,
     inputs: F,
     units: H,

@@ -3,7 +3,8 @@ import { isGateWeight } from '@tfjs-compress/vib';
 import { range, sortedUnion, type FeatureState } from './feature-state.js';
 import { layerError, type CountContext, type LayerCounts, type LayerRule } from './layer-rules.js';
 import { noUnitsLeft, planRecurrent, recurrentWeightList } from './recurrent-plan.js';
-import { RECURRENT_GATES, countRecurrent } from './rule-recurrent.js';
+import { RECURRENT_EXPECTED, isRecurrentLayer } from './recurrent-layout.js';
+import { countRecurrent } from './rule-recurrent.js';
 
 interface BidirectionalLike extends tfl.layers.Layer {
   forwardLayer: tfl.layers.Layer;
@@ -31,8 +32,8 @@ function mergedState(mode: string, H: number, forward: number[], backward: numbe
 }
 
 /**
- * Bidirectional around any recurrent layer with a rule (LSTM, GRU,
- * SimpleRNN, VIBLSTM, VIBGRU): each direction keeps its own units; the
+ * Bidirectional around any recurrent layer `recurrentLayoutOf` knows (LSTM,
+ * GRU, SimpleRNN, VIBLSTM, VIBGRU, ...): each direction keeps its own units; the
  * compact layer is a plain `tf.layers.bidirectional`, whose two directions
  * share one size, so the smaller is padded with pruned units computing
  * exactly 0. 'concat' outputs forward units then backward units;
@@ -44,8 +45,8 @@ export const bidirectionalRule: LayerRule = {
     const layer = node.layer as BidirectionalLike;
     const mode = layer.mergeMode;
     if (mode == null) throw layerError(layer, "a merge mode ('concat', 'sum', 'ave' or 'mul'; null returns two outputs)");
-    if (RECURRENT_GATES[layer.forwardLayer.getClassName()] == null) {
-      throw layerError(layer, `a Bidirectional around LSTM, GRU, SimpleRNN, VIBLSTM or VIBGRU (it wraps ${layer.forwardLayer.getClassName()})`);
+    if (!isRecurrentLayer(layer.forwardLayer)) {
+      throw layerError(layer, `a Bidirectional around ${RECURRENT_EXPECTED} (it wraps ${layer.forwardLayer.getClassName()})`);
     }
     // One direction may lose every unit: the other still carries the input (the empty one is padded with pruned units, exactly 0).
     const forward = planRecurrent(layer.forwardLayer, node.inputs[0], node.threshold, true);

@@ -1,17 +1,13 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { GRU_GATES, LSTM_GATE_COUNT, recurrentFlopsPerStep } from './counting.js';
+import type { RecurrentKind } from '@tfjs-compress/vib';
+import { recurrentFlopsPerStep } from './counting.js';
 import { keptState, sortedUnion } from './feature-state.js';
-import type { CountContext, LayerCounts, LayerRule } from './layer-rules.js';
+import { layerError, type CountContext, type LayerCounts, type LayerRule, type RuleLayerKind } from './layer-rules.js';
+import { RECURRENT_EXPECTED, recurrentLayoutOf } from './recurrent-layout.js';
 import { planRecurrent, recurrentWeightList } from './recurrent-plan.js';
 
-/** Gate blocks per recurrent class. */
-export const RECURRENT_GATES: Record<string, number> = {
-  LSTM: LSTM_GATE_COUNT,
-  VIBLSTM: LSTM_GATE_COUNT,
-  GRU: GRU_GATES,
-  VIBGRU: GRU_GATES,
-  SimpleRNN: 1,
-};
+/** The report's name for each kind of cell. */
+const REPORT_KIND: Readonly<Record<RecurrentKind, RuleLayerKind>> = { lstm: 'lstm', gru: 'gru', simple: 'rnn' };
 
 /** Kernel, recurrent kernel and bias shapes of a (dense-projection) recurrent layer at its built sizes. */
 function builtShapes(layer: tfl.layers.Layer, gates: number): number[][] {
@@ -24,18 +20,19 @@ const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
 /** Report counts of a recurrent layer: FLOPs per sequence, the paper's two-bias parameter count, in-place shrinking. */
 export function countRecurrent(layer: tfl.layers.Layer, context: CountContext): LayerCounts {
-  const gates = RECURRENT_GATES[layer.getClassName()];
+  const layout = recurrentLayoutOf(layer);
+  if (layout == null) throw layerError(layer, RECURRENT_EXPECTED);
+  const { gates, units: H } = layout;
   const config = layer.getConfig();
-  const cell = (layer as unknown as { cell: { units: number; projection?: { flopsPerRow(): number } } }).cell;
+  const cell = (layer as unknown as { cell?: { projection?: { flopsPerRow(): number } } }).cell;
   // A recurrent layer shrunk in place is reported at the sizes it was built with: the "before" of a compression.
   const inPlace = config.keptInputs != null || config.keptUnits != null;
   const weightShapes = inPlace ? builtShapes(layer, gates) : context.weightShapes;
   const params = weightShapes.reduce((sum, shape) => sum + size(shape), 0);
   const useBias = config.useBias !== false;
-  const H = cell.units;
-  const projectionFlops = inPlace ? undefined : cell.projection?.flopsPerRow();
+  const projectionFlops = inPlace ? undefined : cell?.projection?.flopsPerRow();
   return {
-    kind: gates === LSTM_GATE_COUNT ? 'lstm' : gates === GRU_GATES ? 'gru' : 'rnn',
+    kind: REPORT_KIND[layout.kind],
     units: H,
     params,
     weightShapes,
@@ -45,9 +42,11 @@ export function countRecurrent(layer: tfl.layers.Layer, context: CountContext): 
 }
 
 /**
- * LSTM, GRU, SimpleRNN and their VIB forms: input features that are pruned
- * or read with zero rows drop kernel rows; units that are pruned drop their
- * gate columns and recurrent row; closed gates of kept units are pinned.
+ * Every recurrent layer `recurrentLayoutOf` knows (LSTM, GRU, SimpleRNN and
+ * any layer declaring `recurrentLayout`: VIBLSTM, VIBGRU, a user's gated
+ * cell): input features that are pruned or read with zero rows drop kernel
+ * rows; units that are pruned drop their gate columns and recurrent row;
+ * closed gates of kept units are pinned.
  * Units asked for although pruned (a coupling needs them) stay, computing
  * exactly 0.
  */

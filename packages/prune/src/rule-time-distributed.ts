@@ -1,11 +1,11 @@
 import * as tfl from '@tensorflow/tfjs-layers';
-import { layerRule, type LayerRule } from './layer-rules.js';
+import { ruleForLayer, type LayerRule } from './layer-rules.js';
 import { genericRule } from './rule-generic.js';
 
 /** The inner layer's rule (or the untouched pass-through). */
 function innerRule(layer: tfl.layers.Layer): { inner: tfl.layers.Layer; rule: LayerRule } {
   const inner = (layer as unknown as { layer: tfl.layers.Layer }).layer;
-  return { inner, rule: layerRule(inner.getClassName()) ?? genericRule };
+  return { inner, rule: ruleForLayer(inner) ?? genericRule };
 }
 
 /**

@@ -12,8 +12,8 @@ export interface PruneUnitsArgs {
 }
 
 /**
- * Structured magnitude pruning: per LSTM/GRU layer, scores hidden units by
- * their ISS group norm (all weights into and out of the unit), keeps the
+ * Structured magnitude pruning: per recurrent layer (`recurrentLayoutOf`),
+ * scores hidden units by their ISS group norm (all weights into and out of the unit), keeps the
  * strongest and zeroes the rest in place (`zeroUnits`), so `compact` shrinks
  * the layer. At least one unit is always kept.
  */

@@ -6,7 +6,7 @@ import { VIBLayer } from '@tfjs-compress/vib';
 import { InvalidArgumentError } from '@tfjs-compress/common';
 import { VIBGRU, VIBLSTM } from '@tfjs-compress/vib-rnn';
 import { TEST_BACKENDS, assertClose, useBackend } from '@tfjs-compress/testing';
-import { BUILT_IN_RULES, compact, layerRule, perFeatureRule, registerLayerRule, registeredLayerRules, summarizeModel } from '../src/index.js';
+import { BUILT_IN_RULES, compact, layerRule, perFeatureRule, registerLayerRule, registeredLayerRules, ruleForLayer, summarizeModel } from '../src/index.js';
 import { inputBatch, randomizeWeights, setGate, useHardMasks } from './helpers.js';
 
 const T = 4;
@@ -208,8 +208,13 @@ describe('compact: graphs it refuses', () => {
   });
 
   it('lists its built-in rules, and the report counts Bidirectional and Embedding layers', () => {
-    for (const name of ['Dense', 'Embedding', 'LSTM', 'GRU', 'SimpleRNN', 'VIBLSTM', 'VIBGRU', 'VIBLayer', 'Bidirectional', 'TimeDistributed', 'Conv1D', 'Add', 'Concatenate']) {
+    for (const name of ['Dense', 'Embedding', 'LSTM', 'GRU', 'SimpleRNN', 'VIBLayer', 'Bidirectional', 'TimeDistributed', 'Conv1D', 'Add', 'Concatenate']) {
       assert.ok(BUILT_IN_RULES.includes(name), name);
+    }
+    // VIBLSTM / VIBGRU are not named: they declare their recurrent layout and get the LSTM/GRU rule by it.
+    for (const layer of [new VIBLSTM({ units: 2 }), new VIBGRU({ units: 2 })]) {
+      assert.ok(!BUILT_IN_RULES.includes(layer.getClassName()), layer.getClassName());
+      assert.equal(ruleForLayer(layer), layerRule('LSTM'), layer.getClassName());
     }
     const input = tfl.input({ shape: [T] });
     const bi = tfl.layers.bidirectional({ layer: new VIBLSTM({ units: 3, inputBottleneck: true, name: 'lstm' }) as never, name: 'bi' });

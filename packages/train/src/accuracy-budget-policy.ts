@@ -1,4 +1,4 @@
-import { CompressionController, type CompressionControllerArgs, type CompressionControllerState } from '@tfjs-compress/vib';
+import { AccuracyBudgetLadder, type AccuracyBudgetLadderArgs, type AccuracyBudgetLadderState } from './accuracy-budget-ladder.js';
 import { InvalidArgumentError, assertRate } from '@tfjs-compress/common';
 import type { ControlSignal, KlPolicy, PolicyAction, PolicyStart } from './kl-policy.js';
 
@@ -16,8 +16,8 @@ export interface AccuracyBudgetArgs {
   referenceAccuracy?: number;
   /** Keep rejected rungs as candidates for a second judgement in the fine-tune (the schedule's candidate trial). Default: true. */
   keepCandidates?: boolean;
-  /** Tuning of the ladder. Default: the controller's, with one epoch of recovery per rung. */
-  controller?: CompressionControllerArgs;
+  /** Tuning of the ladder. Default: its defaults, with one epoch of recovery per rung. */
+  controller?: AccuracyBudgetLadderArgs;
 }
 
 /** What the ladder was built from when the VIB stage began. */
@@ -29,7 +29,7 @@ interface LadderStart {
 
 /**
  * Compresses as far as the validation accuracy allows: a ladder of rungs
- * (`CompressionController`), each judged after a short frozen-mask recovery
+ * (`AccuracyBudgetLadder`), each judged after a short frozen-mask recovery
  * against the reference, accepted states kept, rejected ones rolled back.
  * The last accepted state is fine-tuned.
  */
@@ -38,7 +38,7 @@ export class AccuracyBudgetPolicy implements KlPolicy {
   readonly needsValidation = true;
   readonly reached = true;
   readonly maxAccuracyDrop: number;
-  private controller: CompressionController | null = null;
+  private controller: AccuracyBudgetLadder | null = null;
   private start: LadderStart | null = null;
 
   constructor(private readonly args: AccuracyBudgetArgs = {}) {
@@ -51,12 +51,16 @@ export class AccuracyBudgetPolicy implements KlPolicy {
     return this.controller?.phase === 'recover';
   }
 
+  get recoveryWindow(): { done: number; steps: number } | null {
+    return this.controller?.recoveryWindow ?? null;
+  }
+
   get referenceAccuracy(): number | null {
     return this.controller?.referenceAccuracy ?? null;
   }
 
-  /** The ladder's state (null before the VIB stage). */
-  get ladder(): CompressionController | null {
+  /** The ladder (null before the VIB stage). */
+  get ladder(): AccuracyBudgetLadder | null {
     return this.controller;
   }
 
@@ -72,26 +76,26 @@ export class AccuracyBudgetPolicy implements KlPolicy {
     return { keep: true };
   }
 
-  private build(start: LadderStart): CompressionController {
+  private build(start: LadderStart): AccuracyBudgetLadder {
     this.start = start;
-    this.controller = new CompressionController(
+    this.controller = new AccuracyBudgetLadder(
       { maxAccuracyDrop: this.maxAccuracyDrop, referenceAccuracy: start.referenceAccuracy },
       { recoverySteps: start.recoverySteps, fixedReference: start.fixedReference, ...this.args.controller },
     );
     return this.controller;
   }
 
-  getState(): { start: LadderStart; controller: CompressionControllerState } | null {
-    return this.start && this.controller ? { start: { ...this.start }, controller: this.controller.getState() } : null;
+  getState(): { start: LadderStart; ladder: AccuracyBudgetLadderState } | null {
+    return this.start && this.controller ? { start: { ...this.start }, ladder: this.controller.getState() } : null;
   }
 
   setState(state: unknown): void {
     if (state == null) return;
-    const s = state as { start?: LadderStart; controller?: CompressionControllerState };
-    if (typeof s.start?.referenceAccuracy !== 'number' || s.controller == null) {
+    const s = state as { start?: LadderStart; ladder?: AccuracyBudgetLadderState };
+    if (typeof s.start?.referenceAccuracy !== 'number' || s.ladder == null) {
       throw new InvalidArgumentError('state', state, "AccuracyBudgetPolicy.getState()'s value");
     }
-    this.build(s.start).setState(s.controller);
+    this.build(s.start).setState(s.ladder);
   }
 
   klFac(): number {
@@ -127,12 +131,12 @@ export class AccuracyBudgetPolicy implements KlPolicy {
     return this.controller?.acceptedCompression ?? 1;
   }
 
-  /** True when a state at `compression` judged at `accuracy` is within the budget. */
-  within(compression: number, accuracy: number): boolean {
-    return this.controller?.satisfied({ compression, accuracy }) ?? false;
+  /** True when a state judged at `accuracy` is within the budget. */
+  within(accuracy: number): boolean {
+    return this.controller?.within(accuracy) ?? false;
   }
 
   acceptsCandidate(compression: number, accuracy: number): boolean {
-    return compression > this.acceptedCompression && this.within(compression, accuracy);
+    return compression > this.acceptedCompression && this.within(accuracy);
   }
 }

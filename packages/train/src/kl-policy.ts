@@ -49,6 +49,12 @@ export interface KlPolicy {
   readonly needsValidation: boolean;
   /** Masks frozen (hard 0/1, no KL) for the next batches. */
   readonly recovering: boolean;
+  /**
+   * While recovering in windows that end in a judgement: control points done
+   * of the window's `steps` (the schedule anneals the learning rate over it).
+   * Absent or null otherwise.
+   */
+  readonly recoveryWindow?: { done: number; steps: number } | null;
   begin(start: PolicyStart): PolicyAction;
   klFac(progress: number): number;
   control(signal: ControlSignal): PolicyAction;

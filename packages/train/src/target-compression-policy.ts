@@ -1,16 +1,16 @@
-import { CompressionController, type CompressionControllerArgs, type CompressionControllerState } from '@tfjs-compress/vib';
 import { InvalidArgumentError } from '@tfjs-compress/common';
 import type { ControlSignal, KlPolicy, PolicyAction, PolicyStart } from './kl-policy.js';
+import { TargetCompressionController, type TargetControllerArgs, type TargetControllerState } from './target-compression-controller.js';
 
 export interface TargetCompressionArgs {
   /** The compression ratio of the gated recurrent layers to reach (e.g. 20 for 20x), > 1. */
   targetCompression: number;
   /** Tuning of the klFac controller. */
-  controller?: CompressionControllerArgs;
+  controller?: TargetControllerArgs;
 }
 
 /**
- * Steers klFac towards a compression ratio (`CompressionController`: a log
+ * Steers klFac towards a compression ratio (`TargetCompressionController`: a log
  * error term and a brake while the compression still climbs), keeps the
  * state closest to the target, and ends the VIB stage once the target has
  * held for two epochs (pruning is nearly one-way).
@@ -21,13 +21,13 @@ export class TargetCompressionPolicy implements KlPolicy {
   readonly recovering = false;
   readonly referenceAccuracy = null;
   readonly targetCompression: number;
-  private readonly controller: CompressionController;
+  private readonly controller: TargetCompressionController;
   private best: { score: number; compression: number; accuracy: number } | null = null;
   private settled = 0;
   private controls = 1;
 
   constructor(args: TargetCompressionArgs) {
-    this.controller = new CompressionController({ targetCompression: args.targetCompression }, args.controller);
+    this.controller = new TargetCompressionController(args.targetCompression, args.controller);
     this.targetCompression = args.targetCompression;
   }
 
@@ -41,12 +41,12 @@ export class TargetCompressionPolicy implements KlPolicy {
   }
 
   control(signal: ControlSignal): PolicyAction {
-    const score = this.controller.score({ compression: signal.compression });
+    const score = this.controller.score(signal.compression);
     const accuracy = signal.accuracy ?? 0;
     const better = this.best == null || score > this.best.score || (score === this.best.score && accuracy >= this.best.accuracy);
     if (better) this.best = { score, compression: signal.compression, accuracy };
-    this.settled = this.controller.satisfied({ compression: signal.compression }) ? this.settled + 1 : 0;
-    this.controller.update({ compression: signal.compression });
+    this.settled = this.controller.satisfied(signal.compression) ? this.settled + 1 : 0;
+    this.controller.update(signal.compression);
     return { keep: better, done: this.settled >= 2 * this.controls };
   }
 
@@ -54,7 +54,7 @@ export class TargetCompressionPolicy implements KlPolicy {
     return { restore: this.best != null };
   }
 
-  getState(): { controller: CompressionControllerState; best: TargetCompressionPolicy['best']; settled: number; controls: number } {
+  getState(): { controller: TargetControllerState; best: TargetCompressionPolicy['best']; settled: number; controls: number } {
     return { controller: this.controller.getState(), best: this.best && { ...this.best }, settled: this.settled, controls: this.controls };
   }
 
@@ -70,6 +70,6 @@ export class TargetCompressionPolicy implements KlPolicy {
   }
 
   get reached(): boolean {
-    return this.best != null && this.controller.satisfied({ compression: this.best.compression });
+    return this.best != null && this.controller.satisfied(this.best.compression);
   }
 }

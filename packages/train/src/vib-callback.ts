@@ -1,17 +1,21 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { chanceAccuracy, evaluateAccuracy, gatedLayers, measureCompression, type CompressionControllerArgs, type FitRecord, type LabelledData } from '@tfjs-compress/vib';
+import { chanceAccuracy, evaluateAccuracy, gatedLayers, measureCompression, type FitRecord, type LabelledData } from '@tfjs-compress/vib';
 import { InvalidArgumentError } from '@tfjs-compress/common';
 import { AccuracyBudgetPolicy } from './accuracy-budget-policy.js';
 import { FixedRampPolicy } from './fixed-ramp-policy.js';
 import type { KlPolicy } from './kl-policy.js';
 import { TargetCompressionPolicy } from './target-compression-policy.js';
+import type { TargetControllerArgs } from './target-compression-controller.js';
+import type { AccuracyBudgetLadderArgs } from './accuracy-budget-ladder.js';
 import { InPlaceShrinker, sliceSnapshot, type InPlaceShrinkSettings } from './in-place-shrinker.js';
 import { LearningRateScaler } from './learning-rate-scale.js';
 import { assertFiniteLoss, assertFiniteWeights } from './training-diverged.js';
 import type { ShrinkStreaks } from './removal-plans.js';
 import { VIBOptimizer } from './vib-optimizer.js';
-import { DEFAULT_MAX_CANDIDATES, VIBSchedule, type SavedSchedule, type VIBCandidate } from './vib-schedule.js';
+import { VIBSchedule } from './vib-schedule.js';
+import { DEFAULT_MAX_CANDIDATES, type SavedSchedule } from './schedule-options.js';
+import type { VIBCandidate } from './held-states.js';
 
 export interface VIBCallbackOptions {
   /**
@@ -42,6 +46,12 @@ export interface VIBCallbackOptions {
    * compiled one when the fit ends. Default: 0.1.
    */
   fineTuneFinalLrScale?: number;
+  /**
+   * Accuracy budget: each recovery window anneals the learning rate the same
+   * way (cosine to this share, back to the full rate when compression
+   * resumes), so its judgement measures a settled model; 1 turns it off. Default: 0.1.
+   */
+  recoveryFinalLrScale?: number;
   /** Accuracy budget: the share of the way from chance to 100% at which a model counts as trained, in (0, 1]; 1 turns it off. Default: 0.5. */
   trainedFraction?: number;
   /**
@@ -51,8 +61,8 @@ export interface VIBCallbackOptions {
    * gets the second half). 0 turns it off. Default: 2.
    */
   maxCandidates?: number;
-  /** Tuning of the klFac controller (target and budget policies). */
-  controller?: CompressionControllerArgs;
+  /** Tuning of the klFac controller: the target policy's `TargetCompressionController`, the budget's `AccuracyBudgetLadder`. */
+  controller?: TargetControllerArgs & AccuracyBudgetLadderArgs;
   /** Called with every record as it is made. */
   onRecord?: (record: FitRecord) => void;
   /** A state from `getState()` of an interrupted fit: go on from there (fit with `initialEpoch`). */
@@ -147,6 +157,7 @@ export class VIBCallback extends tfl.Callback {
       fineTuneEpochs: options.fineTuneEpochs,
       controlsPerEpoch: options.controlsPerEpoch,
       fineTuneFinalLrScale: options.fineTuneFinalLrScale,
+      recoveryFinalLrScale: options.recoveryFinalLrScale,
       trainedFraction: options.trainedFraction,
       maxCandidates: options.maxCandidates,
       onRecord: options.onRecord,

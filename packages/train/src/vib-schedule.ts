@@ -1,127 +1,25 @@
-import type * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { measureCompression, noisePositions, seekNoise, setFrozenMask, setInferenceMode, setKlFac, type FitPhase, type FitRecord } from '@tfjs-compress/vib';
 import { InvalidArgumentError, assertNonNegative, assertPositiveInteger } from '@tfjs-compress/common';
 import { FixedRampPolicy } from './fixed-ramp-policy.js';
 import type { ControlSignal, KlPolicy, PolicyAction } from './kl-policy.js';
 import { AccuracyBudgetPolicy } from './accuracy-budget-policy.js';
-import { disposeSnapshot, restoreSnapshot, snapshotFromTensors, snapshotTensors, takeSnapshot, type WeightSnapshot } from './weight-snapshot.js';
-
-/**
- * Share of the run's epochs trained with klFac = 0 first (gates frozen at
- * identity). From scratch the gates otherwise shut in the first epoch: the
- * task gradient is still weak and the KL term (about 9 per unit at init) wins.
- */
-export const DEFAULT_WARMUP_FRACTION = 0.2;
-/** Share of the run's epochs kept at the end for the frozen-mask fine-tune. */
-export const DEFAULT_FINE_TUNE_FRACTION = 0.2;
-/**
- * The fine-tune anneals the learning rate (cosine) from the optimizer's own
- * down to this share of it: the masks are final, and a settling model is
- * judged (candidate trial) and kept at its best rather than mid-oscillation.
- */
-export const DEFAULT_FINE_TUNE_FINAL_LR_SCALE = 0.1;
-/** Control points (klFac updates, validation checks) per epoch. */
-export const DEFAULT_CONTROLS_PER_EPOCH = 4;
-/** Rejected states kept for the candidate trial (see `VIBScheduleOptions.maxCandidates`). */
-export const DEFAULT_MAX_CANDIDATES = 2;
-/**
- * Accuracy budget: a model whose validation accuracy before training covers
- * at least this fraction of the way from chance (the majority class's share)
- * to 100% arrives trained (e.g. from `insertBottlenecks`): it skips the
- * warm-up and is held to the accuracy it arrived with.
- */
-export const DEFAULT_TRAINED_FRACTION = 0.5;
-
-export type ScheduleStage = 'warmup' | 'vib' | 'fine-tune';
-
-export interface VIBScheduleOptions {
-  policy: KlPolicy;
-  /** Validation accuracy of the model now (soft gates as trained), or null without validation data. */
-  measureAccuracy: () => Promise<number | null> | number | null;
-  /** Chance accuracy of the validation data (the majority class's share), for the trained-arrival rule. */
-  chanceAccuracy?: number;
-  /** Epochs trained first with frozen identity gates and no KL. Default: 20% of the run (0 for a trained arrival under the budget). */
-  warmupEpochs?: number;
-  /** Epochs at the end trained with frozen hard masks. Default: 20% of the run. */
-  fineTuneEpochs?: number;
-  /** Default: 4. */
-  controlsPerEpoch?: number;
-  /** In (0, 1]: the learning rate's share at the end of each fine-tune segment (1 turns the annealing off). Default: 0.1. */
-  fineTuneFinalLrScale?: number;
-  /** In (0, 1]; 1 turns the trained-arrival rule off. Default: 0.5. */
-  trainedFraction?: number;
-  /**
-   * Rejected states kept as weight copies: those nearest above the kept
-   * state's compression. With a policy that `acceptsCandidate`, the nearest
-   * is fine-tuned for the first half of the fine-tune and judged: a short
-   * recovery can be too short for a large step. Kept if the policy accepts
-   * it, else the kept state is restored for the second half. Default: 2.
-   */
-  maxCandidates?: number;
-  onRecord?: (record: FitRecord) => void;
-  /**
-   * What the host (a fit loop, or a trainer whose weights live in workers)
-   * must mirror: the klFac and frozen state just set on the model, weights
-   * just written back, and the start of the fine-tune (fresh optimizer
-   * moments). `beforeMeasure` runs before the model is measured (sync
-   * weights back from workers).
-   */
-  hooks?: ScheduleHooks;
-}
-
-export interface ScheduleHooks {
-  applied?(klFac: number, frozen: boolean): void | Promise<void>;
-  restored?(): void | Promise<void>;
-  fineTuneStarted?(): void | Promise<void>;
-  beforeMeasure?(): void | Promise<void>;
-  /** The factor on the optimizer's learning rates from the next step on (the fine-tune's annealing; 1 again at the end). */
-  learningRateScale?(scale: number): void | Promise<void>;
-}
-
-/** A rejected state kept for a second judgement. */
-export interface VIBCandidate {
-  compression: number;
-  weights: WeightSnapshot;
-}
-
-interface KeptState {
-  compression: number;
-  progress: number;
-  klFac: number;
-  accuracy: number | null;
-}
-
-/** The schedule's JSON state at an epoch end; the kept weights travel as tensors beside it. */
-export interface VIBScheduleState {
-  version: 1;
-  epochs: number;
-  warmupEpochs: number;
-  fineTuneEpochs: number;
-  stepsPerEpoch: number | null;
-  stage: ScheduleStage;
-  begun: boolean;
-  klFac: number | null;
-  frozen: boolean | null;
-  arrival: { validationAccuracy: number; trained: boolean } | null;
-  selected: VIBSchedule['selected'];
-  lastSignal: ControlSignal | null;
-  kept: KeptState | null;
-  candidates: number[];
-  trial: (KeptState & { judgeAt: number }) | null;
-  /** Where the current fine-tune segment (the annealing) began, in epochs; absent before the fine-tune. */
-  fineTuneFrom?: number | null;
-  records: FitRecord[];
-  policy: unknown;
-  /** Positions of the gated layers' random streams (`noisePositions`). */
-  noise: number[][];
-}
-
-/** Weights of the kept state and the candidates, by `kept/<weight>` and `candidate<i>/<weight>`. */
-export interface SavedSchedule {
-  state: VIBScheduleState;
-  tensors: tf.NamedTensorMap;
-}
+import { restoreSnapshot, type WeightSnapshot } from './weight-snapshot.js';
+import { HeldStates, type KeptState, type VIBCandidate } from './held-states.js';
+import {
+  DEFAULT_CONTROLS_PER_EPOCH,
+  DEFAULT_FINE_TUNE_FINAL_LR_SCALE,
+  DEFAULT_FINE_TUNE_FRACTION,
+  DEFAULT_MAX_CANDIDATES,
+  DEFAULT_RECOVERY_FINAL_LR_SCALE,
+  DEFAULT_TRAINED_FRACTION,
+  DEFAULT_WARMUP_FRACTION,
+  type SavedSchedule,
+  type ScheduleStage,
+  type SelectedState,
+  type VIBScheduleOptions,
+  type VIBScheduleState,
+} from './schedule-options.js';
 
 /**
  * The VIB schedule, independent of who runs the steps: `model.fit`
@@ -142,7 +40,7 @@ export class VIBSchedule {
   /** Accuracy budget: the validation accuracy of the model as it arrived, and whether that counts as trained. */
   arrival: { validationAccuracy: number; trained: boolean } | null = null;
   /** The state chosen for the fine-tune: where it was taken, its klFac, compression and accuracy (null before the VIB stage ends). */
-  selected: { progress: number; klFac: number; compression: number; validationAccuracy: number | null } | null = null;
+  selected: SelectedState | null = null;
   private model!: tfl.LayersModel;
   private readonly controls: number;
   private readonly maxCandidates: number;
@@ -160,12 +58,12 @@ export class VIBSchedule {
   private lossCount = 0;
   private clock = 0;
   private lastSignal: ControlSignal | null = null;
-  private kept: (KeptState & { weights: WeightSnapshot }) | null = null;
-  private candidateList: VIBCandidate[] = [];
+  private readonly held: HeldStates;
   /** A candidate on trial in the fine-tune: its figures, and the epoch at whose start it is judged. */
   private trial: (KeptState & { judgeAt: number }) | null = null;
   private resumed: SavedSchedule | null = null;
   private readonly finalLrScale: number;
+  private readonly recoveryFinalLrScale: number;
   /** Start of the current fine-tune segment (annealed to its end), in epochs. */
   private fineTuneFrom: number | null = null;
   /** The learning-rate factor last handed to the host; NaN when the host's optimizer may not have it (hand it again). */
@@ -177,10 +75,15 @@ export class VIBSchedule {
     assertPositiveInteger(this.controls, 'controlsPerEpoch');
     this.maxCandidates = options.maxCandidates ?? DEFAULT_MAX_CANDIDATES;
     assertNonNegative(this.maxCandidates, 'maxCandidates');
+    this.held = new HeldStates(this.maxCandidates);
     if (options.warmupEpochs != null) assertNonNegative(options.warmupEpochs, 'warmupEpochs');
     if (options.fineTuneEpochs != null) assertNonNegative(options.fineTuneEpochs, 'fineTuneEpochs');
     this.finalLrScale = options.fineTuneFinalLrScale ?? DEFAULT_FINE_TUNE_FINAL_LR_SCALE;
     if (!(this.finalLrScale > 0 && this.finalLrScale <= 1)) throw new InvalidArgumentError('fineTuneFinalLrScale', this.finalLrScale, 'a number in (0, 1]');
+    this.recoveryFinalLrScale = options.recoveryFinalLrScale ?? DEFAULT_RECOVERY_FINAL_LR_SCALE;
+    if (!(this.recoveryFinalLrScale > 0 && this.recoveryFinalLrScale <= 1)) {
+      throw new InvalidArgumentError('recoveryFinalLrScale', this.recoveryFinalLrScale, 'a number in (0, 1]');
+    }
     const fraction = options.trainedFraction;
     if (fraction != null && !(fraction > 0 && fraction <= 1)) throw new InvalidArgumentError('trainedFraction', fraction, 'a number in (0, 1]');
   }
@@ -194,7 +97,7 @@ export class VIBSchedule {
     return this.klFacNow ?? 0;
   }
 
-  /** The factor on the optimizer's learning rates now (below 1 only while the fine-tune anneals). */
+  /** The factor on the optimizer's learning rates now (below 1 only while a recovery window or the fine-tune anneals). */
   get learningRateScale(): number {
     return Number.isNaN(this.lrScaleNow) ? 1 : this.lrScaleNow;
   }
@@ -206,12 +109,12 @@ export class VIBSchedule {
 
   /** True while the schedule keeps weight copies it may write back (a kept state, candidates). */
   get holdsWeights(): boolean {
-    return this.kept != null || this.candidateList.length > 0;
+    return this.held.weights.length > 0;
   }
 
   /** The weight copies it may write back (the kept state, then the candidates). */
   get heldWeights(): readonly WeightSnapshot[] {
-    return [...(this.kept ? [this.kept.weights] : []), ...this.candidateList.map((c) => c.weights)];
+    return this.held.weights;
   }
 
   /**
@@ -222,13 +125,7 @@ export class VIBSchedule {
    */
   rebind(model: tfl.LayersModel, carry?: (snapshot: WeightSnapshot) => WeightSnapshot): void {
     if (this.holdsWeights && carry == null) throw new Error('VIBSchedule.rebind: the schedule holds weights of the old model (a kept state or candidates)');
-    const move = (snapshot: WeightSnapshot) => {
-      const moved = carry!(snapshot);
-      disposeSnapshot(snapshot);
-      return moved;
-    };
-    if (this.kept) this.kept = { ...this.kept, weights: move(this.kept.weights) };
-    this.candidateList = this.candidateList.map((c) => ({ ...c, weights: move(c.weights) }));
+    if (carry) this.held.rebind(carry);
     this.model = model;
     // The new model's gates come with their config's settings: the schedule's own state decides.
     if (this.frozenNow != null) setFrozenMask(model, this.frozenNow);
@@ -238,12 +135,11 @@ export class VIBSchedule {
 
   /** The rejected states kept, least compressed first. The caller disposes them (`disposeCandidates`). */
   get candidates(): readonly VIBCandidate[] {
-    return this.candidateList;
+    return this.held.candidates;
   }
 
   disposeCandidates(): void {
-    for (const candidate of this.candidateList) disposeSnapshot(candidate.weights);
-    this.candidateList = [];
+    this.held.disposeCandidates();
   }
 
   /**
@@ -318,6 +214,7 @@ export class VIBSchedule {
     if (this.stageValue !== 'vib') return;
     const recovering = this.policy.recovering;
     await this.apply(recovering ? 0 : this.policy.klFac(progress), recovering);
+    await this.setLrScale(recovering ? this.recoveryLrScale(progress) : 1);
   }
 
   /** `loss`: the batch's training loss, when known. */
@@ -352,10 +249,7 @@ export class VIBSchedule {
    * and candidate weights by their saved names (the caller disposes them).
    */
   save(): SavedSchedule {
-    const tensors: tf.NamedTensorMap = {};
-    if (this.kept) Object.assign(tensors, snapshotTensors(this.kept.weights, 'kept/'));
-    this.candidateList.forEach((c, i) => Object.assign(tensors, snapshotTensors(c.weights, `candidate${i}/`)));
-    const kept = this.kept ? { compression: this.kept.compression, progress: this.kept.progress, klFac: this.kept.klFac, accuracy: this.kept.accuracy } : null;
+    const held = this.held.save();
     const state: VIBScheduleState = {
       version: 1,
       epochs: this.epochs,
@@ -369,15 +263,15 @@ export class VIBSchedule {
       arrival: this.arrival,
       selected: this.selected,
       lastSignal: this.lastSignal,
-      kept,
-      candidates: this.candidateList.map((c) => c.compression),
+      kept: held.state.kept,
+      candidates: held.state.candidates,
       trial: this.trial && { ...this.trial },
       fineTuneFrom: this.fineTuneFrom,
       records: this.records.map((r) => ({ ...r })),
       policy: this.policy.getState?.() ?? null,
       noise: noisePositions(this.model),
     };
-    return { state, tensors };
+    return { state, tensors: held.tensors };
   }
 
   private async restoreFrom(saved: SavedSchedule, epochs: number): Promise<void> {
@@ -397,8 +291,7 @@ export class VIBSchedule {
     this.records.splice(0, this.records.length, ...s.records.map((r) => ({ ...r, loss: r.loss ?? NaN })));
     this.placeRamp();
     if (s.policy != null) this.policy.setState!(s.policy);
-    this.kept = s.kept ? { ...s.kept, weights: snapshotFromTensors(this.model, saved.tensors, 'kept/') } : null;
-    this.candidateList = s.candidates.map((compression, i) => ({ compression, weights: snapshotFromTensors(this.model, saved.tensors, `candidate${i}/`) }));
+    this.held.load(this.model, { kept: s.kept, candidates: s.candidates }, saved.tensors);
     this.trial = s.trial ?? null;
     this.fineTuneFrom = s.fineTuneFrom ?? null;
     // A loaded optimizer starts at its configured rate: the next step hands the factor again.
@@ -435,7 +328,16 @@ export class VIBSchedule {
     if (this.fineTuneFrom == null) return;
     const end = this.trial ? this.trial.judgeAt : this.epochs;
     const t = end > this.fineTuneFrom ? Math.min(1, Math.max(0, (progress - this.fineTuneFrom) / (end - this.fineTuneFrom))) : 1;
-    await this.setLrScale(this.finalLrScale + ((1 - this.finalLrScale) * (1 + Math.cos(Math.PI * t))) / 2);
+    await this.setLrScale(cosineScale(t, this.finalLrScale));
+  }
+
+  /** The recovery window's factor at `progress`: cosine over its control steps (1 without a window). */
+  private recoveryLrScale(progress: number): number {
+    const window = this.policy.recoveryWindow;
+    if (window == null) return 1;
+    // The window's steps end at control points; the last one tells how far into the current step this batch is.
+    const intoStep = this.lastSignal ? Math.min(1, Math.max(0, (progress - this.lastSignal.progress) * this.controls)) : 0;
+    return cosineScale(Math.min(1, (window.done + intoStep) / window.steps), this.recoveryFinalLrScale);
   }
 
   private async setLrScale(scale: number): Promise<void> {
@@ -481,41 +383,19 @@ export class VIBSchedule {
 
   /** Carries out a policy's action: candidate copy first (it is the current state), then keep or restore. */
   private async act(action: PolicyAction, record: FitRecord | null): Promise<void> {
-    if (action.candidate && this.maxCandidates > 0) {
-      this.candidateList.push({ compression: record?.compression ?? measureCompression(this.model).ratio, weights: takeSnapshot(this.model) });
-    }
+    if (action.candidate) this.held.addCandidate(this.model, record?.compression ?? measureCompression(this.model).ratio);
     if (action.keep) {
-      disposeSnapshot(this.kept?.weights ?? null);
       const ladder = this.policy instanceof AccuracyBudgetPolicy ? this.policy.ladder : null;
-      this.kept = {
-        weights: takeSnapshot(this.model),
+      this.held.keep(this.model, {
         compression: record?.compression ?? measureCompression(this.model).ratio,
         progress: record?.progress ?? this.epoch,
         klFac: record?.klFac ?? 0,
         // The budget keeps the accuracy it judged the state on (the reference for the unpruned start).
         accuracy: ladder ? (record == null ? ladder.referenceAccuracy : ladder.judgedAccuracy) : (record?.validationAccuracy ?? null),
-      };
+      });
     }
-    if (action.restore && this.kept) {
-      restoreSnapshot(this.kept.weights);
-      await this.options.hooks?.restored?.();
-    }
-    this.pruneCandidates();
-  }
-
-  /**
-   * Keeps the `maxCandidates` rejected states nearest above the kept state:
-   * the least compressed rejected rung is the one a full fine-tune most often
-   * brings back within the budget (a far rung was rejected by a wide margin).
-   */
-  private pruneCandidates(): void {
-    const floor = this.kept?.compression ?? 1;
-    const keep: VIBCandidate[] = [];
-    for (const candidate of [...this.candidateList].sort((a, b) => a.compression - b.compression)) {
-      if (candidate.compression > floor && keep.length < this.maxCandidates) keep.push(candidate);
-      else disposeSnapshot(candidate.weights);
-    }
-    this.candidateList = keep;
+    if (action.restore && this.held.restoreKept()) await this.options.hooks?.restored?.();
+    this.held.prune();
   }
 
   /**
@@ -529,22 +409,22 @@ export class VIBSchedule {
     this.stageValue = 'fine-tune';
     if (wasVib) await this.act(this.policy.finish(this.lastSignal), null);
     const last = this.records[this.records.length - 1];
-    this.selected = this.kept
-      ? { progress: this.kept.progress, klFac: this.kept.klFac, compression: this.kept.compression, validationAccuracy: this.kept.accuracy }
+    const kept = this.held.kept;
+    this.selected = kept
+      ? { progress: kept.progress, klFac: kept.klFac, compression: kept.compression, validationAccuracy: kept.accuracy }
       : last
         ? { progress: last.progress, klFac: last.klFac, compression: last.compression, validationAccuracy: last.validationAccuracy }
         : null;
-    const candidate = this.candidateList.find((c) => c.compression > (this.kept?.compression ?? 1));
+    const candidate = this.held.nearestCandidate();
     const trialEpochs = Math.floor((this.epochs - Math.ceil(at)) / 2);
-    if (candidate && this.kept && this.policy.acceptsCandidate && trialEpochs >= 1) {
+    if (candidate && kept && this.policy.acceptsCandidate && trialEpochs >= 1) {
       restoreSnapshot(candidate.weights);
       this.trial = { compression: candidate.compression, progress: at, klFac: 0, accuracy: null, judgeAt: Math.ceil(at) + trialEpochs };
       this.disposeCandidates();
       await this.options.hooks?.restored?.();
     } else {
       this.disposeCandidates();
-      disposeSnapshot(this.kept?.weights ?? null);
-      this.kept = null;
+      this.held.disposeKept();
     }
     await this.apply(0, true);
     setInferenceMode(this.model, 'hard');
@@ -567,7 +447,7 @@ export class VIBSchedule {
     if (accepted) {
       this.selected = { progress: trial.progress, klFac: trial.klFac, compression: trial.compression, validationAccuracy: accuracy };
     } else {
-      restoreSnapshot(this.kept!.weights);
+      this.held.restoreKept();
       await this.options.hooks?.restored?.();
       await this.options.hooks?.fineTuneStarted?.();
     }
@@ -577,13 +457,17 @@ export class VIBSchedule {
       progress: epoch,
       klFac: 0,
       loss: NaN,
-      compression: accepted ? trial.compression : this.kept!.compression,
+      compression: accepted ? trial.compression : this.held.kept!.compression,
       validationAccuracy: accuracy,
       seconds: 0,
     };
     this.records.push(record);
     this.options.onRecord?.(record);
-    disposeSnapshot(this.kept!.weights);
-    this.kept = null;
+    this.held.disposeKept();
   }
+}
+
+/** Cosine from 1 at t = 0 down to `final` at t = 1. */
+function cosineScale(t: number, final: number): number {
+  return final + ((1 - final) * (1 + Math.cos(Math.PI * t))) / 2;
 }

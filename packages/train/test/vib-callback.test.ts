@@ -23,6 +23,29 @@ async function fitWithCallback(options: VIBCallbackOptions, seed = 1, samples = 
   return { model, callback, history };
 }
 
+/**
+ * Fits a gated LSTM with SGD (rate 0.1) and `callback`, recording the
+ * optimizer's learning rate at every batch begin (after the callback set it),
+ * and the rate after the fit.
+ */
+async function learningRates(callback: tfl.Callback, epochs: number, train: { x: tf.Tensor; oneHot: tf.Tensor }) {
+  const model = gatedLstm(3);
+  const optimizer = tf.train.sgd(0.1);
+  const rateOf = () => (optimizer as unknown as { learningRate: number }).learningRate;
+  model.compile({ optimizer, loss: 'categoricalCrossentropy' });
+  const rates: number[] = [];
+  const recorder = new (class extends tfl.Callback {
+    override async onBatchBegin() {
+      rates.push(rateOf());
+    }
+  })();
+  await model.fit(train.x, train.oneHot, { epochs, batchSize: 32, shuffle: false, verbose: 0, callbacks: [callback, recorder] });
+  const after = rateOf();
+  model.dispose();
+  optimizer.dispose();
+  return { rates, after };
+}
+
 for (const backend of TEST_BACKENDS) {
   describe(`vibCallback in model.fit (${backend})`, () => {
     before(() => useBackend(backend));
@@ -197,23 +220,7 @@ describe('vibCallback policies', () => {
 
   it("anneals the optimizer's learning rate over the fine-tune (cosine to fineTuneFinalLrScale) and gives the compiled rate back", async () => {
     const train = summedTask(128, 3);
-    const run = async (finalScale?: number) => {
-      const model = gatedLstm(3);
-      const optimizer = tf.train.sgd(0.1);
-      model.compile({ optimizer, loss: 'categoricalCrossentropy' });
-      const rates: number[] = [];
-      const recorder = new (class extends tfl.Callback {
-        override async onBatchBegin() {
-          rates.push((optimizer as unknown as { learningRate: number }).learningRate);
-        }
-      })();
-      const callback = vibCallback({ warmupEpochs: 1, fineTuneEpochs: 2, fineTuneFinalLrScale: finalScale });
-      await model.fit(train.x, train.oneHot, { epochs: 6, batchSize: 32, shuffle: false, verbose: 0, callbacks: [callback, recorder] });
-      const after = (optimizer as unknown as { learningRate: number }).learningRate;
-      model.dispose();
-      optimizer.dispose();
-      return { rates, after };
-    };
+    const run = (finalScale?: number) => learningRates(vibCallback({ warmupEpochs: 1, fineTuneEpochs: 2, fineTuneFinalLrScale: finalScale }), 6, train);
     // 4 steps per epoch: the fine-tune is epochs 4 and 5, steps 16 to 23.
     const { rates, after } = await run(0.2);
     const expected = rates.map((_, step) => (step < 16 ? 0.1 : 0.1 * (0.2 + (0.8 * (1 + Math.cos((Math.PI * (step - 16)) / 8))) / 2)));
@@ -221,6 +228,45 @@ describe('vibCallback policies', () => {
     assert.equal(after, 0.1);
     const off = await run(1);
     assert.ok(off.rates.every((r) => r === 0.1));
+    tf.dispose([train.x, train.y, train.oneHot]);
+  });
+
+  it("anneals the learning rate over each recovery window (cosine to recoveryFinalLrScale) and gives the full rate back when compression resumes", async () => {
+    const train = summedTask(128, 3);
+    // A policy that recovers from the 4th to the 6th control point of its stage, in a window of 4 steps.
+    const scripted = (): KlPolicy => {
+      let controls = 0;
+      const recovering = () => controls >= 4 && controls < 7;
+      return {
+        kind: 'fixed',
+        needsValidation: false,
+        reached: true,
+        referenceAccuracy: null,
+        get recovering() {
+          return recovering();
+        },
+        get recoveryWindow() {
+          return recovering() ? { done: controls - 4, steps: 4 } : null;
+        },
+        begin: () => ({}),
+        klFac: () => 1e-3,
+        control: () => {
+          controls++;
+          return {};
+        },
+        finish: () => ({}),
+      };
+    };
+    const run = async (finalScale?: number) => {
+      const callback = vibCallback({ policy: scripted(), warmupEpochs: 1, fineTuneEpochs: 1, fineTuneFinalLrScale: 1, recoveryFinalLrScale: finalScale });
+      return (await learningRates(callback, 4, train)).rates;
+    };
+    // 4 steps per epoch, one control point each: the VIB stage is steps 4 to 11, the window steps 8 to 10.
+    const cosine = (t: number) => 0.1 * (0.2 + (0.8 * (1 + Math.cos(Math.PI * t))) / 2);
+    const expected = Array.from({ length: 16 }, (_, step) => (step >= 8 && step <= 10 ? cosine((step - 8) / 4) : 0.1));
+    assertClose(await run(0.2), expected, 1e-9);
+    assert.ok((await run(1)).every((r) => r === 0.1), '1 turns it off');
+    assert.throws(() => vibCallback({ recoveryFinalLrScale: 0 }), /recoveryFinalLrScale/);
     tf.dispose([train.x, train.y, train.oneHot]);
   });
 

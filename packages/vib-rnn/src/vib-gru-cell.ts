@@ -16,6 +16,7 @@ export type VIBGRUCellArgs = VIBRecurrentCellArgs;
 export class VIBGRUCell extends VIBRecurrentCell {
   static className = 'VIBGRUCell';
   readonly gateNames = GRU_GATES;
+  readonly recurrentKind = 'gru';
   readonly stateSize: number;
 
   constructor(args: VIBGRUCellArgs) {

@@ -14,6 +14,7 @@ export type VIBLSTMCellArgs = VIBRecurrentCellArgs;
 export class VIBLSTMCell extends VIBRecurrentCell {
   static className = 'VIBLSTMCell';
   readonly gateNames = LSTM_GATES;
+  readonly recurrentKind = 'lstm';
   readonly stateSize: number[];
 
   constructor(args: VIBLSTMCellArgs) {

@@ -5,7 +5,7 @@ import type { Initializer } from '@tensorflow/tfjs-layers/dist/initializers.js';
 import type { Regularizer } from '@tensorflow/tfjs-layers/dist/regularizers.js';
 import type { Constraint } from '@tensorflow/tfjs-layers/dist/constraints.js';
 import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types.js';
-import { NoiseStream, VIBGate, defaultLogDInitializer, defaultMuInitializer, gateConfig, offsetSeed, resolveConstraint, resolveGateSettings, resolveInitializer, resolveRegularizer, serializeObject, resizeVariable, selectColumns, sliceVariable, sliceWeight, spreadColumns, spreadMap, spreadWeight, type AxisIndices, type ConstraintSpec, type InitializerSpec, type RegularizerSpec, type SilencePlan, type VIBGateArgs, type VIBGateSettings } from '@tfjs-compress/vib';
+import { NoiseStream, VIBGate, defaultLogDInitializer, defaultMuInitializer, gateConfig, offsetSeed, resolveConstraint, resolveGateSettings, resolveInitializer, resolveRegularizer, serializeObject, resizeVariable, selectColumns, sliceVariable, sliceWeight, spreadColumns, spreadMap, spreadWeight, type AxisIndices, type ConstraintSpec, type InitializerSpec, type RecurrentKind, type RegularizerSpec, type SilencePlan, type VIBGateArgs, type VIBGateSettings } from '@tfjs-compress/vib';
 import { InvalidArgumentError, assertBoolean, assertNonNegative, assertPositiveInteger, assertRate } from '@tfjs-compress/common';
 import { resolveActivation } from './activations.js';
 import { afterRemoval, assertLiveList, gateColumns, range, spreadGateColumns } from './live-indices.js';
@@ -114,6 +114,8 @@ export interface StepContext {
 export abstract class VIBRecurrentCell extends tfl.layers.RNNCell {
   /** Gate names in kernel-block order. */
   abstract readonly gateNames: readonly string[];
+  /** The tfjs built-in cell this one computes with hard 0/1 gates (its `recurrentLayout`, read by packages/prune). */
+  abstract readonly recurrentKind: RecurrentKind;
   abstract override readonly stateSize: number | number[];
 
   readonly units: number;

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { RNNLayerArgs } from '@tensorflow/tfjs-layers/dist/layers/recurrent.js';
 import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types.js';
-import { type PrunableLayer, type SilencePlan, type VIBGate } from '@tfjs-compress/vib';
+import { type GatedRecurrentLayer, type PrunableLayer, type RecurrentLayout, type SilencePlan, type VIBGate } from '@tfjs-compress/vib';
 import { InvalidArgumentError } from '@tfjs-compress/common';
 import { DenseProjection } from './dense-projection.js';
 import type { InPlaceSlice, RemovalPlan, VIBRecurrentCell, VIBRecurrentCellArgs } from './vib-recurrent-cell.js';
@@ -27,7 +27,7 @@ type PrunableUnits = ReturnType<VIBRecurrentCell['prunableUnits']>;
  * Gate noise and dropout masks are drawn once per call, so nothing stale
  * survives between calls.
  */
-export abstract class VIBRecurrentLayer extends tfl.layers.RNN implements PrunableLayer {
+export abstract class VIBRecurrentLayer extends tfl.layers.RNN implements PrunableLayer, GatedRecurrentLayer {
   declare readonly cell: VIBRecurrentCell;
 
   constructor(args: VIBRecurrentLayerArgs, cell: VIBRecurrentCell) {
@@ -157,6 +157,16 @@ export abstract class VIBRecurrentLayer extends tfl.layers.RNN implements Prunab
   /** Input features and hidden units the weights still hold (model-facing indices). */
   get liveIndices(): { inputs: number[] | null; units: number[] | null } {
     return { inputs: this.cell.keptInputs, units: this.cell.keptUnits };
+  }
+
+  /** The tfjs built-in cell this layer compacts to and its kernels' column blocks (the contract packages/prune reads). */
+  get recurrentLayout(): RecurrentLayout {
+    return { kind: this.cell.recurrentKind, gates: this.cell.gateCount, units: this.cell.units };
+  }
+
+  /** The input gate, and the gate on each kernel column block in `gateNames` order (null where switched off). */
+  recurrentGates(): { input: VIBGate | null; blocks: (VIBGate | null)[] } {
+    return { input: this.cell.inputGate, blocks: this.cell.gateNames.map((name) => this.cell.gates[name] ?? null) };
   }
 
   /**

@@ -1,4 +1,7 @@
-import { gatedLayers, type HasVIBGates } from './gated-layers.js';
+import type * as tf from '@tensorflow/tfjs-core';
+import { InvalidArgumentError } from '@tfjs-compress/common';
+import { gatedLayers, hasVIBGates, type HasVIBGates } from './gated-layers.js';
+import type { VIBGate } from './vib-gate.js';
 
 /**
  * The contract a recurrent VIB layer (VIBLSTM / VIBGRU in vib-rnn) meets so
@@ -16,6 +19,70 @@ export interface PrunableLayer extends HasVIBGates {
 
 export function isPrunableLayer(layer: HasVIBGates): layer is PrunableLayer {
   return typeof (layer as Partial<PrunableLayer>).prunableUnits === 'function';
+}
+
+/**
+ * The tfjs built-in cell a gated recurrent layer computes once every gate is
+ * a hard 0/1 mask, and so the layer `compact` (packages/prune) rebuilds it as:
+ * 'lstm' is `LSTMCell`, 'gru' is `GRUCell` (reset applied before the
+ * recurrent matmul), 'simple' is `SimpleRNNCell`.
+ */
+export type RecurrentKind = 'lstm' | 'gru' | 'simple';
+
+/** Column blocks of each kind's kernels, in tfjs order: LSTM i, f, c, o; GRU z, r, h; SimpleRNN one. */
+export const RECURRENT_KIND_GATES: Readonly<Record<RecurrentKind, number>> = { lstm: 4, gru: 3, simple: 1 };
+
+/** How a recurrent layer's weights line up with its tfjs built-in cell. */
+export interface RecurrentLayout {
+  kind: RecurrentKind;
+  /** Column blocks G of the kernel [F, G*H], recurrent kernel [H, G*H] and bias [G*H]: `RECURRENT_KIND_GATES[kind]`. */
+  gates: number;
+  /** Hidden units H the model sees (units removed in place included). */
+  units: number;
+}
+
+/**
+ * What a gated recurrent layer declares of itself so that packages/prune
+ * compacts, counts and prunes it without knowing its class: VIBLSTM and
+ * VIBGRU (vib-rnn) meet it, and so can a layer from any other package.
+ * Its `getConfig()` carries the built-in's options prune copies into the
+ * compact layer (`activation`, `recurrentActivation`, `useBias`,
+ * `returnSequences`, `goBackwards`, `dropout`, `recurrentDropout`).
+ */
+export interface GatedRecurrentLayer extends HasVIBGates {
+  readonly recurrentLayout: RecurrentLayout;
+  /**
+   * Its VIB gates by position, once built: `input` on the F input features,
+   * `blocks[b]` on the activation of kernel column block b (`gates` entries,
+   * tfjs order); null where there is none.
+   */
+  recurrentGates(): { input: VIBGate | null; blocks: readonly (VIBGate | null)[] };
+  /**
+   * `[kernel, recurrentKernel, bias]` in the built-in layer's layout at the
+   * sizes the model sees (a bias of zeros when the layer has none). Caller disposes.
+   */
+  plainWeights(): tf.Tensor[];
+}
+
+export function isGatedRecurrentLayer(layer: unknown): layer is GatedRecurrentLayer {
+  if (!hasVIBGates(layer)) return false;
+  const candidate = layer as Partial<GatedRecurrentLayer>;
+  return candidate.recurrentLayout != null && typeof candidate.recurrentGates === 'function' && typeof candidate.plainWeights === 'function';
+}
+
+/** Refuses a layout whose kind is unknown, whose gate count disagrees with its kind, or whose units are not a positive integer. */
+export function assertRecurrentLayout(layout: unknown, layerName: string): asserts layout is RecurrentLayout {
+  const { kind, gates, units } = (layout ?? {}) as Partial<RecurrentLayout>;
+  const option = `recurrentLayout of layer '${layerName}'`;
+  if (kind == null || !Object.hasOwn(RECURRENT_KIND_GATES, kind)) {
+    throw new InvalidArgumentError(option, layout, `kind one of ${Object.keys(RECURRENT_KIND_GATES).join(', ')}`);
+  }
+  if (gates !== RECURRENT_KIND_GATES[kind]) {
+    throw new InvalidArgumentError(option, layout, `gates = ${RECURRENT_KIND_GATES[kind]} for kind '${kind}'`);
+  }
+  if (typeof units !== 'number' || !Number.isInteger(units) || units < 1) {
+    throw new InvalidArgumentError(option, layout, 'units a positive integer');
+  }
 }
 
 export interface LayerCompression {
@@ -56,7 +123,7 @@ export function measureCompression(model: object, threshold?: number): Compressi
     const name = (layer as { name?: string }).name ?? 'layer';
     if (isPrunableLayer(layer)) {
       const { inputs, units } = layer.prunableUnits(threshold);
-      const gates = layer.cell?.gateNames?.length ?? 4;
+      const gates = isGatedRecurrentLayer(layer) ? layer.recurrentLayout.gates : (layer.cell?.gateNames?.length ?? 4);
       const bias = layer.cell?.useBias ?? true;
       const L = inputs.kept.length + inputs.removed.length;
       const H = units.kept.length + units.removed.length;

@@ -64,6 +64,14 @@ export {
   type TrainableModel,
   type VIBTrainerArgs,
 } from './vib-trainer.js';
+export {
+  applyVibUpdate,
+  vibLossAndGrads,
+  type LayerLossSource,
+  type VibLossAndGrads,
+  type VibLossAndGradsOptions,
+  type VibUpdate,
+} from './vib-step.js';
 
 import { VIBLayer, type VIBLayerArgs } from './vib-layer.js';
 
@@ -73,6 +81,14 @@ export function vibLayer(args?: VIBLayerArgs): VIBLayer {
 }
 export { klSchedule, type KlScheduleArgs } from './kl-schedule.js';
 export {
+  RECURRENT_KIND_GATES,
+  assertRecurrentLayout,
+  isGatedRecurrentLayer,
+  type GatedRecurrentLayer,
+  type RecurrentKind,
+  type RecurrentLayout,
+} from './compression-measure.js';
+export {
   isPrunableLayer,
   measureCompression,
   recurrentParams,
@@ -80,25 +96,6 @@ export {
   type LayerCompression,
   type PrunableLayer,
 } from './compression-measure.js';
-export {
-  CONTROLLER_KL_FAC_RANGE,
-  CompressionController,
-  DEFAULT_BUDGET_RUNG,
-  DEFAULT_CONTROLLER_DAMPING,
-  DEFAULT_CONTROLLER_GAIN,
-  DEFAULT_CONTROLLER_GROWTH,
-  DEFAULT_CONTROLLER_START_KL_FAC,
-  DEFAULT_MAX_REJECTIONS,
-  DEFAULT_RECOVERY_STEPS,
-  MIN_BUDGET_RUNG,
-  DEFAULT_TARGET_TOLERANCE,
-  type CompressionControllerArgs,
-  type CompressionControllerState,
-  type ControllerPhase,
-  type ControllerSignal,
-  type ControllerTarget,
-  type ControllerVerdict,
-} from './compression-controller.js';
 export type { FitPhase, FitRecord } from './fit-record.js';
 export { paretoFront, sweep, type SweepPoint, type SweepResult, type SweepRun } from './sweep.js';
 export { chanceAccuracy, evaluateAccuracy, setInferenceMode, type LabelledData, type Predictor } from './evaluate-accuracy.js';

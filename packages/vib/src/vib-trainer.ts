@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { InvalidArgumentError, assertNonNegative, assertPositive } from '@tfjs-compress/common';
+import { assertNonNegative, assertPositive } from '@tfjs-compress/common';
 import { splitTrainableWeights } from './gated-layers.js';
 import { LeanAdam } from './lean-adam.js';
+import { applyVibUpdate, vibLossAndGrads, type VibUpdate } from './vib-step.js';
 
 export const DEFAULT_LR = 1e-3;
 export const DEFAULT_IB_LR = 5e-2;
@@ -32,14 +33,14 @@ export interface TrainableModel {
  * One training step, two learning rates (the paper's training setup): gradients of
  * one loss (the task loss plus every layer loss, KL included) are computed
  * once; gate parameters are updated by one optimizer at `ibLr` and the rest
- * by another at `lr`.
+ * by another at `lr`. The step is `vibLossAndGrads` then `applyVibUpdate`,
+ * the two halves the data-parallel workers run too.
  */
 export class VIBTrainer {
   readonly lr: number;
   readonly ibLr: number;
   readonly weightDecay: number;
-  private readonly gateOptimizer: tf.Optimizer;
-  private readonly restOptimizer: tf.Optimizer;
+  private readonly update: VibUpdate;
 
   constructor(
     private readonly model: TrainableModel,
@@ -52,8 +53,7 @@ export class VIBTrainer {
     assertPositive(this.ibLr, 'ibLr');
     assertNonNegative(this.weightDecay, 'weightDecay');
     const makeOptimizer = args.optimizer ?? ((rate: number) => new LeanAdam(rate));
-    this.gateOptimizer = makeOptimizer(this.ibLr);
-    this.restOptimizer = makeOptimizer(this.lr);
+    this.update = { gateOptimizer: makeOptimizer(this.ibLr), restOptimizer: makeOptimizer(this.lr), weightDecay: this.weightDecay };
   }
 
   /**
@@ -62,30 +62,13 @@ export class VIBTrainer {
    */
   step(taskLoss: () => tf.Scalar): number {
     const { gate, rest } = splitTrainableWeights(this.model);
-    const variables = [...gate, ...rest].map((w) => w.read() as tf.Variable);
-    if (variables.length === 0) throw new InvalidArgumentError('model', 'no trainable weights', 'a model with trainable weights');
-    const { value, grads } = tf.variableGrads(() => {
-      // The task loss runs the model first: a tfjs Sequential wires up the
-      // container that `calculateLosses` walks only on its first call.
-      const task = taskLoss();
-      return this.model.calculateLosses().reduce<tf.Scalar>((sum, l) => tf.add(sum, l), task);
-    }, variables);
-    const pick = (weights: tfl.LayerVariable[], decay: number): tf.NamedTensorMap => {
-      const map: tf.NamedTensorMap = {};
-      for (const w of weights) {
-        const variable = w.read() as tf.Variable;
-        const grad = grads[variable.name];
-        if (grad == null) continue;
-        map[variable.name] = decay > 0 ? tf.add(grad, tf.mul(decay, variable)) : grad;
-      }
-      return map;
-    };
-    const gateGrads = pick(gate, 0);
-    const restGrads = pick(rest, this.weightDecay);
-    if (Object.keys(gateGrads).length > 0) this.gateOptimizer.applyGradients(gateGrads);
-    if (Object.keys(restGrads).length > 0) this.restOptimizer.applyGradients(restGrads);
-    const loss = value.dataSync()[0];
-    tf.dispose([value, grads, gateGrads, restGrads]);
+    const gateVariables = gate.map((w) => w.read() as tf.Variable);
+    const restVariables = rest.map((w) => w.read() as tf.Variable);
+    const variables = [...gateVariables, ...restVariables];
+    const { total, task, grads } = vibLossAndGrads(this.model, taskLoss, variables);
+    applyVibUpdate(this.update, gradsOf(grads, gateVariables), gradsOf(grads, restVariables), variables);
+    const loss = total.dataSync()[0];
+    tf.dispose([total, task]);
     return loss;
   }
 
@@ -98,9 +81,16 @@ export class VIBTrainer {
   }
 
   dispose(): void {
-    this.gateOptimizer.dispose();
-    this.restOptimizer.dispose();
+    this.update.gateOptimizer.dispose();
+    this.update.restOptimizer.dispose();
   }
+}
+
+/** The gradients of `variables` (null when none has one: that group's optimizer does not step). */
+function gradsOf(grads: tf.NamedTensorMap, variables: tf.Variable[]): tf.NamedTensorMap | null {
+  const picked: tf.NamedTensorMap = {};
+  for (const { name } of variables) if (grads[name] != null) picked[name] = grads[name];
+  return Object.keys(picked).length > 0 ? picked : null;
 }
 
 /** Mean cross-entropy of softmax probabilities against one-hot or integer labels. */

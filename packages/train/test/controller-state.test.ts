@@ -1,32 +1,34 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { InvalidArgumentError } from '@tfjs-compress/common';
-import {
-  CompressionController,
-  type CompressionControllerState,
-  type ControllerSignal,
-} from '../src/index.js';
+import { AccuracyBudgetLadder, TargetCompressionController, type AccuracyBudgetLadderState } from '../src/index.js';
 
-/** One thing a training run does to the controller. */
-type Step = ControllerSignal | { judgeNow: number } | { raiseReference: number };
-
-function apply(controller: CompressionController, step: Step): void {
-  if ('judgeNow' in step) controller.judgeNow(step.judgeNow);
-  else if ('raiseReference' in step) controller.raiseReference(step.raiseReference);
-  else controller.update(step);
+interface Resumable {
+  getState(): unknown;
+  setState(state: never): void;
 }
 
-/** What a caller can see of the controller. */
-function observe(controller: CompressionController) {
+/** One thing a training run does to the ladder. */
+type LadderStep = { compression: number; accuracy: number } | { judgeNow: number } | { raiseReference: number };
+
+function applyToLadder(ladder: AccuracyBudgetLadder, step: LadderStep): void {
+  if ('judgeNow' in step) ladder.judgeNow(step.judgeNow);
+  else if ('raiseReference' in step) ladder.raiseReference(step.raiseReference);
+  else ladder.update(step);
+}
+
+/** What a caller can see of the ladder. */
+function observeLadder(ladder: AccuracyBudgetLadder) {
   return {
-    klFac: controller.klFac,
-    phase: controller.phase,
-    verdict: controller.verdict,
-    rung: controller.rung,
-    judgedAccuracy: controller.judgedAccuracy,
-    acceptedCompression: controller.acceptedCompression,
-    referenceAccuracy: controller.referenceAccuracy,
-    candidates: controller.candidates,
+    klFac: ladder.klFac,
+    phase: ladder.phase,
+    verdict: ladder.verdict,
+    rung: ladder.rung,
+    judgedAccuracy: ladder.judgedAccuracy,
+    acceptedCompression: ladder.acceptedCompression,
+    referenceAccuracy: ladder.referenceAccuracy,
+    candidates: ladder.candidates,
+    recoveryWindow: ladder.recoveryWindow,
   };
 }
 
@@ -36,7 +38,7 @@ function observe(controller: CompressionController) {
  * C must match A exactly (Object.is: NaN and -0 included) right after the
  * restore and after every later step.
  */
-function assertResumesExactly(make: () => CompressionController, steps: Step[]): void {
+function assertResumesExactly<C extends Resumable, S>(make: () => C, steps: S[], apply: (c: C, step: S) => void, observe: (c: C) => unknown): void {
   const a = make();
   const expected = [observe(a)];
   for (const step of steps) {
@@ -47,10 +49,10 @@ function assertResumesExactly(make: () => CompressionController, steps: Step[]):
     const b = make();
     steps.slice(0, k).forEach((step) => apply(b, step));
     const state = b.getState();
-    const json = JSON.parse(JSON.stringify(state)) as CompressionControllerState;
+    const json = JSON.parse(JSON.stringify(state)) as unknown;
     assert.deepEqual(json, state, `k=${k}: the state survives JSON unchanged`);
     const c = make();
-    c.setState(json);
+    c.setState(json as never);
     assert.deepEqual(c.getState(), state, `k=${k}: restored state`);
     assert.deepEqual(observe(c), expected[k], `k=${k}: right after the restore`);
     for (let i = k; i < steps.length; i++) {
@@ -63,16 +65,21 @@ function assertResumesExactly(make: () => CompressionController, steps: Step[]):
 const budgetTarget = () => ({ maxAccuracyDrop: 0.01, referenceAccuracy: 0.9 });
 const budgetArgs = { startKlFac: 1e-3, growth: 2, rung: 1.5, recoverySteps: 4 };
 
-describe('CompressionController getState / setState', () => {
+describe('controller getState / setState', () => {
   it('target compression: a controller resumed after any step continues exactly like one never stopped', () => {
-    const steps: Step[] = [1, 1, 1.5, 3, 8, 15, 25, 40, 30, 22, 18, Infinity, 1e12, 19, NaN].map((compression) => ({ compression }));
-    assertResumesExactly(() => new CompressionController({ targetCompression: 20 }), steps);
+    const steps = [1, 1, 1.5, 3, 8, 15, 25, 40, 30, 22, 18, Infinity, 1e12, 19, NaN];
+    assertResumesExactly(
+      () => new TargetCompressionController(20),
+      steps,
+      (c, compression) => c.update(compression),
+      (c) => c.klFac,
+    );
   });
 
   it('accuracy budget: a controller resumed after any step continues exactly like one never stopped (accept, reject, recovery, extension)', () => {
     // Reference 0.9, budget 1 point; a rung is 1.5x, judged on the last 2 of 4 recovery steps.
-    const recovery = (compression: number, accuracies: number[]): Step[] => accuracies.map((accuracy) => ({ compression, accuracy }));
-    const steps: Step[] = [
+    const recovery = (compression: number, accuracies: number[]): LadderStep[] => accuracies.map((accuracy) => ({ compression, accuracy }));
+    const steps: LadderStep[] = [
       { compression: 1, accuracy: 0.9 }, // grows
       { compression: 1.2, accuracy: 0.895 }, // climbing a rung per window: holds
       { compression: 1.6, accuracy: 0.9 }, // a rung, KL-stage accuracy within budget: accepted at once
@@ -92,25 +99,26 @@ describe('CompressionController getState / setState', () => {
       { raiseReference: 0.95 },
     ];
     // The sequence does go through every path.
-    const check = new CompressionController(budgetTarget(), budgetArgs);
+    const check = new AccuracyBudgetLadder(budgetTarget(), budgetArgs);
     const verdicts: string[] = [];
     for (const step of steps) {
-      apply(check, step);
+      applyToLadder(check, step);
       if ('compression' in step && check.verdict !== null) verdicts.push(check.verdict);
     }
     assert.deepEqual(verdicts, ['accepted', 'accepted', 'rejected', 'rejected']);
     assert.equal(check.phase, 'done');
     assert.deepEqual(check.candidates, [3.2, 2.6]);
 
-    assertResumesExactly(() => new CompressionController(budgetTarget(), budgetArgs), steps);
+    assertResumesExactly(() => new AccuracyBudgetLadder(budgetTarget(), budgetArgs), steps, applyToLadder, observeLadder);
   });
 
   it('setState rejects a malformed state, naming the field, and leaves the controller as it was', () => {
-    const controller = new CompressionController(budgetTarget(), budgetArgs);
+    const controller = new AccuracyBudgetLadder(budgetTarget(), budgetArgs);
     controller.update({ compression: 1.2, accuracy: 0.9 });
     const good = controller.getState();
     const cases: [string, unknown][] = [
       ['state', null],
+      ['state.kind', { ...good, kind: 'TargetCompressionController' }],
       ['state.version', { ...good, version: 2 }],
       ['state.klFac', { ...good, klFac: null }], // what JSON.stringify makes of a raw NaN
       ['state.phase', { ...good, phase: 'paused' }],
@@ -124,16 +132,16 @@ describe('CompressionController getState / setState', () => {
     ];
     for (const [option, state] of cases) {
       assert.throws(
-        () => controller.setState(state as CompressionControllerState),
+        () => controller.setState(state as AccuracyBudgetLadderState),
         (error: unknown) => InvalidArgumentError.isInstance(error) && error.option === option && error.message.includes(option),
         option,
       );
       assert.deepEqual(controller.getState(), good, `${option}: unchanged`);
     }
-    // A budget's state does not fit a compression target.
+    // A ladder's state does not fit a target controller, and the other way round.
     assert.throws(
-      () => new CompressionController({ targetCompression: 20 }).setState(good),
-      (error: unknown) => InvalidArgumentError.isInstance(error) && error.option === 'state.referenceAccuracy',
+      () => new TargetCompressionController(20).setState(good as never),
+      (error: unknown) => InvalidArgumentError.isInstance(error) && error.option === 'state.kind',
     );
   });
 });
