@@ -116,8 +116,15 @@ export function prepareMatrix(matrix: tf.Tensor2D | number[][], options: SvdOpti
   return { data, inShape, outShape, norm: Math.sqrt(sq), tolerance };
 }
 
-/** Per-bond rank caps [c_0..c_d] from a `maxRank` option (Infinity when absent). */
-export function rankCaps(spec: RankSpec | undefined, d: number, format: TensorFormat): number[] {
+/**
+ * Per-bond rank caps [c_0..c_d] from a `maxRank` option (Infinity when
+ * absent); `checkBoundary` applies the format's rule to a full list.
+ */
+export function rankCaps(
+  spec: RankSpec | undefined,
+  d: number,
+  checkBoundary: (ranks: readonly number[], option: string) => void,
+): number[] {
   if (spec == null) return new Array<number>(d + 1).fill(Infinity);
   if (typeof spec === 'number') {
     if (!Number.isInteger(spec) || spec < 1) throw new InvalidArgumentError('maxRank', spec, 'a positive integer or a list of ranks');
@@ -126,12 +133,7 @@ export function rankCaps(spec: RankSpec | undefined, d: number, format: TensorFo
   if (!Array.isArray(spec) || spec.length !== d + 1 || !spec.every((r) => Number.isInteger(r) && r >= 1)) {
     throw new InvalidArgumentError('maxRank', spec, `a positive integer or a list of ${d + 1} positive integers`);
   }
-  if (format === 'tensor-train' && (spec[0] !== 1 || spec[d] !== 1)) {
-    throw new InvalidArgumentError('maxRank', spec, 'tensor-train ranks that start and end with 1');
-  }
-  if (format === 'tensor-ring' && spec[0] !== spec[d]) {
-    throw new InvalidArgumentError('maxRank', spec, 'tensor-ring ranks whose first and last entries are equal');
-  }
+  checkBoundary(spec, 'maxRank');
   return [...spec];
 }
 

@@ -1,20 +1,19 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { InvalidArgumentError, assertOneOf } from '@tfjs-compress/common';
-import type { SvdOptions, TensorDecomposition } from './decomposition.js';
-import { DEFAULT_RANK, TENSOR_FORMATS, type TensorFormat } from './ranks.js';
+import { InvalidArgumentError } from '@tfjs-compress/common';
+import type { SvdOptions } from './decomposition.js';
+import { factorizedFormat, type FactorizedDecomposition } from './factorized-format.js';
+import { DEFAULT_FORMAT, FactorizedMatrix } from './factorized-matrix.js';
+import { DEFAULT_RANK, type TensorFormat } from './ranks.js';
 import { resolveShapes } from './shapes.js';
-import { TRDense } from './tr-dense.js';
-import { TRProjection } from './tr-projection.js';
-import { trSvd, type TrSvdOptions } from './tr-svd.js';
-import { TTDense } from './tt-dense.js';
-import { TTProjection } from './tt-projection.js';
-import { ttSvd } from './tt-svd.js';
-
-export const DEFAULT_FORMAT: TensorFormat = 'tensor-train';
+import { FactorizedDense } from './factorized-dense.js';
+import { FactorizedProjection } from './factorized-projection.js';
+import { tensorizedDenseFactory, type TensorizedDense, type TensorizedDenseArgs } from './tensorized-dense.js';
+import { tensorizedProjectionFactory, type TensorizedProjection } from './tensorized-projection.js';
+import type { TrSvdOptions } from './tr-svd.js';
 
 export interface FromDenseOptions extends TrSvdOptions {
-  /** 'tensor-train' (TT-SVD) or 'tensor-ring' (TR-SVD). Default: 'tensor-train'. */
+  /** A registered format: 'tensor-train' (TT-SVD), 'tensor-ring' (TR-SVD), ... Default: 'tensor-train'. */
   format?: TensorFormat;
 }
 
@@ -27,16 +26,20 @@ export interface ProjectionFromDenseOptions extends FromDenseOptions {
   gates?: number;
 }
 
-/** TT-SVD or TR-SVD by format. Caller disposes the cores. */
-export function decompose(matrix: tf.Tensor2D | number[][], options: FromDenseOptions = {}): TensorDecomposition {
-  const format = options.format ?? DEFAULT_FORMAT;
-  assertOneOf(format, TENSOR_FORMATS, 'format');
-  return format === 'tensor-train' ? ttSvd(matrix, options) : trSvd(matrix, options);
+/** The decomposition of `options.format` (TT-SVD, TR-SVD, ...). Caller disposes the cores. */
+export function decompose(matrix: tf.Tensor2D | number[][], options: FromDenseOptions = {}): FactorizedDecomposition {
+  return factorizedFormat(options.format ?? DEFAULT_FORMAT).decompose(matrix, options);
 }
 
 /** Without a rank cap or a tolerance, conversions keep DEFAULT_RANK (an exact conversion is rarely smaller). */
 function withDefaultRank<T extends SvdOptions>(options: T): T {
   return options.maxRank == null && options.tolerance == null ? { ...options, maxRank: DEFAULT_RANK } : options;
+}
+
+/** The format's own layer class (TTDense, TRDense), else the generic FactorizedDense. */
+function denseLayer(format: TensorFormat, args: TensorizedDenseArgs): TensorizedDense {
+  const create = tensorizedDenseFactory(format);
+  return create ? create(args) : new FactorizedDense({ ...args, format });
 }
 
 function isLayer(source: unknown): source is tfl.layers.Layer {
@@ -45,10 +48,13 @@ function isLayer(source: unknown): source is tfl.layers.Layer {
 
 /**
  * Converts a trained `tf.layers.dense` (or a bare kernel [in, out]) into a
- * built TTDense / TRDense holding the decomposed kernel and the same bias
- * and activation. Rank: `maxRank` and/or `tolerance`, Default: maxRank 8.
+ * built layer of the format's class (TTDense, TRDense; FactorizedDense for
+ * a format without a class of its own) holding the
+ * decomposed kernel and the same bias and activation. Rank: `maxRank`
+ * and/or `tolerance`, Default: maxRank 8.
  */
-export function fromDense(source: tfl.layers.Layer | tf.Tensor2D, options: FromDenseOptions = {}): TTDense | TRDense {
+export function fromDense(source: tfl.layers.Layer | tf.Tensor2D, options: FromDenseOptions = {}): TensorizedDense {
+  const format = factorizedFormat(options.format ?? DEFAULT_FORMAT);
   let kernel: tf.Tensor2D;
   let bias: tf.Tensor | undefined;
   let activation = 'linear';
@@ -60,27 +66,29 @@ export function fromDense(source: tfl.layers.Layer | tf.Tensor2D, options: FromD
     const config = source.getConfig();
     [kernel, bias] = source.getWeights() as [tf.Tensor2D, tf.Tensor?];
     activation = typeof config.activation === 'string' ? config.activation : 'linear';
-    name = `${source.name}_${options.format === 'tensor-ring' ? 'tr' : 'tt'}`;
+    name = `${source.name}_${format.tag}`;
   } else if (source instanceof tf.Tensor && source.rank === 2) {
     kernel = source;
   } else {
     throw new InvalidArgumentError('source', source, 'a built tf.layers.dense layer or a 2-D kernel tensor');
   }
-  const decomposition = decompose(kernel, withDefaultRank(options));
-  const args = {
-    units: kernel.shape[1],
-    inShape: decomposition.inShape,
-    outShape: decomposition.outShape,
-    ranks: decomposition.ranks,
-    useBias: bias != null,
-    activation,
-    name,
-  };
-  const layer = decomposition.format === 'tensor-ring' ? new TRDense(args) : new TTDense(args);
-  layer.build([null, kernel.shape[0]]);
-  layer.setCores(decomposition.cores, bias);
-  tf.dispose(decomposition.cores);
-  return layer;
+  const matrix = FactorizedMatrix.fromDense(kernel, withDefaultRank({ ...options, format: format.name }));
+  try {
+    const layer = denseLayer(format.name, {
+      units: kernel.shape[1],
+      inShape: [...matrix.inShape],
+      outShape: [...matrix.outShape],
+      ranks: [...matrix.ranks],
+      useBias: bias != null,
+      activation,
+      name,
+    });
+    layer.build([null, kernel.shape[0]]);
+    layer.setCores(matrix.coreTensors(), bias);
+    return layer;
+  } finally {
+    matrix.dispose();
+  }
 }
 
 function gatesOf(source: unknown): number {
@@ -103,14 +111,15 @@ function recurrentKernel(source: tfl.layers.Layer): tf.Tensor2D {
 
 /**
  * Converts the input kernel [in, gates * units] of a trained LSTM/GRU
- * (tfjs built-in or VIB; or a bare kernel) into a TT/TR projection that a
+ * (tfjs built-in or VIB; or a bare kernel) into a projection of the format's
+ * class (TTProjection, TRProjection; else FactorizedProjection) that a
  * VIBLSTM/VIBGRU builds with these cores as its starting weights. The gates
  * are folded into the first output factor unless `outShape` is given.
  */
 export function projectionFromDense(
   source: tfl.layers.Layer | tf.Tensor2D,
   options: ProjectionFromDenseOptions = {},
-): TTProjection | TRProjection {
+): TensorizedProjection {
   const kernel = isLayer(source) ? recurrentKernel(source) : source;
   if (!(kernel instanceof tf.Tensor) || kernel.rank !== 2) {
     throw new InvalidArgumentError('source', source, 'a built LSTM/GRU layer or a 2-D kernel tensor');
@@ -119,14 +128,15 @@ export function projectionFromDense(
     const gates = options.gates ?? gatesOf(source);
     const [rows, cols] = kernel.shape;
     const shapes = resolveShapes(rows, cols, options.inShape, options.outShape, options.order, gates);
-    const decomposition = decompose(kernel, withDefaultRank({ ...options, ...shapes }));
-    const config = { inShape: decomposition.inShape, outShape: decomposition.outShape, ranks: decomposition.ranks };
-    const projection =
-      decomposition.format === 'tensor-ring'
-        ? new TRProjection(config, decomposition.cores)
-        : new TTProjection(config, decomposition.cores);
-    tf.dispose(decomposition.cores);
-    return projection;
+    const format = factorizedFormat(options.format ?? DEFAULT_FORMAT).name;
+    const matrix = FactorizedMatrix.fromDense(kernel, withDefaultRank({ ...options, ...shapes, format }));
+    try {
+      const config = { inShape: [...matrix.inShape], outShape: [...matrix.outShape], ranks: [...matrix.ranks] };
+      const create = tensorizedProjectionFactory(format);
+      return create ? create(config, matrix.coreTensors()) : new FactorizedProjection({ ...config, format }, matrix.coreTensors());
+    } finally {
+      matrix.dispose();
+    }
   } finally {
     if (kernel !== source) kernel.dispose();
   }

@@ -1,7 +1,7 @@
 export { DEFAULT_ORDER, factorize, product, resolveShapes, validateShape } from './shapes.js';
 export {
   DEFAULT_RANK,
-  TENSOR_FORMATS,
+  checkRankCount,
   coreParamCount,
   maxTTRanks,
   resolveRanks,
@@ -9,6 +9,24 @@ export {
   type TensorFormat,
 } from './ranks.js';
 export {
+  factorizedFormat,
+  factorizedFormatNames,
+  registerFactorizedFormat,
+  type FactorizedDecomposition,
+  type FactorizedFormat,
+  type TensorizedShape,
+} from './factorized-format.js';
+export { TENSOR_TRAIN } from './tt-format.js';
+export { TENSOR_RING } from './tr-format.js';
+export {
+  DEFAULT_FORMAT,
+  FactorizedMatrix,
+  type CoreSource,
+  type FactorizedFromDenseOptions,
+  type FactorizedMatrixOptions,
+} from './factorized-matrix.js';
+export {
+  CORE_CHAIN,
   checkCores,
   contract,
   contractionFlopsPerRow,
@@ -17,14 +35,14 @@ export {
   glorotVariance,
   parameterCount,
   reconstruct,
-  type TensorizedShape,
 } from './tt-matrix.js';
 export { type SvdOptions, type TensorDecomposition } from './decomposition.js';
-export { ttSvd } from './tt-svd.js';
+export { assertTrainBoundary, ttSvd } from './tt-svd.js';
 export {
   DEFAULT_TR_RESTARTS,
   DEFAULT_TR_SWEEPS,
   DEFAULT_TR_SWEEPS_LARGE,
+  assertRingBoundary,
   trSvd,
   type TrSvdOptions,
 } from './tr-svd.js';
@@ -33,15 +51,25 @@ export {
   DEFAULT_BIAS_INITIALIZER,
   DEFAULT_USE_BIAS,
   TensorizedDense,
+  registerTensorizedDense,
+  tensorizedDenseFactory,
   type TensorizedDenseArgs,
+  type TensorizedDenseFactory,
 } from './tensorized-dense.js';
 export { TTDense, type TTDenseArgs } from './tt-dense.js';
 export { TRDense, type TRDenseArgs } from './tr-dense.js';
-export { TensorizedProjection, type TensorizedProjectionConfig } from './tensorized-projection.js';
+export {
+  TensorizedProjection,
+  registerTensorizedProjection,
+  tensorizedProjectionFactory,
+  type TensorizedProjectionConfig,
+  type TensorizedProjectionFactory,
+} from './tensorized-projection.js';
 export { TTProjection } from './tt-projection.js';
+export { FactorizedDense, type FactorizedDenseArgs } from './factorized-dense.js';
+export { FactorizedProjection, type FactorizedProjectionConfig } from './factorized-projection.js';
 export { TRProjection } from './tr-projection.js';
 export {
-  DEFAULT_FORMAT,
   decompose,
   fromDense,
   projectionFromDense,

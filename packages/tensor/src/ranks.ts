@@ -1,15 +1,19 @@
 import { InvalidArgumentError } from '@tfjs-compress/common';
+import { factorizedFormat, type FactorizedFormat } from './factorized-format.js';
 import { product } from './shapes.js';
 
-/** The two tensorised matrix formats. */
-export type TensorFormat = 'tensor-train' | 'tensor-ring';
-export const TENSOR_FORMATS: readonly TensorFormat[] = ['tensor-train', 'tensor-ring'];
+/**
+ * Name of a registered factorised-matrix format. The built-in ones are
+ * listed; any name given to `registerFactorizedFormat` is accepted too.
+ */
+// `string & {}` keeps the built-in names as suggestions without closing the union.
+export type TensorFormat = 'tensor-train' | 'tensor-ring' | (string & {});
 
 /**
  * Ranks as users give them: a positive integer (every inner bond, and for a
- * ring the closing bond too), a full list of `order + 1` ranks, or a number
- * in (0, 1): the largest uniform rank whose cores hold at most that fraction
- * of the dense parameter count.
+ * ring the closing bond too), a full list of ranks (`order + 1` for TT/TR),
+ * or a number in (0, 1): the largest uniform rank whose cores hold at most
+ * that fraction of the dense parameter count.
  */
 export type RankSpec = number | readonly number[];
 
@@ -37,67 +41,51 @@ export function maxTTRanks(inShape: readonly number[], outShape: readonly number
   return ranks;
 }
 
-function uniformRanks(format: TensorFormat, d: number, rank: number, caps: number[] | null): number[] {
-  if (format === 'tensor-ring') return new Array<number>(d + 1).fill(rank);
-  return Array.from({ length: d + 1 }, (_, k) => (k === 0 || k === d ? 1 : Math.min(rank, caps![k])));
+/** Checks that a TT/TR rank list has one rank per bond, `order + 1` in all. */
+export function checkRankCount(ranks: readonly number[], order: number, option: string): void {
+  if (ranks.length !== order + 1) throw new InvalidArgumentError(option, ranks, `${order + 1} ranks (order ${order} + 1)`);
 }
 
 /**
- * Resolves a `RankSpec` once into the full list [r_0, ..., r_d].
- *
- * Conventions: tensor-train has r_0 = r_d = 1 and an integer rank is reduced
- * at each bond to `maxTTRanks` (a larger rank adds parameters but cannot
- * represent more; an explicit list above it is rejected instead). A tensor
- * ring has r_0 = r_d = R, closed by a trace; R = 1 is a tensor train.
+ * Resolves a `RankSpec` once into the format's full rank list: an integer
+ * through `uniformRanks`, a list through `checkRanks`, a fraction as the
+ * largest uniform rank within that share of the dense parameter count.
+ * Example: tensor-train `4` over 4 cores is [1, 4, 4, 4, 1], tensor-ring `4` is [4, 4, 4, 4, 4].
  */
 export function resolveRanks(
-  format: TensorFormat,
+  format: TensorFormat | FactorizedFormat,
   inShape: readonly number[],
   outShape: readonly number[],
   spec: RankSpec | undefined | null,
   option = 'ranks',
 ): number[] {
-  const d = inShape.length;
-  const caps = format === 'tensor-train' ? maxTTRanks(inShape, outShape) : null;
+  const f = typeof format === 'string' ? factorizedFormat(format) : format;
   const value = spec ?? DEFAULT_RANK;
   if (typeof value === 'number') {
-    if (Number.isInteger(value) && value >= 1) return uniformRanks(format, d, value, caps);
-    if (value > 0 && value < 1) return ranksForFraction(format, inShape, outShape, value, caps);
+    if (Number.isInteger(value) && value >= 1) return f.uniformRanks(value, inShape, outShape);
+    if (value > 0 && value < 1) return ranksForFraction(f, inShape, outShape, value);
     throw new InvalidArgumentError(option, spec, 'a positive integer, a fraction in (0, 1) or a list of ranks');
   }
   if (!Array.isArray(value) || !value.every((r) => Number.isInteger(r) && r >= 1)) {
     throw new InvalidArgumentError(option, spec, 'a positive integer, a fraction in (0, 1) or a list of positive integers');
   }
-  if (value.length !== d + 1) {
-    throw new InvalidArgumentError(option, spec, `${d + 1} ranks (order ${d} + 1)`);
-  }
-  if (format === 'tensor-train') {
-    if (value[0] !== 1 || value[d] !== 1) {
-      throw new InvalidArgumentError(option, spec, 'tensor-train ranks that start and end with 1');
-    }
-    const over = value.findIndex((r, k) => r > caps![k]);
-    if (over >= 0) {
-      throw new InvalidArgumentError(option, spec, `ranks no larger than the full ranks [${caps!.join(', ')}]`);
-    }
-  } else if (value[0] !== value[d]) {
-    throw new InvalidArgumentError(option, spec, 'tensor-ring ranks whose first and last entries are equal');
-  }
+  f.checkRanks(value, inShape, outShape, option);
   return [...value];
 }
 
 function ranksForFraction(
-  format: TensorFormat,
+  format: FactorizedFormat,
   inShape: readonly number[],
   outShape: readonly number[],
   fraction: number,
-  caps: number[] | null,
 ): number[] {
   const budget = fraction * product(inShape) * product(outShape);
-  const limit = caps ? Math.max(...caps) : Math.ceil(Math.sqrt(budget)) + 1;
-  let best = uniformRanks(format, inShape.length, 1, caps);
-  for (let r = 2; r <= limit; r++) {
-    const ranks = uniformRanks(format, inShape.length, r, caps);
-    if (coreParamCount(inShape, outShape, ranks) > budget) break;
+  const count = (ranks: number[]) => format.paramCount({ inShape, outShape, ranks });
+  let best = format.uniformRanks(1, inShape, outShape);
+  // Stop when over budget, or when the format lowers every rank already (more cannot help).
+  for (let r = 2; r <= budget + 1; r++) {
+    const ranks = format.uniformRanks(r, inShape, outShape);
+    if (count(ranks) > budget || ranks.join(',') === best.join(',')) break;
     best = ranks;
   }
   return best;

@@ -7,18 +7,11 @@ import { resolveInitializer, resolveRegularizer, serializeObject, type Initializ
 import { InvalidArgumentError, assertBoolean, assertFiniteNumber, assertPositiveInteger } from '@tfjs-compress/common';
 import type { Regularizer } from '@tensorflow/tfjs-layers/dist/regularizers.js';
 import { ACTIVATION_NAMES, resolveActivation } from '@tfjs-compress/vib-rnn';
-import { resolveRanks, type RankSpec, type TensorFormat } from './ranks.js';
-import { product, resolveShapes, validateShape } from './shapes.js';
+import type { RankSpec, TensorFormat } from './ranks.js';
+import { product, validateShape } from './shapes.js';
 import { coreInitializers } from './core-initializer.js';
-import {
-  checkCores,
-  contract,
-  contractionFlopsPerRow,
-  coreShapes,
-  parameterCount,
-  reconstruct,
-  type TensorizedShape,
-} from './tt-matrix.js';
+import { factorizedFormat, type TensorizedShape } from './factorized-format.js';
+import { FactorizedMatrix } from './factorized-matrix.js';
 
 export const DEFAULT_USE_BIAS = true;
 
@@ -76,10 +69,10 @@ export interface TensorizedDenseArgs extends LayerArgs {
 }
 
 /**
- * What TTDense and TRDense share: a dense layer whose kernel is held as
- * tensor-train / tensor-ring cores (`core_0` .. `core_{d-1}`, then `bias`).
- * The forward pass contracts the cores with the input (`contract`); the
- * dense kernel is never built except by `toDense()`.
+ * What TTDense, TRDense and FactorizedDense share: a dense layer whose kernel is a
+ * `FactorizedMatrix` of the subclass's format, its cores the layer's weights
+ * (`core_0` .. `core_{d-1}`, then `bias`). The forward pass contracts the
+ * cores with the input; the dense kernel is never built except by `toDense()`.
  */
 export abstract class TensorizedDense extends tfl.layers.Layer {
   readonly format: TensorFormat;
@@ -93,13 +86,13 @@ export abstract class TensorizedDense extends tfl.layers.Layer {
   private readonly coresRegularizer: Regularizer | undefined;
   private readonly biasRegularizer: Regularizer | undefined;
   private readonly requested: Pick<TensorizedDenseArgs, 'inShape' | 'outShape' | 'order' | 'ranks'>;
-  private resolved: TensorizedShape | null = null;
+  private matrix: FactorizedMatrix | null = null;
   private cores: tfl.LayerVariable[] = [];
   private bias: tfl.LayerVariable | null = null;
 
   protected constructor(args: TensorizedDenseArgs, format: TensorFormat) {
     super(args);
-    this.format = format;
+    this.format = factorizedFormat(format).name;
     if (args.units != null) assertPositiveInteger(args.units, 'units');
     const outShape = args.outShape != null ? validateShape(args.outShape, 'outShape', args.units) : undefined;
     if (args.units == null && outShape == null) {
@@ -123,45 +116,37 @@ export abstract class TensorizedDense extends tfl.layers.Layer {
     if (inShape != null) this.resolve(product(inShape));
   }
 
-  private resolve(inputSize: number): TensorizedShape {
-    if (this.resolved == null) {
-      const { inShape, outShape } = resolveShapes(
-        inputSize,
-        this.units!,
-        this.requested.inShape,
-        this.requested.outShape,
-        this.requested.order,
-      );
-      if (this.format === 'tensor-ring' && inShape.length < 2) {
-        throw new InvalidArgumentError('inShape', inShape, 'at least 2 factors for a tensor ring');
-      }
-      const ranks = resolveRanks(this.format, inShape, outShape, this.requested.ranks);
-      this.resolved = { inShape, outShape, ranks };
-    } else if (product(this.resolved.inShape) !== inputSize) {
-      throw new InvalidArgumentError(
-        'inShape',
-        this.resolved.inShape,
-        `factors whose product equals the input size ${inputSize}`,
-      );
+  private resolve(inputSize: number): FactorizedMatrix {
+    if (this.matrix == null) {
+      this.matrix = FactorizedMatrix.resolve({ format: this.format, rows: inputSize, cols: this.units!, ...this.requested });
+    } else if (product(this.matrix.inShape) !== inputSize) {
+      throw new InvalidArgumentError('inShape', this.matrix.inShape, `factors whose product equals the input size ${inputSize}`);
     }
-    return this.resolved;
+    return this.matrix;
   }
 
   /** Resolved shapes and ranks (after construction with `inShape`, or after build). */
   get tensorShape(): TensorizedShape {
-    if (this.resolved == null) throw new Error(`${this.getClassName()} '${this.name}' is not built yet.`);
-    return this.resolved;
+    const { inShape, outShape, ranks } = this.factorized;
+    return { inShape, outShape, ranks };
+  }
+
+  /** The factorised kernel the layer delegates to (after construction with `inShape`, or after build). */
+  get factorized(): FactorizedMatrix {
+    if (this.matrix == null) throw new Error(`${this.getClassName()} '${this.name}' is not built yet.`);
+    return this.matrix;
   }
 
   override build(inputShape: tfl.Shape | tfl.Shape[]): void {
     const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tfl.Shape;
     const inputSize = shape[shape.length - 1];
     if (inputSize == null) throw new InvalidArgumentError('input shape', shape, 'a defined last dimension');
-    const resolved = this.resolve(inputSize);
-    const initializers = coreInitializers(resolved, this.coresInitializer, this.seed);
-    this.cores = coreShapes(resolved).map((coreShape, k) =>
+    const matrix = this.resolve(inputSize);
+    const initializers = coreInitializers(matrix, this.coresInitializer, this.seed);
+    this.cores = matrix.coreShapes.map((coreShape, k) =>
       this.addWeight(`core_${k}`, coreShape, 'float32', initializers[k], this.coresRegularizer),
     );
+    matrix.bind(this.cores);
     this.bias = this.useBias
       ? this.addWeight('bias', [this.units!], 'float32', this.biasInitializer, this.biasRegularizer)
       : null;
@@ -178,49 +163,48 @@ export abstract class TensorizedDense extends tfl.layers.Layer {
       const x = Array.isArray(inputs) ? inputs[0] : inputs;
       const inputSize = x.shape[x.rank - 1];
       const rows = tf.reshape(x, [-1, inputSize]) as tf.Tensor2D;
-      let y: tf.Tensor = contract(rows, this.coreTensors(), this.tensorShape);
+      let y: tf.Tensor = this.builtMatrix().matmul(rows);
       if (this.bias) y = tf.add(y, this.bias.read());
       y = this.activationFn(y);
       return x.rank === 2 ? y : tf.reshape(y, [...x.shape.slice(0, -1), this.units!]);
     });
   }
 
-  private coreTensors(): tf.Tensor[] {
+  private builtMatrix(): FactorizedMatrix {
     if (this.cores.length === 0) throw new Error(`${this.getClassName()} '${this.name}' is not built yet.`);
-    return this.cores.map((core) => core.read());
+    return this.factorized;
   }
 
   /** The dense kernel [inputSize, units] the cores represent (caller disposes). */
   toDense(): tf.Tensor2D {
-    return reconstruct(this.coreTensors(), this.tensorShape);
+    return this.builtMatrix().toDense();
   }
 
   /** Replaces the cores (shapes must match) and optionally the bias. */
   setCores(cores: readonly tf.Tensor[], bias?: tf.Tensor): void {
-    checkCores(cores, this.tensorShape);
+    this.factorized.checkCores(cores);
     this.cores.forEach((variable, k) => variable.write(cores[k]));
     if (bias != null && this.bias) this.bias.write(bias);
   }
 
   /** Trainable parameters: core entries plus the bias. */
   paramCount(): number {
-    return parameterCount(this.tensorShape) + (this.useBias ? this.units! : 0);
+    return this.factorized.paramCount() + (this.useBias ? this.units! : 0);
   }
 
   /** Floating-point operations per example row (multiply-add = 2), bias included, activation not. */
   flopsPerExample(): number {
-    return contractionFlopsPerRow(this.tensorShape) + (this.useBias ? this.units! : 0);
+    return this.factorized.flopsPerRow() + (this.useBias ? this.units! : 0);
   }
 
   /** Parameters of the equivalent `tf.layers.dense` divided by `paramCount()`. */
   compressionRatio(): number {
-    const shape = this.tensorShape;
-    const dense = product(shape.inShape) * this.units! + (this.useBias ? this.units! : 0);
+    const dense = product(this.factorized.inShape) * this.units! + (this.useBias ? this.units! : 0);
     return dense / this.paramCount();
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    const shape = this.resolved;
+    const shape = this.matrix;
     const ranks = shape ? [...shape.ranks] : this.requested.ranks;
     const config: tf.serialization.ConfigDict = {
       units: this.units!,
@@ -238,4 +222,19 @@ export abstract class TensorizedDense extends tfl.layers.Layer {
     };
     return { ...super.getConfig(), ...config };
   }
+}
+
+/** Builds the layer class of a format from its args (TTDense for 'tensor-train', ...). */
+export type TensorizedDenseFactory = (args: TensorizedDenseArgs) => TensorizedDense;
+
+const denseFactories = new Map<string, TensorizedDenseFactory>();
+
+/** Names the layer class `fromDense` builds for a registered format (TTDense for 'tensor-train'). */
+export function registerTensorizedDense(format: TensorFormat, create: TensorizedDenseFactory): void {
+  denseFactories.set(factorizedFormat(format).name, create);
+}
+
+/** The factory registered for `format`, if any (`fromDense` falls back to `FactorizedDense`). */
+export function tensorizedDenseFactory(format: TensorFormat): TensorizedDenseFactory | undefined {
+  return denseFactories.get(format);
 }

@@ -5,17 +5,10 @@ import { resolveInitializer, serializeObject, type InitializerSpec } from '@tfjs
 import { InvalidArgumentError, assertFiniteNumber, assertPositiveInteger } from '@tfjs-compress/common';
 import type { InputProjection, ProjectionBuildContext } from '@tfjs-compress/vib-rnn';
 import { coreInitializers } from './core-initializer.js';
-import { resolveRanks, type RankSpec, type TensorFormat } from './ranks.js';
-import { product, resolveShapes, validateShape } from './shapes.js';
-import {
-  checkCores,
-  contract,
-  contractionFlopsPerRow,
-  coreShapes,
-  parameterCount,
-  reconstruct,
-  type TensorizedShape,
-} from './tt-matrix.js';
+import type { RankSpec, TensorFormat } from './ranks.js';
+import { product, validateShape } from './shapes.js';
+import { factorizedFormat, type TensorizedShape } from './factorized-format.js';
+import { FactorizedMatrix } from './factorized-matrix.js';
 
 /** Options of a TT/TR input projection (its `config` in `{className, config}`). */
 export interface TensorizedProjectionConfig {
@@ -55,8 +48,9 @@ function valuesInitializer(values: tf.Tensor): Initializer {
 }
 
 /**
- * Input-to-hidden map of a VIB recurrent cell as a TT/TR matrix
- * [inputDim, gates * units]. Columns are gate-major like a tfjs kernel:
+ * Input-to-hidden map of a VIB recurrent cell as a `FactorizedMatrix`
+ * [inputDim, gates * units] of the subclass's format (TT, TR, ...), its
+ * cores the cell's weights `kernel_core_k`. Columns are gate-major like a tfjs kernel:
  * with the row-major output index and the gates folded into the first
  * output factor (n_1 = gates * n_1'), column (j_1, ..., j_d) belongs to gate
  * floor(j_1 / n_1'), i.e. blocks of `units` columns per gate in order.
@@ -68,11 +62,11 @@ export abstract class TensorizedProjection implements InputProjection {
   private readonly coresInitializer: Initializer | undefined;
   private readonly seed: number | undefined;
   private initialCores: tf.Tensor[] | null;
-  private resolved: TensorizedShape | null = null;
+  private matrix: FactorizedMatrix | null = null;
   private cores: tfl.LayerVariable[] = [];
 
   protected constructor(format: TensorFormat, config: TensorizedProjectionConfig, initialCores?: readonly tf.Tensor[]) {
-    this.format = format;
+    this.format = factorizedFormat(format).name;
     if (config.inShape != null) validateShape(config.inShape, 'projection.inShape');
     if (config.outShape != null) validateShape(config.outShape, 'projection.outShape');
     if (config.order != null) assertPositiveInteger(config.order, 'projection.order');
@@ -84,83 +78,87 @@ export abstract class TensorizedProjection implements InputProjection {
       this.resolve(product(config.inShape), product(config.outShape), 1);
     }
     if (initialCores) {
-      if (this.resolved == null) {
+      if (this.matrix == null) {
         throw new InvalidArgumentError('projection.outShape', config.outShape ?? null, 'inShape and outShape given with initial cores');
       }
-      checkCores(initialCores, this.resolved);
+      this.matrix.checkCores(initialCores);
     }
     this.initialCores = initialCores ? initialCores.map((c) => tf.keep(tf.clone(c))) : null;
   }
 
-  private resolve(inputDim: number, outputDim: number, gates: number): TensorizedShape {
-    if (this.resolved == null) {
-      const { inShape, outShape } = resolveShapes(
-        inputDim,
-        outputDim,
-        this.requested.inShape,
-        this.requested.outShape,
-        this.requested.order,
-        gates,
-      );
-      if (this.format === 'tensor-ring' && inShape.length < 2) {
-        throw new InvalidArgumentError('projection.inShape', inShape, 'at least 2 factors for a tensor ring');
-      }
-      this.resolved = { inShape, outShape, ranks: resolveRanks(this.format, inShape, outShape, this.requested.ranks, 'projection.ranks') };
-    }
-    const { inShape, outShape } = this.resolved;
+  private resolve(inputDim: number, outputDim: number, gates: number): FactorizedMatrix {
+    this.matrix ??= FactorizedMatrix.resolve({
+      format: this.format,
+      rows: inputDim,
+      cols: outputDim,
+      inShape: this.requested.inShape,
+      outShape: this.requested.outShape,
+      order: this.requested.order,
+      ranks: this.requested.ranks,
+      leadingFactor: gates,
+      optionPrefix: 'projection.',
+    });
+    const { inShape, outShape } = this.matrix;
     if (product(inShape) !== inputDim) {
       throw new InvalidArgumentError('projection.inShape', inShape, `factors whose product equals the input size ${inputDim}`);
     }
     if (product(outShape) !== outputDim) {
       throw new InvalidArgumentError('projection.outShape', outShape, `factors whose product equals gates * units = ${outputDim}`);
     }
-    return this.resolved;
+    return this.matrix;
   }
 
   /** Resolved shapes and ranks. */
   get tensorShape(): TensorizedShape {
-    if (this.resolved == null) throw new Error(`${this.className} projection used before build().`);
-    return this.resolved;
+    const { inShape, outShape, ranks } = this.factorized;
+    return { inShape, outShape, ranks };
+  }
+
+  /** The factorised kernel the projection delegates to. */
+  get factorized(): FactorizedMatrix {
+    if (this.matrix == null) throw new Error(`${this.className} projection used before build().`);
+    return this.matrix;
   }
 
   build(inputDim: number, outputDim: number, context: ProjectionBuildContext): void {
-    const shape = this.resolve(inputDim, outputDim, context.gates);
+    const matrix = this.resolve(inputDim, outputDim, context.gates);
     const initializers = this.initialCores
       ? this.initialCores.map(valuesInitializer)
-      : coreInitializers(shape, this.coresInitializer, this.seed, inputDim, outputDim);
-    this.cores = coreShapes(shape).map((coreShape, k) =>
+      : coreInitializers(matrix, this.coresInitializer, this.seed, inputDim, outputDim);
+    this.cores = matrix.coreShapes.map((coreShape, k) =>
       context.addWeight(`kernel_core_${k}`, coreShape, initializers[k], context.kernelRegularizer),
     );
+    matrix.bind(this.cores);
     if (this.initialCores) {
       tf.dispose(this.initialCores);
       this.initialCores = null;
     }
   }
 
-  private coreTensors(): tf.Tensor[] {
+  private builtMatrix(): FactorizedMatrix {
     if (this.cores.length === 0) throw new Error(`${this.className} projection used before build().`);
-    return this.cores.map((core) => core.read());
+    return this.factorized;
   }
 
   apply(x: tf.Tensor2D): tf.Tensor2D {
-    return contract(x, this.coreTensors(), this.tensorShape);
+    return this.builtMatrix().matmul(x);
   }
 
   toDense(): tf.Tensor2D {
-    return reconstruct(this.coreTensors(), this.tensorShape);
+    return this.builtMatrix().toDense();
   }
 
   paramCount(): number {
-    return parameterCount(this.tensorShape);
+    return this.factorized.paramCount();
   }
 
   flopsPerRow(): number {
-    return contractionFlopsPerRow(this.tensorShape);
+    return this.factorized.flopsPerRow();
   }
 
   /** Dense [inputDim, gates * units] parameters divided by `paramCount()`. */
   compressionRatio(): number {
-    const { inShape, outShape } = this.tensorShape;
+    const { inShape, outShape } = this.factorized;
     return (product(inShape) * product(outShape)) / this.paramCount();
   }
 
@@ -169,7 +167,7 @@ export abstract class TensorizedProjection implements InputProjection {
   }
 
   getConfig(): tf.serialization.ConfigDict {
-    const shape = this.resolved;
+    const shape = this.matrix;
     return {
       inShape: shape ? [...shape.inShape] : (this.requested.inShape ?? null),
       outShape: shape ? [...shape.outShape] : (this.requested.outShape ?? null),
@@ -179,6 +177,21 @@ export abstract class TensorizedProjection implements InputProjection {
       seed: this.seed ?? null,
     };
   }
+}
+
+/** Builds the projection class of a format (TTProjection for 'tensor-train', ...). */
+export type TensorizedProjectionFactory = (config: TensorizedProjectionConfig, initialCores?: readonly tf.Tensor[]) => TensorizedProjection;
+
+const projectionFactories = new Map<string, TensorizedProjectionFactory>();
+
+/** Names the projection class `projectionFromDense` builds for a registered format. */
+export function registerTensorizedProjection(format: TensorFormat, create: TensorizedProjectionFactory): void {
+  projectionFactories.set(factorizedFormat(format).name, create);
+}
+
+/** The factory registered for `format`, if any (`projectionFromDense` falls back to `FactorizedProjection`). */
+export function tensorizedProjectionFactory(format: TensorFormat): TensorizedProjectionFactory | undefined {
+  return projectionFactories.get(format);
 }
 
 /** Drops the nulls `getConfig` writes so a loaded config reads like user options. */

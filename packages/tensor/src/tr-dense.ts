@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { TensorizedDense, type TensorizedDenseArgs } from './tensorized-dense.js';
+import { TensorizedDense, registerTensorizedDense, type TensorizedDenseArgs } from './tensorized-dense.js';
+import { TENSOR_RING } from './tr-format.js';
 
 export type TRDenseArgs = TensorizedDenseArgs;
 
@@ -11,8 +12,9 @@ export type TRDenseArgs = TensorizedDenseArgs;
 export class TRDense extends TensorizedDense {
   static className = 'TRDense';
   constructor(args: TRDenseArgs) {
-    super(args, 'tensor-ring');
+    super(args, TENSOR_RING.name);
   }
 }
 
 tf.serialization.registerClass(TRDense);
+registerTensorizedDense(TENSOR_RING.name, (args) => new TRDense(args));

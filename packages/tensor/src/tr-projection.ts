@@ -1,6 +1,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { registerProjection } from '@tfjs-compress/vib-rnn';
-import { TensorizedProjection, projectionConfigFrom, type TensorizedProjectionConfig } from './tensorized-projection.js';
+import { TensorizedProjection, projectionConfigFrom, registerTensorizedProjection, type TensorizedProjectionConfig } from './tensorized-projection.js';
+import { TENSOR_RING } from './tr-format.js';
 
 /**
  * Tensor-ring input projection for VIBLSTM / VIBGRU (TR-LSTM, TR-GRU).
@@ -8,13 +9,14 @@ import { TensorizedProjection, projectionConfigFrom, type TensorizedProjectionCo
  * or pass an instance.
  */
 export class TRProjection extends TensorizedProjection {
-  static readonly className = 'tensor-ring';
+  static readonly className = TENSOR_RING.name;
   readonly className = TRProjection.className;
 
   /** `initialCores` (e.g. from `trSvd`) become the starting weights; they are copied. */
   constructor(config: TensorizedProjectionConfig = {}, initialCores?: readonly tf.Tensor[]) {
-    super('tensor-ring', config, initialCores);
+    super(TENSOR_RING.name, config, initialCores);
   }
 }
 
 registerProjection(TRProjection.className, (config) => new TRProjection(projectionConfigFrom(config)));
+registerTensorizedProjection(TENSOR_RING.name, (config, cores) => new TRProjection(config, cores));

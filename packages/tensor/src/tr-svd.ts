@@ -33,6 +33,13 @@ export interface TrSvdOptions extends SvdOptions {
   seed?: number;
 }
 
+/** A ring closes on itself: r_0 = r_d. */
+export function assertRingBoundary(ranks: readonly number[], option: string): void {
+  if (ranks[0] !== ranks[ranks.length - 1]) {
+    throw new InvalidArgumentError(option, ranks, 'tensor-ring ranks whose first and last entries are equal');
+  }
+}
+
 /**
  * Splits the first unfolding's rank R into r_0 * r_1 within the caps, as
  * balanced as possible (r_0 <= r_1); lowers R when no split fits.
@@ -75,7 +82,7 @@ export function trSvd(matrix: tf.Tensor2D | number[][], options: TrSvdOptions = 
   const { data, inShape, outShape, norm, tolerance } = prepareMatrix(matrix, options);
   const d = inShape.length;
   if (d < 2) throw new InvalidArgumentError('inShape', inShape, 'at least 2 factors for a tensor ring');
-  const caps = rankCaps(options.maxRank, d, 'tensor-ring');
+  const caps = rankCaps(options.maxRank, d, assertRingBoundary);
   const large = data.length > LARGE;
   const sweeps = options.sweeps ?? (options.maxRank == null ? 0 : large ? DEFAULT_TR_SWEEPS_LARGE : DEFAULT_TR_SWEEPS);
   if (!Number.isInteger(sweeps) || sweeps < 0) throw new InvalidArgumentError('sweeps', options.sweeps, 'an integer >= 0');

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { TensorizedDense, type TensorizedDenseArgs } from './tensorized-dense.js';
+import { TensorizedDense, registerTensorizedDense, type TensorizedDenseArgs } from './tensorized-dense.js';
+import { TENSOR_TRAIN } from './tt-format.js';
 
 export type TTDenseArgs = TensorizedDenseArgs;
 
@@ -11,8 +12,9 @@ export type TTDenseArgs = TensorizedDenseArgs;
 export class TTDense extends TensorizedDense {
   static className = 'TTDense';
   constructor(args: TTDenseArgs) {
-    super(args, 'tensor-train');
+    super(args, TENSOR_TRAIN.name);
   }
 }
 
 tf.serialization.registerClass(TTDense);
+registerTensorizedDense(TENSOR_TRAIN.name, (args) => new TTDense(args));

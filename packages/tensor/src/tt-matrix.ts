@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError } from '@tfjs-compress/common';
+import type { FactorizedFormat, TensorizedShape } from './factorized-format.js';
 import { coreParamCount } from './ranks.js';
 import { product } from './shapes.js';
 
@@ -15,11 +16,8 @@ import { product } from './shapes.js';
  * fastest), like `tf.reshape`. Tensor train: r_0 = r_d = 1 (the trace is the
  * single entry). Tensor ring: r_0 = r_d = R, the trace closes the ring.
  */
-export interface TensorizedShape {
-  inShape: readonly number[];
-  outShape: readonly number[];
-  ranks: readonly number[];
-}
+
+export type { TensorizedShape };
 
 /** Shape [r_k, m_k, n_k, r_{k+1}] of each core. */
 export function coreShapes(shape: TensorizedShape): number[][] {
@@ -156,3 +154,20 @@ export function coreStddev(shape: TensorizedShape, variance: number): number {
 export function glorotVariance(fanIn: number, fanOut: number): number {
   return 2 / (fanIn + fanOut);
 }
+
+/**
+ * The core-chain math shared by the formats whose cores are
+ * [r_k, m_k, n_k, r_{k+1}] closed by a trace (tensor train, tensor ring):
+ * they differ only in the rules on their ranks.
+ */
+export const CORE_CHAIN: Pick<
+  FactorizedFormat,
+  'coreShapes' | 'paramCount' | 'flopsPerRow' | 'contract' | 'reconstruct' | 'coreStddev'
+> = {
+  coreShapes,
+  paramCount: parameterCount,
+  flopsPerRow: contractionFlopsPerRow,
+  contract,
+  reconstruct,
+  coreStddev,
+};

@@ -1,6 +1,14 @@
 import type * as tf from '@tensorflow/tfjs-core';
+import { InvalidArgumentError } from '@tfjs-compress/common';
 import { coreTensor, prepareMatrix, rankCaps, type SvdOptions, type TensorDecomposition } from './decomposition.js';
 import { truncatedSvd } from './truncated-svd.js';
+
+/** A train is open at both ends: r_0 = r_d = 1. */
+export function assertTrainBoundary(ranks: readonly number[], option: string): void {
+  if (ranks[0] !== 1 || ranks[ranks.length - 1] !== 1) {
+    throw new InvalidArgumentError(option, ranks, 'tensor-train ranks that start and end with 1');
+  }
+}
 
 /**
  * TT-SVD (Oseledets 2011) of a matrix as a tensor-train matrix: the
@@ -15,7 +23,7 @@ import { truncatedSvd } from './truncated-svd.js';
 export function ttSvd(matrix: tf.Tensor2D | number[][], options: SvdOptions = {}): TensorDecomposition {
   const { data, inShape, outShape, norm, tolerance } = prepareMatrix(matrix, options);
   const d = inShape.length;
-  const caps = rankCaps(options.maxRank, d, 'tensor-train');
+  const caps = rankCaps(options.maxRank, d, assertTrainBoundary);
   const delta = d > 1 ? (tolerance * norm) / Math.sqrt(d - 1) : 0;
   const ranks = [1];
   const coreValues: Float64Array[] = [];

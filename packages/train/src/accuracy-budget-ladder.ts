@@ -96,8 +96,9 @@ function mean(values: readonly number[]): number {
  * accuracy of the last two steps is within the budget even under KL pressure,
  * the rung is accepted at once. Otherwise klFac drops to 0 and the masks are
  * frozen for `recoverySteps` steps (a short fine-tune of the hard-mask
- * model). If the mean accuracy of the first half of those steps is already
- * within the budget, the state is accepted then; otherwise it is judged by
+ * model). With a fixed reference, if the mean accuracy of the first half of
+ * those steps is already within the budget, the state is accepted then;
+ * otherwise it is judged by
  * the mean of the last half: within `maxAccuracyDrop` of the reference it is
  * accepted (and raises the reference if higher) and compression resumes one
  * klFac step lower; a state that missed by at most one more budget gets a
@@ -256,8 +257,11 @@ export class AccuracyBudgetLadder {
   private recoverStep(compression: number, accuracy: number): number {
     this.recoveryAccuracies.push(accuracy);
     const half = Math.ceil(this.recoverySteps / 2);
-    if (this.recoveryAccuracies.length === half && half < this.recoverySteps) {
-      // Within the budget after the first, less recovered half: the rest of the window can only confirm it.
+    // Within a fixed reference's budget after the first, less recovered half:
+    // the rest of the window can only confirm it. A rising reference waits
+    // for the later half, which is what raises it (else it stays low and
+    // lets a from-scratch model fall behind what it would have reached).
+    if (this.fixedReference && this.recoveryAccuracies.length === half && half < this.recoverySteps) {
       const early = mean(this.recoveryAccuracies);
       if (this.within(early)) {
         this.accept(compression, early, this.klFacValue / this.growth);

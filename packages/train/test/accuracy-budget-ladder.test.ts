@@ -47,10 +47,13 @@ describe('AccuracyBudgetLadder', () => {
     assert.deepEqual(controller.candidates, [2.5], 'kept for a second judgement after the fine-tune');
     assert.ok(near(controller.klFac, 1e-3), 'restarts a step below the klFac of the accepted state');
 
-    // The caller restored 1.6x; the finer rung (1.96x) is accepted after the
-    // first half of its window (already within the budget), raising the reference.
+    // The caller restored 1.6x; the finer rung (1.96x) is judged and accepted,
+    // raising the reference. Within the budget after the first half of the
+    // window, it still waits for the later half: that is what raises a rising reference.
     controller.update({ compression: 2, accuracy: 0.7 });
     assert.equal(controller.phase, 'recover');
+    controller.update({ compression: 2, accuracy: 0.9 });
+    assert.equal(controller.verdict, null);
     controller.update({ compression: 2, accuracy: 0.91 });
     assert.equal(controller.verdict, 'accepted');
     assert.equal(controller.recoveryWindow, null);
@@ -100,6 +103,7 @@ describe('AccuracyBudgetLadder', () => {
       const controller = new AccuracyBudgetLadder({ maxAccuracyDrop: 0.01, referenceAccuracy: 0.9 }, { rung: 1.5, recoverySteps: 2, fixedReference });
       controller.update({ compression: 2, accuracy: 0.5 });
       controller.update({ compression: 2, accuracy: 0.95 });
+      if (!fixedReference) controller.update({ compression: 2, accuracy: 0.95 });
       assert.equal(controller.verdict, 'accepted');
       return controller.referenceAccuracy;
     };
@@ -133,9 +137,9 @@ describe('AccuracyBudgetLadder', () => {
     assert.equal(controller.phase, 'recover');
   });
 
-  it('a window of 4 accepts after its first half when that is within the budget, judges its last half otherwise', () => {
-    const start = () => {
-      const controller = new AccuracyBudgetLadder({ maxAccuracyDrop: 0.01, referenceAccuracy: 0.9 }, { recoverySteps: 4 });
+  it('a window of 4 accepts after its first half when that is within a fixed budget, judges its last half otherwise', () => {
+    const start = (fixedReference = true) => {
+      const controller = new AccuracyBudgetLadder({ maxAccuracyDrop: 0.01, referenceAccuracy: 0.9 }, { recoverySteps: 4, fixedReference });
       controller.update({ compression: 2, accuracy: 0.5 });
       assert.equal(controller.phase, 'recover');
       return controller;
@@ -146,6 +150,13 @@ describe('AccuracyBudgetLadder', () => {
     early.update({ compression: 2, accuracy: 0.9 });
     assert.equal(early.verdict, 'accepted', 'mean of the first half 0.8925 >= 0.89');
     assert.ok(Math.abs(early.judgedAccuracy! - 0.8925) < 1e-12);
+
+    const rising = start(false);
+    for (const accuracy of [0.885, 0.9]) rising.update({ compression: 2, accuracy });
+    assert.equal(rising.verdict, null, 'a rising reference waits for the later half');
+    for (const accuracy of [0.92, 0.93]) rising.update({ compression: 2, accuracy });
+    assert.equal(rising.verdict, 'accepted');
+    assert.equal(rising.referenceAccuracy, 0.925, 'raised by the later half');
 
     const late = start();
     for (const accuracy of [0.85, 0.87]) late.update({ compression: 2, accuracy });
