@@ -17,11 +17,11 @@ export interface BatchTensorOptions {
   width: number;
   height: number;
   numClasses: number;
-  /** Default: DEFAULT_BATCH_LAYOUT ('flat'). */
+  /** Default: 'flat'. */
   layout?: BatchLayout;
   /** Default: DEFAULT_NORMALIZATION ('imagenet'). */
   normalization?: Normalization;
-  /** Default: DEFAULT_LABEL_ENCODING ('one-hot'). */
+  /** Default: 'one-hot'. */
   labelEncoding?: LabelEncoding;
 }
 

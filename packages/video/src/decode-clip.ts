@@ -47,13 +47,13 @@ export const DEFAULT_SCALE_FLAGS: ScaleFlags = 'area';
 export interface DecodeClipOptions extends DecodeSpec {
   /** ffmpeg executable. Default: `findFfmpeg()`. */
   ffmpegPath?: string;
-  /** Kill ffmpeg and fail after this many ms. Default: DEFAULT_DECODE_TIMEOUT_MS (60 s). */
+  /** Kill ffmpeg and fail after this many ms. Default: 60 s. */
   timeoutMs?: number;
   /** Resampling filter of the resize. Default: 'area' (averages when shrinking, like a box filter). */
   scaleFlags?: ScaleFlags;
   /** Default: 'main' ('worker' when `worker` is given). The batch stream defaults to 'worker'. */
   thread?: DecodeThread;
-  /** Worker thread to use for thread 'worker'. Default: sharedFfmpegWorker(). */
+  /** Worker thread to use for thread 'worker'. Default: one worker thread shared by the process. */
   worker?: FfmpegWorker;
   signal?: AbortSignal;
 }

@@ -31,9 +31,9 @@ export interface EncodeVideoOptions {
   fps: number;
   /** Default: taken from the output file's extension. */
   format?: VideoFormat;
-  /** Default: DEFAULT_CODECS[format]. mpeg1video/mpeg2video only in 'mpg'. */
+  /** Default: 'mpeg1video' for 'mpg', else 'mpeg4'. mpeg1video/mpeg2video only in 'mpg'. */
   codec?: VideoCodec;
-  /** -q:v from 1 (best) to 31. Default: DEFAULT_QUALITY (3). */
+  /** -q:v from 1 (best) to 31. Default: 3. */
   quality?: number;
   /** Default: findFfmpeg(). */
   ffmpegPath?: string;

@@ -97,7 +97,7 @@ function workerBody(collect: typeof collectProcess): void {
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 export interface FfmpegWorkerOptions {
-  /** ffmpeg processes run at once; further jobs wait in the worker. Default: DEFAULT_CONCURRENCY. */
+  /** ffmpeg processes run at once; further jobs wait in the worker. Default: min(4, cores). */
   maxProcesses?: number;
 }
 

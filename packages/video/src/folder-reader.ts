@@ -5,7 +5,7 @@ import { assertDirectory, foldersWithout, hasExtension, listDir } from './list-d
 import { normalizeExtensions } from './ucf11-reader.js';
 
 export interface ReadClassFoldersOptions {
-  /** File extensions taken as clips. Default: DEFAULT_VIDEO_EXTENSIONS. */
+  /** File extensions taken as clips. Default: .avi, .mpg, .mpeg, .mp4, .mkv, .m4v, .mov, .webm. */
   extensions?: readonly string[];
   /**
    * Pattern run on the file name (without extension) to find its group:

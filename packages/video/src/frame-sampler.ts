@@ -20,7 +20,7 @@ export interface FrameSamplingOptions {
   rng?: Rng;
   /** Default: DEFAULT_SHORT_CLIP_POLICY ('loop'). */
   shortClip?: ShortClipPolicy;
-  /** Chance of a horizontal flip in 'train' mode. Default: DEFAULT_FLIP_PROBABILITY (0.5). */
+  /** Chance of a horizontal flip in 'train' mode. Default: 0.5. */
   flipProbability?: number;
 }
 

@@ -7,10 +7,7 @@
  * (test/frames-bundle.test.ts bundles it for a browser).
  */
 export {
-  DEFAULT_FLIP_PROBABILITY,
   DEFAULT_SHORT_CLIP_POLICY,
-  SAMPLING_MODES,
-  SHORT_CLIP_POLICIES,
   gatherFrames,
   sampleFrameIndices,
   type FrameSample,

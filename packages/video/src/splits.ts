@@ -10,9 +10,9 @@ export interface ClipSplit {
 }
 
 export interface RandomSplitOptions {
-  /** Share of clips in the test set, in (0, 1). Default: DEFAULT_TEST_FRACTION (0.2). */
+  /** Share of clips in the test set, in (0, 1). Default: 0.2. */
   testFraction?: number;
-  /** Default: DEFAULT_SPLIT_SEED (0). */
+  /** Default: 0. */
   seed?: number;
 }
 

@@ -63,7 +63,7 @@ export interface SyntheticClipSpec {
   width: number;
   height: number;
   frames: number;
-  /** Default: DEFAULT_SYNTHETIC_DIFFICULTY ('normal'). */
+  /** Default: 'normal'. */
   difficulty?: SyntheticDifficulty;
 }
 

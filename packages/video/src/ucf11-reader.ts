@@ -4,7 +4,7 @@ import { DEFAULT_VIDEO_EXTENSIONS, type DatasetIndex, type VideoClip } from './d
 import { assertDirectory, foldersWithout, hasExtension, listDir } from './list-dir.js';
 
 export interface ReadUcf11Options {
-  /** File extensions taken as clips. Default: DEFAULT_VIDEO_EXTENSIONS (.avi, .mpg, .mp4, .mkv, ...). */
+  /** File extensions taken as clips. Default: .avi, .mpg, .mpeg, .mp4, .mkv, .m4v, .mov, .webm. */
   extensions?: readonly string[];
 }
 

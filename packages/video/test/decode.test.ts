@@ -3,8 +3,10 @@ import { chmod, copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import {
-  decodeClip, encodeVideo, FfmpegNotFoundError, FfmpegWorker, findFfmpeg, InvalidArgumentError, listEncoders, VIDEO_FORMATS, VideoDecodeError,
+  decodeClip, encodeVideo, FfmpegNotFoundError, FfmpegWorker, findFfmpeg, InvalidArgumentError, VideoDecodeError,
 } from '../src/index.js';
+import { VIDEO_FORMATS } from '../src/encode-video.js';
+import { listEncoders } from '../src/find-ffmpeg.js';
 import { channelMeans, gradientFrames, tempDir } from './helpers.js';
 
 const W = 32;
