@@ -20,17 +20,7 @@ import {
   resolveShapes,
   type FactorizedFormat,
 } from '../src/index.js';
-
-async function roundTrip(model: tfl.LayersModel): Promise<tfl.LayersModel> {
-  let saved: tf.io.ModelArtifacts | null = null;
-  await model.save(
-    tf.io.withSaveHandler(async (artifacts) => {
-      saved = artifacts;
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    }),
-  );
-  return tfl.loadLayersModel(tf.io.fromMemory(saved!));
-}
+import { roundTrip } from './helpers.js';
 
 const rejects = (fn: () => unknown, option: string, mentions: string[] = []) =>
   assert.throws(fn, (e: unknown) => {

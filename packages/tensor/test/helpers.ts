@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
 import { coreShapes, type TensorizedShape } from '../src/index.js';
 
 /** Random cores with a fixed seed (caller disposes). */
@@ -46,4 +47,16 @@ export function naiveMatrix(cores: tf.Tensor[], shape: TensorizedShape): number[
 
 export function relativeError(approx: tf.Tensor, exact: tf.Tensor): number {
   return tf.tidy(() => tf.norm(tf.sub(approx, exact)).dataSync()[0] / tf.norm(exact).dataSync()[0]);
+}
+
+/** The model saved to memory and loaded back with plain `tfl.loadLayersModel`. */
+export async function roundTrip(model: tfl.LayersModel): Promise<tfl.LayersModel> {
+  let saved: tf.io.ModelArtifacts | null = null;
+  await model.save(
+    tf.io.withSaveHandler(async (artifacts) => {
+      saved = artifacts;
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }),
+  );
+  return tfl.loadLayersModel(tf.io.fromMemory(saved!));
 }

@@ -5,6 +5,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { TEST_BACKENDS, assertClose, assertNoLeak, finiteDifferenceGradient, useBackend } from '@tfjs-compress/testing';
 import { InvalidArgumentError } from '@tfjs-compress/common';
 import { TRDense, TTDense, contractionFlopsPerRow, fromDense, maxTTRanks, trDense, ttDense, type TensorizedDense } from '../src/index.js';
+import { roundTrip } from './helpers.js';
 
 type Maker = (args: ConstructorParameters<typeof TTDense>[0]) => TensorizedDense;
 const FORMATS: Array<[string, Maker, 'tensor-train' | 'tensor-ring']> = [
@@ -14,17 +15,6 @@ const FORMATS: Array<[string, Maker, 'tensor-train' | 'tensor-ring']> = [
 
 const rejects = (fn: () => unknown, option: string) =>
   assert.throws(fn, (e: unknown) => InvalidArgumentError.isInstance(e) && e.option === option);
-
-async function roundTrip(model: tfl.LayersModel): Promise<tfl.LayersModel> {
-  let saved: tf.io.ModelArtifacts | null = null;
-  await model.save(
-    tf.io.withSaveHandler(async (artifacts) => {
-      saved = artifacts;
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    }),
-  );
-  return tfl.loadLayersModel(tf.io.fromMemory(saved!));
-}
 
 for (const backend of TEST_BACKENDS) {
   describe(`TTDense / TRDense (${backend})`, () => {
