@@ -21,6 +21,8 @@ export interface MnistFitOptions {
   lr: number;
   batchSize: number;
   validationFraction: number;
+  /** The accuracy-budget ladder's rung (compression factor per step); null: the callback's default. */
+  rung: number | null;
   backend: BackendChoice;
   out: string;
 }
@@ -34,6 +36,7 @@ export const MNIST_FIT_DEFAULTS: MnistFitOptions = {
   lr: 3e-3,
   batchSize: 64,
   validationFraction: 0.25,
+  rung: null,
   backend: 'auto',
   out: 'output/mnist-fit',
 };
@@ -72,7 +75,11 @@ export async function runMnistFit(o: MnistFitOptions, log: (line: string) => voi
     const model = route === 'scratch' ? vibLstmModel(shape) : insertBottlenecks(plain, { gates: { seed: o.seed } });
     model.compile({ optimizer: vibOptimizer({ lr: o.lr }), loss: 'categoricalCrossentropy' });
     const records: FitRecord[] = [];
-    const callback = vibCallback({ validationData: [split.validation.x, split.validation.y], onRecord: (r) => records.push(r) });
+    const callback = vibCallback({
+      validationData: [split.validation.x, split.validation.y],
+      onRecord: (r) => records.push(r),
+      ...(o.rung != null ? { controller: { rung: o.rung } } : {}),
+    });
     await model.fit(split.train.x, oneHot, {
       ...fitArgs,
       callbacks: [callback, new tfl.CustomCallback({ onEpochEnd: async (e, logs) => log(`${route} epoch ${e + 1}/${o.epochs} ${JSON.stringify(logs)}`) })],
@@ -116,6 +123,13 @@ function imageSetOf(name: string): ImageSetName {
   return name as ImageSetName;
 }
 
+function rungOf(value: string | undefined): number | null {
+  if (value == null) return null;
+  const rung = Number(value);
+  if (!(rung > 1) || !Number.isFinite(rung)) throw new Error(`--rung must be a finite number > 1, got '${value}'`);
+  return rung;
+}
+
 /** Parameters of the model's LSTM (the compact model has an input layer in front). */
 function lstmParams(model: tfl.LayersModel): number {
   const lstm = model.layers.find((l) => l.getClassName() === 'LSTM');
@@ -130,13 +144,14 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       seed: { type: 'string' },
       routes: { type: 'string' },
       epochs: { type: 'string' },
+      rung: { type: 'string' },
       backend: { type: 'string' },
       out: { type: 'string' },
       help: { type: 'boolean' },
     },
   });
   if (values.help) {
-    console.log('mnist-fit [--data mnist|fashion-mnist] [--seed 1] [--routes scratch,pretrained] [--epochs 20] [--backend auto|wasm|cpu] [--out output/mnist-fit]');
+    console.log('mnist-fit [--data mnist|fashion-mnist] [--seed 1] [--routes scratch,pretrained] [--epochs 20] [--rung R] [--backend auto|wasm|cpu] [--out output/mnist-fit]');
   } else {
     await runMnistFit({
       ...MNIST_FIT_DEFAULTS,
@@ -144,6 +159,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       seed: Number(values.seed ?? MNIST_FIT_DEFAULTS.seed),
       routes: (values.routes?.split(',') ?? MNIST_FIT_DEFAULTS.routes) as MnistFitOptions['routes'],
       epochs: Number(values.epochs ?? MNIST_FIT_DEFAULTS.epochs),
+      rung: rungOf(values.rung),
       backend: (values.backend ?? MNIST_FIT_DEFAULTS.backend) as BackendChoice,
       out: values.out ?? MNIST_FIT_DEFAULTS.out,
     });

@@ -2,7 +2,7 @@ import type { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { BACKEND_CHOICES, type BackendChoice } from '@tfjs-compress/runtime';
-import { DEFAULT_IB_LR, DEFAULT_LR, DEFAULT_WEIGHT_DECAY, gatedLayers, setFrozenMask, type SilencePlan } from '@tfjs-compress/vib';
+import { VIB_DEFAULTS, gatedLayers, setFrozenMask, type SilencePlan } from '@tfjs-compress/vib';
 import { InvalidArgumentError, assertFiniteNumber, assertNonNegative, assertOneOf, assertPositive, assertPositiveInteger } from '@tfjs-compress/common';
 import type { GradResult, NamedWireTensor, OptimizerPart, Reply, Request, UpdateResult, WireTensor, WorkerInit } from './protocol.js';
 import { startModuleWorker } from './module-worker.js';
@@ -162,9 +162,9 @@ export class DataParallelTrainer {
   static async create(model: tfl.LayersModel, options: DataParallelOptions = {}): Promise<DataParallelTrainer> {
     const workers = options.workers ?? DEFAULT_WORKERS;
     const backend = options.backend ?? DEFAULT_PARALLEL_BACKEND;
-    const lr = options.lr ?? DEFAULT_LR;
-    const ibLr = options.ibLr ?? DEFAULT_IB_LR;
-    const weightDecay = options.weightDecay ?? DEFAULT_WEIGHT_DECAY;
+    const lr = options.lr ?? VIB_DEFAULTS.trainer.lr;
+    const ibLr = options.ibLr ?? VIB_DEFAULTS.trainer.ibLr;
+    const weightDecay = options.weightDecay ?? VIB_DEFAULTS.trainer.weightDecay;
     const imports = options.imports ?? [];
     assertPositiveInteger(workers, 'workers');
     assertOneOf(backend, BACKEND_CHOICES, 'backend');

@@ -4,7 +4,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { LeanAdam, splitTrainableWeights, type VibUpdate } from '@tfjs-compress/vib';
+import { LeanAdam } from '@tfjs-compress/vib';
+import { splitTrainableWeights, type VibUpdate } from '@tfjs-compress/vib/internal';
 import type { WorkerInit } from './protocol.js';
 import { splitRange } from './split-batch.js';
 

@@ -5,7 +5,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { rawStorage } from '@tfjs-compress/runtime';
-import { applyVibUpdate, categoricalCrossentropy, vibLossAndGrads } from '@tfjs-compress/vib';
+import { categoricalCrossentropy } from '@tfjs-compress/vib';
+import { applyVibUpdate, vibLossAndGrads } from '@tfjs-compress/vib/internal';
 import type { GradResult, UpdateResult, WireTensor } from './protocol.js';
 import { toTensor } from './wire.js';
 import type { Entry, WorkerState } from './worker-state.js';

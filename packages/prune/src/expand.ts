@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { LOG_D_WEIGHT_SUFFIX, hasVIBGates, type HasVIBGates } from '@tfjs-compress/vib';
+import { hasVIBGates, type HasVIBGates } from '@tfjs-compress/vib';
+import { LOG_D_WEIGHT_SUFFIX } from '@tfjs-compress/vib/internal';
 import { InvalidArgumentError } from '@tfjs-compress/common';
 import { inputShapeOf, linearChain } from './chain.js';
 import { FeatureSelect } from './feature-select.js';

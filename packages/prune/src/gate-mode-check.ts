@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { gatedLayers, maskOf, type VIBGate } from '@tfjs-compress/vib';
+import { gatedLayers, type VIBGate } from '@tfjs-compress/vib';
+import { maskOf } from '@tfjs-compress/vib/internal';
 import { InvalidArgumentError } from '@tfjs-compress/common';
 
 /** Factors within this of their hard mask count as the mask. */

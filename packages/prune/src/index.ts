@@ -1,8 +1,5 @@
+export { PRUNE_DEFAULTS } from './defaults.js';
 export {
-  BIAS_CONVENTIONS,
-  DEFAULT_BIAS_CONVENTION,
-  GRU_GATES,
-  LSTM_GATE_COUNT,
   denseFlopsPerRow,
   denseParamCount,
   gruParamCount,
@@ -12,7 +9,6 @@ export {
   type BiasConvention,
 } from './counting.js';
 export {
-  CONVENTIONS,
   compressionReport,
   formatReport,
   recurrentSummary,
@@ -48,8 +44,8 @@ export { wholeAxisRule } from './rules-feature-wise.js';
 export { pruningGraph, type GraphInput, type GraphNode, type PruningGraph } from './pruning-graph.js';
 export { deadFeatures, fullState, keptState, liveFeatures, type FeatureState } from './feature-state.js';
 export { CompactForward } from './compact-forward.js';
-export { EXPANDED_LOG_D, composeShrinkOrigin, expandVIB, type ShrinkOrigin } from './expand.js';
-export { FeatureSelect, assertFeatureIndices, featureSelect, type FeatureSelectArgs } from './feature-select.js';
+export { composeShrinkOrigin, expandVIB, type ShrinkOrigin } from './expand.js';
+export { FeatureSelect, featureSelect, type FeatureSelectArgs } from './feature-select.js';
 export {
   planShrink,
   shrinkVIB,
@@ -61,32 +57,19 @@ export {
   type SliceableOptimizer,
   type WeightSlice,
 } from './shrink.js';
-/** Defined in the gate package, where in-place shrinking slices with it too. */
-export { sliceWeight } from '@tfjs-compress/vib';
-export { linearChain } from './chain.js';
 export {
-  DEFAULT_INPUT_BOTTLENECK,
-  INPUT_BOTTLENECK_PLACEMENTS,
   insertBottlenecks,
   type InputBottleneckPlacement,
   type InsertBottlenecksOptions,
 } from './insert-bottlenecks.js';
 export {
-  DEFAULT_GROUP_LASSO_EPSILON,
-  DEFAULT_GROUP_LASSO_LAMBDA,
-  DEFAULT_GROUP_THRESHOLD,
   GroupLasso,
   groupLasso,
   zeroUnits,
   type GroupLassoOptions,
   type UnitSplit,
 } from './group-lasso.js';
-export { groupSquaredNorms } from './recurrent-weights.js';
 export {
-  DEFAULT_BEGIN_STEP,
-  DEFAULT_END_STEP,
-  DEFAULT_FREQUENCY,
-  DEFAULT_POWER,
   constantSparsity,
   polynomialDecay,
   type ConstantSparsityArgs,
@@ -95,8 +78,6 @@ export {
 } from './schedules.js';
 export {
   MagnitudePruning,
-  PRUNABLE_CLASSES,
-  magnitudeMask,
   pruneLowMagnitude,
   stripPruning,
   type PruneLowMagnitudeArgs,
@@ -104,4 +85,4 @@ export {
 export { pruneUnitsByMagnitude, type PruneUnitsArgs } from './structured-pruning.js';
 /** The format of `compression.json`; reading and writing it (Node) is in `@tfjs-compress/prune/node`. */
 export type { CompressionRecord } from './save.js';
-export { MAX_STEP_TO_LOWER_QUARTILE, QUANTIZE_DTYPES, quantize, type QuantizeDtype, type QuantizeResult } from './quantize.js';
+export { QUANTIZE_DTYPES, quantize, type QuantizeDtype, type QuantizeResult } from './quantize.js';

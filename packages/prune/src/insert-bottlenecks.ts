@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { DEFAULT_LOG_D_MEAN, VIBLayer, type VIBGateArgs } from '@tfjs-compress/vib';
+import { VIB_DEFAULTS, VIBLayer, type VIBGateArgs } from '@tfjs-compress/vib';
 import { InvalidArgumentError, assertOneOf } from '@tfjs-compress/common';
 import { VIBGRU, VIBLSTM } from '@tfjs-compress/vib-rnn';
 import { cloneLayer } from './layer-clone.js';
@@ -50,7 +50,7 @@ const RECURRENT_KEYS = [
 function identityGates(gates: VIBGateArgs): VIBGateArgs {
   return {
     muInitializer: 'ones',
-    logDInitializer: tfl.initializers.constant({ value: DEFAULT_LOG_D_MEAN }),
+    logDInitializer: tfl.initializers.constant({ value: VIB_DEFAULTS.gate.logDMean }),
     ...gates,
   };
 }

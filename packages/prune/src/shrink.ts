@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { hasVIBGates, sliceWeight, type HasVIBGates } from '@tfjs-compress/vib';
+import { hasVIBGates, isGatedRecurrentLayer, type GatedRecurrentLayer, type HasVIBGates } from '@tfjs-compress/vib';
+import { isPrunableLayer, sliceWeight, type PrunableLayer } from '@tfjs-compress/vib/internal';
 import { InvalidArgumentError, assertFiniteNumber } from '@tfjs-compress/common';
-import { DenseProjection, VIBRecurrentLayer } from '@tfjs-compress/vib-rnn';
 import { activationName, applyActivation } from './activation.js';
 import { inputShapeOf, linearChain } from './chain.js';
 import { FeatureSelect } from './feature-select.js';
@@ -61,9 +61,24 @@ export interface ShrinkResult {
 /** Layers that pass features one by one and map 0 to 0 (a removed feature stays removable through them). */
 const ZERO_PRESERVING = new Set(['Dropout', 'GaussianNoise', 'GaussianDropout', 'AlphaDropout', 'SpatialDropout1D']);
 
+/**
+ * A gated recurrent layer that reports its prunable inputs and units, as
+ * shrinking rebuilds it: a copy from its config with fewer `units`, its
+ * weights sliced by their tfjs names (`kernel` [F, G*H], `recurrent_kernel`,
+ * `bias`, the `input_*` gate on the inputs, the other gates on the units).
+ * A layer shrunk in place says so in `liveIndices`.
+ */
+export type RebuildableRecurrentLayer = tfl.layers.Layer & GatedRecurrentLayer & PrunableLayer & {
+  liveIndices?: { inputs: number[] | null; units: number[] | null };
+};
+
+function isRebuildableRecurrent(layer: tfl.layers.Layer): layer is RebuildableRecurrentLayer {
+  return isGatedRecurrentLayer(layer) && isPrunableLayer(layer);
+}
+
 /** What a layer is to shrinking (shared with `expandVIB`). */
 export type Role =
-  | { kind: 'rnn'; layer: VIBRecurrentLayer }
+  | { kind: 'rnn'; layer: RebuildableRecurrentLayer; gates: number }
   | { kind: 'dense' }
   | { kind: 'gate' }
   | { kind: 'zero' }
@@ -77,21 +92,25 @@ function lastAxisGate(layer: tfl.layers.Layer): boolean {
 }
 
 /** Why `roleOf` leaves a recurrent VIB layer as it is; null when it can be rebuilt smaller. */
-function recurrentSkipReason(layer: VIBRecurrentLayer): string | null {
-  if (!(layer.cell.projection instanceof DenseProjection)) {
-    return `its ${layer.cell.projection.className} input projection cannot drop rows or columns (silence the units instead, or compact the model)`;
+function recurrentSkipReason(layer: RebuildableRecurrentLayer): string | null {
+  const { gates, units } = layer.recurrentLayout;
+  const kernel = layer.weights.find((w) => shortName(w) === 'kernel');
+  if (kernel == null || kernel.shape.length !== 2 || kernel.shape[1] !== gates * units) {
+    const projection = (layer as { cell?: { projection?: { className?: string } } }).cell?.projection?.className;
+    const what = projection != null ? `its ${projection} input projection` : 'it';
+    return `${what} has no dense kernel to slice (a factorised projection shrinks in place, with vibCallback's shrink; or compact the model)`;
   }
-  if (layer.liveIndices.inputs != null || layer.liveIndices.units != null) return 'it was shrunk in place and keeps shrinking itself';
+  if (layer.liveIndices != null && (layer.liveIndices.inputs != null || layer.liveIndices.units != null)) return 'it was shrunk in place and keeps shrinking itself';
   if (layer.getConfig().returnState === true) return 'it returns its state';
   return null;
 }
 
 export function roleOf(layer: tfl.layers.Layer): Role {
   const className = layer.getClassName();
-  if (layer instanceof VIBRecurrentLayer) {
-    // A tensorised projection (TT/TR) cannot drop input rows or output columns by slicing, and a layer shrunk
-    // in place keeps shrinking itself (rebuilding it here would mix index spaces): both are left as they are.
-    return recurrentSkipReason(layer) == null ? { kind: 'rnn', layer } : { kind: 'other' };
+  if (isRebuildableRecurrent(layer)) {
+    // A factorised projection (TT/TR) has no kernel to slice by name, and a layer shrunk in place keeps
+    // shrinking itself (rebuilding it here would mix index spaces): both are left as they are.
+    return recurrentSkipReason(layer) == null ? { kind: 'rnn', layer, gates: layer.recurrentLayout.gates } : { kind: 'other' };
   }
   if (className === 'Dense') return { kind: 'dense' };
   if (className === 'VIBLayer') return lastAxisGate(layer) ? { kind: 'gate' } : { kind: 'other' };
@@ -121,7 +140,7 @@ export function planShrink(model: tfl.LayersModel, options: { threshold?: number
   if (options.threshold != null) assertFiniteNumber(options.threshold, 'threshold');
   const plan: ShrinkPlan = {};
   for (const layer of linearChain(model)) {
-    if (layer instanceof VIBRecurrentLayer) {
+    if (isRebuildableRecurrent(layer)) {
       const { inputs, units } = layer.prunableUnits(options.threshold);
       plan[layer.name] = { inputs: inputs.removed, units: units.removed };
     } else if (layer.getClassName() === 'VIBLayer' && hasVIBGates(layer)) {
@@ -207,7 +226,7 @@ export function weightIndices(
   const inList = isFullList(inKept, inDim) ? null : inKept;
   const outList = isFullList(outKept, outDim) ? null : outKept;
   if (role.kind === 'rnn') {
-    const gates = role.layer.cell.gateCount;
+    const gates = role.gates;
     const columns = outList == null ? null : range(gates).flatMap((b) => outKept.map((k) => b * outDim + k));
     return (name) => {
       if (name === 'kernel') return [inList, columns];
@@ -268,7 +287,7 @@ export function shrinkVIB(model: tfl.LayersModel, options: ShrinkOptions = {}): 
   const roles = chain.map(roleOf);
   // Said, not silent: a layer whose shut gates stay because it cannot be rebuilt smaller.
   const skipped = chain.flatMap((layer) => {
-    const reason = layer instanceof VIBRecurrentLayer ? recurrentSkipReason(layer) : null;
+    const reason = isRebuildableRecurrent(layer) ? recurrentSkipReason(layer) : null;
     const shut = plan[layer.name];
     return reason != null && shut != null && ((shut.inputs?.length ?? 0) > 0 || (shut.units?.length ?? 0) > 0) ? [{ layer: layer.name, reason }] : [];
   });

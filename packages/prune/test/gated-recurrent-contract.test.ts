@@ -10,14 +10,13 @@ import {
   VIBGate,
   defaultLogDInitializer,
   defaultMuInitializer,
-  hasVIBGates,
   resolveGateSettings,
   type GatedRecurrentLayer,
   type RecurrentLayout,
   type VIBGateSettings,
 } from '@tfjs-compress/vib';
 import { VIBLSTM } from '@tfjs-compress/vib-rnn';
-import { TEST_BACKENDS, assertClose, saveAndLoad, useBackend } from '@tfjs-compress/testing';
+import { TEST_BACKENDS, assertClose, useBackend } from '@tfjs-compress/testing';
 import {
   GroupLasso,
   compact,
@@ -25,10 +24,11 @@ import {
   pruneLowMagnitude,
   recurrentLayoutOf,
   registeredLayerRules,
+  shrinkVIB,
   summarizeModel,
   type CompactResult,
 } from '../src/index.js';
-import { inputBatch, randomizeWeights, setGate, useHardMasks } from './helpers.js';
+import { assertCompactReproduces, classesOf, inputBatch, randomizeWeights, setGate, useHardMasks } from './helpers.js';
 
 const T = 5;
 const F = 6;
@@ -121,6 +121,16 @@ class TestGatedRNN extends tfl.layers.Layer implements GatedRecurrentLayer {
     return [this.kernel!, this.recurrent!, this.bias!].map((w) => w.read().clone());
   }
 
+  /** What its masks remove (the optional half of the contract that shrinkVIB reads). */
+  prunableUnits(threshold?: number) {
+    const split = (gate: VIBGate) => {
+      const mask = tf.tidy(() => gate.mask(threshold).dataSync() as Float32Array);
+      const all = Array.from(mask.keys());
+      return { kept: all.filter((k) => mask[k] !== 0), removed: all.filter((k) => mask[k] === 0) };
+    };
+    return { inputs: split(this.inputGate!), units: split(this.unitGate!) };
+  }
+
   override getConfig(): tf.serialization.ConfigDict {
     return { ...super.getConfig(), units: this.units, activation: 'tanh', useBias: true, returnSequences: false };
   }
@@ -134,32 +144,8 @@ function headed(layer: tfl.layers.Layer): tfl.LayersModel {
   return tfl.model({ inputs: input, outputs: out });
 }
 
-/** Every class of a model, a Bidirectional's directions included. */
-function classes(model: tfl.LayersModel): string[] {
-  return model.layers.flatMap((l) => {
-    const inner = (l as unknown as { forwardLayer?: tfl.layers.Layer }).forwardLayer;
-    return inner ? [l.getClassName(), inner.getClassName()] : [l.getClassName()];
-  });
-}
-
 /** compact with hard masks: built-in layers only, the hard-mask model's predictions to 1e-5, again after save and load. */
-async function compactMatches(model: tfl.LayersModel, what: string): Promise<CompactResult> {
-  useHardMasks(model);
-  const result = compact(model);
-  for (const name of classes(result.model)) assert.ok(!name.startsWith('Test') && !name.startsWith('VIB'), `${what}: compact model holds ${name}`);
-  for (const layer of result.model.layers) assert.ok(!hasVIBGates(layer), `${what}: compact model holds gates in '${layer.name}'`);
-  const x = inputBatch(4, T, F, 21);
-  const prepared = result.prepareInputs(x);
-  const expected = model.predict(x) as tf.Tensor;
-  const got = result.model.predict(prepared) as tf.Tensor;
-  assertClose(got, expected, 1e-5, what);
-  const loaded = await saveAndLoad(result.model);
-  const again = loaded.predict(prepared) as tf.Tensor;
-  assertClose(again, expected, 1e-5, `${what} after save and load`);
-  tf.dispose([x, prepared, expected, got, again]);
-  loaded.dispose();
-  return result;
-}
+const compactMatches = (model: tfl.LayersModel, what: string): Promise<CompactResult> => assertCompactReproduces(model, inputBatch(4, T, F, 21), what, ['Test', 'VIB']);
 
 const shapes = (model: tfl.LayersModel, name: string) => model.getLayer(name).getWeights().map((w) => w.shape);
 
@@ -200,7 +186,7 @@ for (const backend of TEST_BACKENDS) {
       setGate(backwardLayer.cell.gates.g!, [3]);
       const result = await compactMatches(model, 'Bidirectional(TestGatedLSTM)');
       assert.deepEqual(result.keptInputs, [1, 2, 3, 4, 5]);
-      assert.deepEqual(classes(result.model).slice(1, 3), ['Bidirectional', 'LSTM']);
+      assert.deepEqual(classesOf(result.model).slice(1, 3), ['Bidirectional', 'LSTM']);
       assert.equal(summarizeModel(model).find((r) => r.name === 'bi')!.kind, 'lstm');
       [result.model, model].forEach((m) => m.dispose());
     });
@@ -217,6 +203,27 @@ for (const backend of TEST_BACKENDS) {
       assert.deepEqual(shapes(result.model, 'cell'), [[5, 3], [3, 3], [3]]);
       assert.deepEqual(result.keptInputs, [0, 1, 3, 4, 5]);
       assert.equal(summarizeModel(model).find((r) => r.name === 'cell')!.kind, 'rnn');
+      [result.model, model].forEach((m) => m.dispose());
+    });
+
+    it('shrinkVIB rebuilds the from-scratch cell smaller by its declared layout, and it predicts what the masked cell predicts', () => {
+      const layer = new TestGatedRNN({ units: 5, name: 'cell' });
+      const model = headed(layer);
+      randomizeWeights(model, 4);
+      const { input, blocks } = layer.recurrentGates();
+      setGate(input!, [0, 4]);
+      setGate(blocks[0]!, [2]);
+      useHardMasks(model);
+      const result = shrinkVIB(model);
+      assert.equal(result.changed, true);
+      assert.deepEqual(result.skipped, []);
+      assert.deepEqual(result.keptInputs, [1, 2, 3, 5]);
+      const rebuilt = result.model.getLayer('cell');
+      assert.equal(rebuilt.getClassName(), 'TestGatedRNN');
+      assert.deepEqual(shapes(result.model, 'cell').slice(0, 3), [[4, 4], [4, 4], [4]]);
+      useHardMasks(result.model); // this cell keeps its gate settings out of its config
+      const x = inputBatch(4, T, F, 22);
+      assertClose(result.model.predict(x) as tf.Tensor, model.predict(x) as tf.Tensor, 1e-5, 'shrunk vs masked');
       [result.model, model].forEach((m) => m.dispose());
     });
 

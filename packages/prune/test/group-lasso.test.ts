@@ -4,7 +4,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { VIBLSTM } from '@tfjs-compress/vib-rnn';
 import { TEST_BACKENDS, assertClose, assertNoLeak, finiteDifferenceGradient, useBackend } from '@tfjs-compress/testing';
-import { compact, groupLasso, groupSquaredNorms } from '../src/index.js';
+import { compact, groupLasso } from '../src/index.js';
+import { groupSquaredNorms } from '../src/recurrent-weights.js';
 import { inputBatch, randomizeWeights, assertCompactMatches } from './helpers.js';
 
 function lstmModel(): tfl.LayersModel {

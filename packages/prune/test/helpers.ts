@@ -1,7 +1,9 @@
+import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { gatedLayers, isGateWeight, type VIBGate } from '@tfjs-compress/vib';
-import { assertClose } from '@tfjs-compress/testing';
+import { gatedLayers, hasVIBGates, isGateWeight, type VIBGate } from '@tfjs-compress/vib';
+import { assertClose, saveAndLoad } from '@tfjs-compress/testing';
+import { compact, type CompactResult } from '../src/index.js';
 
 /** Small deterministic pseudo-random numbers (no global RNG state touched). */
 export function seededValues(count: number, seed: number, scale = 0.5): Float32Array {
@@ -70,4 +72,40 @@ export function assertCompactMatches(
   const got = result.model.predict(xs) as tf.Tensor;
   assertClose(got, expected, 1e-5, what);
   tf.dispose([x, xs, expected, got]);
+}
+
+/** Every class of a model, the layers inside wrappers (Bidirectional, TimeDistributed) included. */
+export function classesOf(model: tfl.LayersModel): string[] {
+  const inner = (l: tfl.layers.Layer): string[] => {
+    const w = l as unknown as { forwardLayer?: tfl.layers.Layer; layer?: tfl.layers.Layer };
+    if (w.forwardLayer) return [w.forwardLayer.getClassName()];
+    return w.layer ? [w.layer.getClassName()] : [];
+  };
+  return model.layers.flatMap((l) => [l.getClassName(), ...inner(l)]);
+}
+
+/**
+ * Compacts `model` with hard masks and asserts what every compaction must
+ * give: built-in layers only (no class named with a prefix in `foreign`, no
+ * gates), no tensor left behind but the new weights, and, fed
+ * `prepareInputs(x)`, the predictions of `model` on x to 1e-5, again after a
+ * save/load round trip. Disposes x; the caller disposes `result.model`.
+ */
+export async function assertCompactReproduces(model: tfl.LayersModel, x: tf.Tensor | tf.Tensor[], what: string, foreign: string[] = ['VIB']): Promise<CompactResult> {
+  useHardMasks(model);
+  const start = tf.memory().numTensors;
+  const result = compact(model);
+  assert.equal(tf.memory().numTensors, start + result.model.weights.length, `${what}: compact leaked tensors`);
+  for (const name of classesOf(result.model)) assert.ok(!foreign.some((prefix) => name.startsWith(prefix)), `${what}: compact model holds ${name}`);
+  for (const layer of result.model.layers) assert.ok(!hasVIBGates(layer), `${what}: compact model holds gates in '${layer.name}'`);
+  const prepared = result.prepareInputs(x);
+  const expected = model.predict(x) as tf.Tensor;
+  const got = result.model.predict(prepared) as tf.Tensor;
+  assertClose(got, expected, 1e-5, what);
+  const loaded = await saveAndLoad(result.model);
+  const again = loaded.predict(prepared) as tf.Tensor;
+  assertClose(again, expected, 1e-5, `${what} after save and load`);
+  tf.dispose([x, prepared, expected, got, again]);
+  loaded.dispose();
+  return result;
 }

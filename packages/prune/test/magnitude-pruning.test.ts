@@ -7,12 +7,12 @@ import { TEST_BACKENDS, assertNoLeak, useBackend } from '@tfjs-compress/testing'
 import {
   compact,
   constantSparsity,
-  magnitudeMask,
   polynomialDecay,
   pruneLowMagnitude,
   pruneUnitsByMagnitude,
   stripPruning,
 } from '../src/index.js';
+import { magnitudeMask } from '../src/magnitude-pruning.js';
 import { inputBatch, randomizeWeights, assertCompactMatches } from './helpers.js';
 
 function model(): tfl.LayersModel {

@@ -3,7 +3,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import type { LayerArgs } from '@tensorflow/tfjs-layers/dist/engine/topology.js';
 import type { Initializer } from '@tensorflow/tfjs-layers/dist/initializers.js';
 import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types.js';
-import { resolveInitializer, resolveRegularizer, serializeObject, type InitializerSpec, type RegularizerSpec } from '@tfjs-compress/vib';
+import { resolveInitializer, resolveRegularizer, serializeObject, type InitializerSpec, type RegularizerSpec } from '@tfjs-compress/vib/internal';
 import { InvalidArgumentError, assertBoolean, assertFiniteNumber, assertPositiveInteger } from '@tfjs-compress/common';
 import type { Regularizer } from '@tensorflow/tfjs-layers/dist/regularizers.js';
 import { ACTIVATION_NAMES, resolveActivation } from '@tfjs-compress/vib-rnn';

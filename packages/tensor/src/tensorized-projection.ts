@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { Initializer } from '@tensorflow/tfjs-layers/dist/initializers.js';
-import { resolveInitializer, serializeObject, type InitializerSpec } from '@tfjs-compress/vib';
+import { resolveInitializer, serializeObject, spreadWeight, type InitializerSpec } from '@tfjs-compress/vib/internal';
 import { InvalidArgumentError, assertFiniteNumber, assertPositiveInteger } from '@tfjs-compress/common';
 import type { InputProjection, ProjectionBuildContext } from '@tfjs-compress/vib-rnn';
 import { coreInitializers } from './core-initializer.js';
@@ -9,6 +9,7 @@ import type { RankSpec, TensorFormat } from './ranks.js';
 import { product, validateShape } from './shapes.js';
 import { factorizedFormat, type TensorizedShape } from './factorized-format.js';
 import { FactorizedMatrix } from './factorized-matrix.js';
+import { AxisView } from './axis-view.js';
 
 /** Options of a TT/TR input projection (its `config` in `{className, config}`). */
 export interface TensorizedProjectionConfig {
@@ -33,6 +34,14 @@ export interface TensorizedProjectionConfig {
   coresInitializer?: InitializerSpec;
   /** Seed of the default core initializer. Default: unseeded. */
   seed?: number;
+  /**
+   * Written by in-place shrinking (`sliceInPlace`), read back on load: per
+   * input row the projection reads, the row of the factorised matrix it
+   * feeds, or -1 for none. Default: every row, in order.
+   */
+  rowMap?: number[];
+  /** Like `rowMap`, for the output columns (gates * units). */
+  columnMap?: number[];
 }
 
 /** Initializer that returns fixed values (cores from a decomposition). Not serialized: the weights are. */
@@ -46,6 +55,8 @@ function valuesInitializer(values: tf.Tensor): Initializer {
     getConfig: () => ({}),
   } as unknown as Initializer;
 }
+
+const copyOrNull = (list: readonly number[] | null | undefined): number[] | null => (list == null ? null : [...list]);
 
 /**
  * Input-to-hidden map of a VIB recurrent cell as a `FactorizedMatrix`
@@ -64,6 +75,9 @@ export abstract class TensorizedProjection implements InputProjection {
   private initialCores: tf.Tensor[] | null;
   private matrix: FactorizedMatrix | null = null;
   private cores: tfl.LayerVariable[] = [];
+  /** The rows and columns shown once built (shrinking narrows them; the cores keep their shapes). */
+  private rows: AxisView | null = null;
+  private columns: AxisView | null = null;
 
   protected constructor(format: TensorFormat, config: TensorizedProjectionConfig, initialCores?: readonly tf.Tensor[]) {
     this.format = factorizedFormat(format).name;
@@ -120,8 +134,20 @@ export abstract class TensorizedProjection implements InputProjection {
     return this.matrix;
   }
 
+  /** The factorised size of an axis: the visible one, unless a saved map shows part of a larger one. */
+  private underlyingSize(map: number[] | undefined, visible: number, option: 'rowMap' | 'columnMap'): number {
+    if (map == null) return visible;
+    if (this.matrix == null) throw new InvalidArgumentError(`projection.${option}`, `${map.length} entries`, 'a map given together with inShape and outShape');
+    return product(option === 'rowMap' ? this.matrix.inShape : this.matrix.outShape);
+  }
+
   build(inputDim: number, outputDim: number, context: ProjectionBuildContext): void {
-    const matrix = this.resolve(inputDim, outputDim, context.gates);
+    const { rowMap, columnMap } = this.requested;
+    const rows = this.underlyingSize(rowMap, inputDim, 'rowMap');
+    const columns = this.underlyingSize(columnMap, outputDim, 'columnMap');
+    const matrix = this.resolve(rows, columns, context.gates);
+    this.rows = AxisView.from(rowMap, rows, inputDim, 'projection.rowMap');
+    this.columns = AxisView.from(columnMap, columns, outputDim, 'projection.columnMap');
     const initializers = this.initialCores
       ? this.initialCores.map(valuesInitializer)
       : coreInitializers(matrix, this.coresInitializer, this.seed, inputDim, outputDim);
@@ -141,11 +167,35 @@ export abstract class TensorizedProjection implements InputProjection {
   }
 
   apply(x: tf.Tensor2D): tf.Tensor2D {
-    return this.builtMatrix().matmul(x);
+    const matrix = this.builtMatrix();
+    return tf.tidy(() => this.columns!.fromUnderlying(matrix.matmul(this.rows!.toUnderlying(x) as tf.Tensor2D)) as tf.Tensor2D);
   }
 
   toDense(): tf.Tensor2D {
-    return this.builtMatrix().toDense();
+    const matrix = this.builtMatrix();
+    const maps = [this.rows!.map, this.columns!.map] as Array<number[] | null>;
+    if (maps.every((m) => m == null)) return matrix.toDense();
+    return tf.tidy(() => spreadWeight(matrix.toDense(), maps) as tf.Tensor2D);
+  }
+
+  /**
+   * Keeps only the input rows and output columns listed (positions among
+   * those shown now; null: all): the view narrows, the cores stay as they
+   * are, so no weight is sliced (an empty list). Parameters and FLOPs do not
+   * drop; what the layer around it saves (recurrent kernel, bias) does.
+   */
+  sliceInPlace(rows: number[] | null, columns: number[] | null): Array<{ variable: tfl.LayerVariable; indices: Array<number[] | null> }> {
+    this.builtMatrix();
+    this.rows = this.rows!.slice(rows);
+    this.columns = this.columns!.slice(columns);
+    return [];
+  }
+
+  /** The inverse of `sliceInPlace`: positions spread back by maps (a position shown now, or -1 for a row or column of zeros). */
+  spreadInPlace(rows: number[] | null, columns: number[] | null): void {
+    this.builtMatrix();
+    this.rows = this.rows!.spread(rows);
+    this.columns = this.columns!.spread(columns);
   }
 
   paramCount(): number {
@@ -175,6 +225,8 @@ export abstract class TensorizedProjection implements InputProjection {
       ranks: ((shape ? [...shape.ranks] : this.requested.ranks) ?? null) as tf.serialization.ConfigDictValue,
       coresInitializer: serializeObject(this.coresInitializer as tf.serialization.Serializable | undefined),
       seed: this.seed ?? null,
+      rowMap: copyOrNull(this.rows ? this.rows.map : this.requested.rowMap),
+      columnMap: copyOrNull(this.columns ? this.columns.map : this.requested.columnMap),
     };
   }
 }

@@ -1,6 +1,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { gatedLayers, sliceWeight, type AxisIndices } from '@tfjs-compress/vib';
+import { gatedLayers } from '@tfjs-compress/vib';
+import { sliceWeight, type AxisIndices } from '@tfjs-compress/vib/internal';
 import { InvalidArgumentError, assertFiniteNumber, assertPositiveInteger } from '@tfjs-compress/common';
 import { sliceOptimizerMoments, type VariableSlice } from './optimizer-slicing.js';
 import { eligibleRemovals, intersectPlans, nextStreaks, plansOfCopies, type RemovalPlans, type ShrinkStreaks } from './removal-plans.js';
@@ -29,7 +30,7 @@ const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
 function isShrinkable(layer: unknown): layer is ShrinkableLayer {
   const l = layer as Partial<ShrinkableLayer>;
-  // A factorised projection cannot lose rows and columns: such a layer trains at full size.
+  // A projection without sliceInPlace cannot lose rows and columns: such a layer trains at full size.
   return typeof l.shrinkInPlace === 'function' && typeof l.prunableUnits === 'function' && typeof l.cell?.projection?.sliceInPlace === 'function';
 }
 

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { LeanAdam, sliceWeight, type AxisIndices } from '@tfjs-compress/vib';
+import { LeanAdam } from '@tfjs-compress/vib';
+import { sliceWeight, type AxisIndices } from '@tfjs-compress/vib/internal';
 import { VIBOptimizer } from './vib-optimizer.js';
 
 /** A weight sliced in place (`shrinkInPlace`), and how. */

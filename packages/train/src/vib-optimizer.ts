@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { DEFAULT_ADAM_EPSILON, DEFAULT_BETA1, DEFAULT_BETA2, DEFAULT_LR, LOG_D_WEIGHT_SUFFIX, LeanAdam, MU_WEIGHT_SUFFIX } from '@tfjs-compress/vib';
+import { LeanAdam, VIB_DEFAULTS } from '@tfjs-compress/vib';
+import { LOG_D_WEIGHT_SUFFIX, MU_WEIGHT_SUFFIX } from '@tfjs-compress/vib/internal';
 import { assertBoolean, assertNonNegative, assertPositive, assertRate } from '@tfjs-compress/common';
 
 /**
@@ -79,11 +80,11 @@ export class VIBOptimizer extends tf.Optimizer {
 
   constructor(args: VIBOptimizerArgs = {}) {
     super();
-    this.lr = args.lr ?? DEFAULT_LR;
+    this.lr = args.lr ?? VIB_DEFAULTS.trainer.lr;
     this.ibLr = args.ibLr ?? DEFAULT_IB_LR;
-    this.beta1 = args.beta1 ?? DEFAULT_BETA1;
-    this.beta2 = args.beta2 ?? DEFAULT_BETA2;
-    this.epsilon = args.epsilon ?? DEFAULT_ADAM_EPSILON;
+    this.beta1 = args.beta1 ?? VIB_DEFAULTS.leanAdam.beta1;
+    this.beta2 = args.beta2 ?? VIB_DEFAULTS.leanAdam.beta2;
+    this.epsilon = args.epsilon ?? VIB_DEFAULTS.leanAdam.epsilon;
     this.weightDecay = args.weightDecay ?? 0;
     this.fused = args.fused ?? true;
     assertPositive(this.lr, 'lr');

@@ -1,5 +1,6 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { measureCompression, noisePositions, seekNoise, setFrozenMask, setInferenceMode, setKlFac, type FitPhase, type FitRecord } from '@tfjs-compress/vib';
+import { measureCompression, setFrozenMask, setInferenceMode, setKlFac, type FitPhase, type FitRecord } from '@tfjs-compress/vib';
+import { noisePositions, seekNoise } from '@tfjs-compress/vib/internal';
 import { InvalidArgumentError, assertNonNegative, assertPositiveInteger } from '@tfjs-compress/common';
 import { FixedRampPolicy } from './fixed-ramp-policy.js';
 import type { ControlSignal, KlPolicy, PolicyAction } from './kl-policy.js';

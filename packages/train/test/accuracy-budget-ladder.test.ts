@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { InvalidArgumentError, seededRandom } from '@tfjs-compress/common';
 import { AccuracyBudgetLadder } from '../src/index.js';
-import { simulatedRun } from './simulated-pruning.js';
+import { climbLadder, simulatedRun } from './simulated-pruning.js';
 
 /** Deterministic generator for the simulated training run. */
 const random = seededRandom;
@@ -180,33 +180,22 @@ describe('AccuracyBudgetLadder', () => {
     for (const seed of [1, 2, 3, 4, 5]) {
       const rand = random(100 + seed);
       const noise = () => 0.003 * (2 * rand() - 1);
-      const run = simulatedRun(seed);
       const controller = new AccuracyBudgetLadder({ maxAccuracyDrop: 0.01, referenceAccuracy: 0.96 });
-      let compression = 1;
-      let kept = { compression: 1, state: run.save() };
-      let recoveryStep = 0;
       let duringKl = 0;
       let klWithinBudget = 0;
-      for (let step = 0; step < 60 && controller.phase !== 'done'; step++) {
-        let accuracy: number;
-        if (controller.phase === 'recover') {
-          recoveryStep++;
-          accuracy = recovered(compression) - 0.02 * 0.5 ** recoveryStep + noise();
-        } else {
-          recoveryStep = 0;
-          compression = run.step(controller.klFac);
-          accuracy = recovered(compression) - 0.04 + noise();
-          if (compression > 1) {
+      const keptCompression = climbLadder(controller, simulatedRun(seed), {
+        recovering: (c, step) => recovered(c) - 0.02 * 0.5 ** step + noise(),
+        compressing: (c) => {
+          const accuracy = recovered(c) - 0.04 + noise();
+          if (c > 1) {
             duringKl++;
             if (accuracy >= 0.95) klWithinBudget++;
           }
-        }
-        controller.update({ compression, accuracy });
-        if (controller.verdict === 'accepted') kept = { compression, state: run.save() };
-        if (controller.verdict === 'rejected') compression = run.restore(kept.state);
-      }
-      assert.ok(recovered(kept.compression) >= 0.95, `seed ${seed}: kept ${kept.compression.toFixed(1)}x is outside the budget`);
-      assert.ok(kept.compression >= 9, `seed ${seed}: kept only ${kept.compression.toFixed(1)}x (the budget allows 14x)`);
+          return accuracy;
+        },
+      }, 60);
+      assert.ok(recovered(keptCompression) >= 0.95, `seed ${seed}: kept ${keptCompression.toFixed(1)}x is outside the budget`);
+      assert.ok(keptCompression >= 9, `seed ${seed}: kept only ${keptCompression.toFixed(1)}x (the budget allows 14x)`);
       // A rule judging the KL-stage accuracy would have stopped at once.
       assert.ok(duringKl > 0 && klWithinBudget === 0);
     }
@@ -223,27 +212,15 @@ describe('AccuracyBudgetLadder', () => {
     for (const seed of [1, 3, 4, 5]) {
       const rand = random(100 + seed);
       const noise = () => 0.003 * (2 * rand() - 1);
-      const run = simulatedRun(seed);
       const controller = new AccuracyBudgetLadder({ maxAccuracyDrop: 0.01, referenceAccuracy: 0.96 });
-      let compression = 1;
-      let kept = { compression: 1, state: run.save() };
       let gap = 0;
-      let recoveryStep = 0;
-      for (let step = 0; step < 120 && controller.phase !== 'done'; step++) {
-        let accuracy: number;
-        if (controller.phase === 'recover') {
-          recoveryStep++;
-          accuracy = recovered(compression) - gap * 0.8 ** recoveryStep + noise();
-        } else {
-          recoveryStep = 0;
-          compression = run.step(controller.klFac);
-          gap = (0.03 * Math.log(compression / kept.compression)) / Math.log(1.5);
-          accuracy = recovered(compression) - 0.04 + noise();
-        }
-        controller.update({ compression, accuracy });
-        if (controller.verdict === 'accepted') kept = { compression, state: run.save() };
-        if (controller.verdict === 'rejected') compression = run.restore(kept.state);
-      }
+      climbLadder(controller, simulatedRun(seed), {
+        recovering: (c, step) => recovered(c) - gap * 0.8 ** step + noise(),
+        compressing: (c, kept) => {
+          gap = (0.03 * Math.log(c / kept)) / Math.log(1.5);
+          return recovered(c) - 0.04 + noise();
+        },
+      }, 120);
       const candidates = controller.candidates;
       assert.deepEqual(candidates, [...candidates].sort((a, b) => b - a), 'most compressed first');
       assert.ok(candidates.every((c) => c > controller.acceptedCompression));

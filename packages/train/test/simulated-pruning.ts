@@ -1,5 +1,6 @@
 import { seededRandom } from '@tfjs-compress/common';
 import { recurrentParams } from '@tfjs-compress/vib';
+import type { AccuracyBudgetLadder } from '../src/index.js';
 
 /**
  * A simulated VIB training signal: an LSTM of 128 units on 28 inputs whose
@@ -38,4 +39,39 @@ export function simulatedRun(seed: number) {
       return ratio();
     },
   };
+}
+
+/** What the simulated model scores at a control step. */
+export interface SimulatedAccuracy {
+  /** At step `recoveryStep` (from 1) of a frozen-mask recovery window at `compression`. */
+  recovering(compression: number, recoveryStep: number): number;
+  /** Under KL pressure, the plant just moved to `compression`; `kept` is the last accepted compression. */
+  compressing(compression: number, kept: number): number;
+}
+
+/**
+ * Runs `ladder` on a simulated run for at most `maxSteps` control steps (or
+ * until it is done): the plant steps at the ladder's klFac while it
+ * compresses, rolls back to the last accepted state on a rejection. Returns
+ * the compression of the last accepted state.
+ */
+export function climbLadder(ladder: AccuracyBudgetLadder, run: ReturnType<typeof simulatedRun>, model: SimulatedAccuracy, maxSteps: number): number {
+  let compression = 1;
+  let kept = { compression: 1, state: run.save() };
+  let recoveryStep = 0;
+  for (let step = 0; step < maxSteps && ladder.phase !== 'done'; step++) {
+    let accuracy: number;
+    if (ladder.phase === 'recover') {
+      recoveryStep++;
+      accuracy = model.recovering(compression, recoveryStep);
+    } else {
+      recoveryStep = 0;
+      compression = run.step(ladder.klFac);
+      accuracy = model.compressing(compression, kept.compression);
+    }
+    ladder.update({ compression, accuracy });
+    if (ladder.verdict === 'accepted') kept = { compression, state: run.save() };
+    if (ladder.verdict === 'rejected') compression = run.restore(kept.state);
+  }
+  return kept.compression;
 }

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { InvalidArgumentError } from '@tfjs-compress/common';
-import { DEFAULT_CONTROLLER_GROWTH, DEFAULT_CONTROLLER_START_KL_FAC, TargetCompressionController } from '../src/index.js';
+import { TRAIN_DEFAULTS, TargetCompressionController } from '../src/index.js';
+
+const { startKlFac, growth } = TRAIN_DEFAULTS.klSteps;
 import { simulatedRun } from './simulated-pruning.js';
 
 describe('TargetCompressionController', () => {
@@ -24,9 +26,9 @@ describe('TargetCompressionController', () => {
 
   it('grows klFac geometrically from its start while far below the target, then brakes', () => {
     const controller = new TargetCompressionController(20);
-    assert.equal(controller.klFac, DEFAULT_CONTROLLER_START_KL_FAC);
+    assert.equal(controller.klFac, startKlFac);
     controller.update(1);
-    assert.ok(Math.abs(controller.klFac / (DEFAULT_CONTROLLER_START_KL_FAC * DEFAULT_CONTROLLER_GROWTH) - 1) < 1e-12);
+    assert.ok(Math.abs(controller.klFac / (startKlFac * growth) - 1) < 1e-12);
     // Compression jumped from 1x to 15x in one step: the damping term pulls klFac back down.
     const before = controller.klFac;
     controller.update(15);

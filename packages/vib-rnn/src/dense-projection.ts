@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { resizeVariable, sliceVariable, spreadWeight } from '@tfjs-compress/vib';
+import { resizeVariable, sliceVariable, spreadWeight } from '@tfjs-compress/vib/internal';
 import { registerProjection, type InputProjection, type ProjectionBuildContext } from './projection.js';
 
 /**

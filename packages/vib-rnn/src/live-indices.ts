@@ -1,4 +1,4 @@
-import { spreadMap } from '@tfjs-compress/vib';
+import { spreadMap } from '@tfjs-compress/vib/internal';
 import { InvalidArgumentError } from '@tfjs-compress/common';
 
 /**

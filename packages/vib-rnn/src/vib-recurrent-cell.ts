@@ -5,7 +5,8 @@ import type { Initializer } from '@tensorflow/tfjs-layers/dist/initializers.js';
 import type { Regularizer } from '@tensorflow/tfjs-layers/dist/regularizers.js';
 import type { Constraint } from '@tensorflow/tfjs-layers/dist/constraints.js';
 import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types.js';
-import { NoiseStream, VIBGate, defaultLogDInitializer, defaultMuInitializer, gateConfig, offsetSeed, resolveConstraint, resolveGateSettings, resolveInitializer, resolveRegularizer, serializeObject, resizeVariable, selectColumns, sliceVariable, sliceWeight, spreadColumns, spreadMap, spreadWeight, type AxisIndices, type ConstraintSpec, type InitializerSpec, type RecurrentKind, type RegularizerSpec, type SilencePlan, type VIBGateArgs, type VIBGateSettings } from '@tfjs-compress/vib';
+import { NoiseStream, VIBGate, defaultLogDInitializer, defaultMuInitializer, resolveGateSettings, type RecurrentKind, type SilencePlan, type VIBGateArgs, type VIBGateSettings } from '@tfjs-compress/vib';
+import { gateConfig, offsetSeed, resolveConstraint, resolveInitializer, resolveRegularizer, serializeObject, resizeVariable, selectColumns, sliceVariable, sliceWeight, spreadColumns, spreadMap, spreadWeight, type AxisIndices, type ConstraintSpec, type InitializerSpec, type RegularizerSpec } from '@tfjs-compress/vib/internal';
 import { InvalidArgumentError, assertBoolean, assertNonNegative, assertPositiveInteger, assertRate } from '@tfjs-compress/common';
 import { resolveActivation } from './activations.js';
 import { afterRemoval, assertLiveList, gateColumns, range, spreadGateColumns } from './live-indices.js';
@@ -437,7 +438,7 @@ export abstract class VIBRecurrentCell extends tfl.layers.RNNCell {
    * and dropout included, what it computed with them silenced. Indices are
    * model-facing; ones already removed are ignored. Returns how each weight
    * was sliced (for optimizer moments and weight copies; empty when nothing
-   * changed). Only a dense projection can lose rows and columns.
+   * changed). The projection must offer `sliceInPlace`.
    */
   shrinkInPlace(plan: RemovalPlan): InPlaceSlice[] {
     this.requireBuilt();
@@ -449,7 +450,7 @@ export abstract class VIBRecurrentCell extends tfl.layers.RNNCell {
     if (units.live.length === 0) throw new InvalidArgumentError('plan.units', `all ${oldUnits} live units`, 'at least one unit left (compact removes a dead layer)');
     if (inputs.live.length === 0) throw new InvalidArgumentError('plan.inputs', `all ${oldInputs} live inputs`, 'at least one input feature left');
     if (this.projection.sliceInPlace == null) {
-      throw new InvalidArgumentError('projection', this.projection.className, "'dense' (a factorised projection cannot drop rows and columns; silence the units instead)");
+      throw new InvalidArgumentError('projection', this.projection.className, "a projection with sliceInPlace (dense, or the tensor package's tensor-train and tensor-ring projections); silence the units instead");
     }
     this.silence({ inputs: [...(plan.inputs ?? [])], units: [...(plan.units ?? [])] });
     const rows = inputs.live.length === oldInputs ? null : inputs.positions;

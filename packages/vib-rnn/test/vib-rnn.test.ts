@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { VIBTrainer, vibKl } from '@tfjs-compress/vib';
+import { VIBTrainer } from '@tfjs-compress/vib';
+import { vibKl } from '@tfjs-compress/vib/internal';
 import { InvalidArgumentError } from '@tfjs-compress/common';
 import {
   TEST_BACKENDS,

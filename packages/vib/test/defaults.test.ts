@@ -2,13 +2,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { readmeDefault as readmeDefaultIn } from '@tfjs-compress/testing';
-import {
-  DEFAULT_IB_LR,
-  DEFAULT_KL_FAC,
-  DEFAULT_KL_MULT,
-  DEFAULT_LR,
-  DEFAULT_THRESHOLD,
-} from '../src/index.js';
+import { VIB_DEFAULTS } from '../src/index.js';
+
+const { gate, trainer } = VIB_DEFAULTS;
 
 const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
 
@@ -16,10 +12,18 @@ const readmeDefault = (heading: string, option: string) => readmeDefaultIn(readm
 
 describe('defaults are what the README says', () => {
   it('VIBLayer gates and VIBTrainer', () => {
-    assert.equal(Number(readmeDefault('## Options (`VIBLayerArgs`', 'klFac')), DEFAULT_KL_FAC);
-    assert.equal(Number(readmeDefault('## Options (`VIBLayerArgs`', 'klMult')), DEFAULT_KL_MULT);
-    assert.equal(Number(readmeDefault('## Options (`VIBLayerArgs`', 'threshold')), DEFAULT_THRESHOLD);
-    assert.equal(Number(readmeDefault('## `VIBTrainer`', 'ibLr')), DEFAULT_IB_LR);
-    assert.equal(Number(readmeDefault('## `VIBTrainer`', 'lr')), DEFAULT_LR);
+    assert.equal(Number(readmeDefault('## Options (`VIBLayerArgs`', 'klFac')), gate.klFac);
+    assert.equal(Number(readmeDefault('## Options (`VIBLayerArgs`', 'klMult')), gate.klMult);
+    assert.equal(Number(readmeDefault('## Options (`VIBLayerArgs`', 'threshold')), gate.threshold);
+    assert.equal(Number(readmeDefault('## `VIBTrainer`', 'ibLr')), trainer.ibLr);
+    assert.equal(Number(readmeDefault('## `VIBTrainer`', 'lr')), trainer.lr);
+  });
+
+  it('VIB_DEFAULTS is frozen all the way down', () => {
+    assert.ok(Object.isFrozen(VIB_DEFAULTS));
+    for (const group of Object.values(VIB_DEFAULTS)) assert.ok(Object.isFrozen(group));
+    assert.throws(() => {
+      (gate as { klFac: number }).klFac = 1;
+    }, TypeError);
   });
 });

@@ -11,7 +11,8 @@ import {
   useBackend,
 } from '@tfjs-compress/testing';
 import { InvalidArgumentError } from '@tfjs-compress/common';
-import { VIBLayer, VIBTrainer, vibKl, type VIBLayerArgs } from '../src/index.js';
+import { VIBLayer, VIBTrainer, type VIBLayerArgs } from '../src/index.js';
+import { vibKl } from '../src/internal.js';
 
 /** A model with one VIBLayer on [batch, features], built, with mu and logD set to given values. */
 function gatedModel(mu: number[], logD: number[], args: VIBLayerArgs = {}) {

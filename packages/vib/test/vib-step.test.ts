@@ -3,15 +3,8 @@ import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { TEST_BACKENDS, assertClose, useBackend } from '@tfjs-compress/testing';
-import {
-  LeanAdam,
-  VIBLayer,
-  VIBTrainer,
-  applyVibUpdate,
-  categoricalCrossentropy,
-  splitTrainableWeights,
-  vibLossAndGrads,
-} from '../src/index.js';
+import { LeanAdam, VIBLayer, VIBTrainer, categoricalCrossentropy } from '../src/index.js';
+import { applyVibUpdate, splitTrainableWeights, vibLossAndGrads } from '../src/internal.js';
 
 const OPTIONS = { lr: 0.01, ibLr: 0.05, weightDecay: 0.1 };
 

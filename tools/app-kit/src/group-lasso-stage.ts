@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { DEFAULT_GROUP_THRESHOLD, groupLasso } from '@tfjs-compress/prune';
+import { PRUNE_DEFAULTS, groupLasso } from '@tfjs-compress/prune';
 import { fileSystemHandler } from '@tfjs-compress/prune/node';
 import { assertNonNegative, assertPositive } from '@tfjs-compress/common';
 import { runPaths } from './run-files.js';
@@ -16,7 +16,7 @@ export const BEFORE_GROUP_LASSO_DIR = 'vib-model-before-group-lasso';
 /**
  * The run directory, the penalty weight `lambda` (> 0; the paper's ISS setting
  * uses 0.01), the stage's `epochs` (>= 1), the `threshold` under which a
- * unit's G_k counts as zero (default: 0.01, prune's DEFAULT_GROUP_THRESHOLD),
+ * unit's G_k counts as zero (default: 0.01, prune's PRUNE_DEFAULTS.groupLasso.threshold),
  * and the data and optimiser settings as runTraining takes them.
  */
 export type GroupLassoStageOptions = Pick<TrainingSessionOptions, 'train' | 'test' | 'seed' | 'lr' | 'ibLr' | 'weightDecay' | 'progress' | 'log'> & {
@@ -48,7 +48,7 @@ export interface GroupLassoOutcome {
 export async function groupLassoStage(options: GroupLassoStageOptions): Promise<GroupLassoOutcome> {
   assertPositive(options.lambda, 'groupLasso');
   assertPositive(options.epochs, 'groupLassoEpochs');
-  const threshold = options.threshold ?? DEFAULT_GROUP_THRESHOLD;
+  const threshold = options.threshold ?? PRUNE_DEFAULTS.groupLasso.threshold;
   assertNonNegative(threshold, 'groupThreshold');
   const log = options.log ?? console.log;
   const paths = runPaths(options.out);

@@ -1,6 +1,6 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
 import {
-  DEFAULT_SHRINK_PATIENCE,
+  TRAIN_DEFAULTS,
   dueRemovals,
   shrinkLayersInPlace,
   type RemovalPlans,
@@ -12,7 +12,8 @@ import { silenceGates } from '@tfjs-compress/vib';
 import { InvalidArgumentError, assertFiniteNumber, assertOneOf, assertPositiveInteger } from '@tfjs-compress/common';
 
 /** Consecutive checks a unit must stay pruned before it is removed: the engine's default, per check here (see checksPerEpoch). */
-export { DEFAULT_SHRINK_PATIENCE };
+/** Checks in a row an input or unit must stay pruned before it is removed (train's default). */
+export const DEFAULT_SHRINK_PATIENCE = TRAIN_DEFAULTS.shrink.patience;
 
 /**
  * What happens to a feature or unit pruned for `patience` checks: 'remove'
