@@ -1,9 +1,4 @@
-import {
-  DEFAULT_CONTROLS_PER_EPOCH,
-  DEFAULT_MAX_ACCURACY_DROP,
-  DEFAULT_VALIDATION_FRACTION,
-  type CommonTrainOptions,
-} from '@tfjs-compress/app-kit';
+import { SHARED_TRAIN_DEFAULTS, type CommonTrainOptions } from '@tfjs-compress/app-kit';
 import type { BackendChoice } from '@tfjs-compress/runtime';
 import type { ReadLayout } from '@tfjs-compress/video';
 import type { SplitKind } from './dataset.js';
@@ -51,15 +46,7 @@ export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
   projection: 'dense',
   projectionRank: 4,
   projectionOrder: 4,
-  lr: 1e-3,
-  ibLr: 5e-2,
-  policy: 'budget',
-  maxAccuracyDrop: DEFAULT_MAX_ACCURACY_DROP,
-  validationFraction: DEFAULT_VALIDATION_FRACTION,
-  controlsPerEpoch: DEFAULT_CONTROLS_PER_EPOCH,
-  klFac: 1e-3,
-  klMult: 2,
-  weightDecay: 0,
+  ...SHARED_TRAIN_DEFAULTS,
   dropout: 0.5,
   shrink: true,
   shrinkPatience: 2,

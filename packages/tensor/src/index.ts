@@ -1,6 +1,5 @@
-export { DEFAULT_ORDER, factorize, product, resolveShapes, validateShape } from './shapes.js';
+export { factorize, product, resolveShapes, validateShape } from './shapes.js';
 export {
-  DEFAULT_RANK,
   checkRankCount,
   coreParamCount,
   maxTTRanks,
@@ -18,8 +17,8 @@ export {
 } from './factorized-format.js';
 export { TENSOR_TRAIN } from './tt-format.js';
 export { TENSOR_RING } from './tr-format.js';
+export { BLOCK_TERM, blockTermDecomposition } from './bt-format.js';
 export {
-  DEFAULT_FORMAT,
   FactorizedMatrix,
   type CoreSource,
   type FactorizedFromDenseOptions,
@@ -39,17 +38,11 @@ export {
 export { type SvdOptions, type TensorDecomposition } from './decomposition.js';
 export { assertTrainBoundary, ttSvd } from './tt-svd.js';
 export {
-  DEFAULT_TR_RESTARTS,
-  DEFAULT_TR_SWEEPS,
-  DEFAULT_TR_SWEEPS_LARGE,
   assertRingBoundary,
   trSvd,
   type TrSvdOptions,
 } from './tr-svd.js';
 export {
-  TENSORIZED_DENSE_DEFAULT_ACTIVATION,
-  DEFAULT_BIAS_INITIALIZER,
-  DEFAULT_USE_BIAS,
   TensorizedDense,
   registerTensorizedDense,
   tensorizedDenseFactory,
@@ -83,3 +76,5 @@ import { TTDense, type TTDenseArgs } from './tt-dense.js';
 /** Factories in the style of `tf.layers.*`. */
 export const ttDense = (args: TTDenseArgs): TTDense => new TTDense(args);
 export const trDense = (args: TRDenseArgs): TRDense => new TRDense(args);
+// Last: its imports would otherwise register block-term before the formats above.
+export { TENSOR_DEFAULTS } from './defaults.js';

@@ -7,7 +7,7 @@ import { product } from './shapes.js';
  * listed; any name given to `registerFactorizedFormat` is accepted too.
  */
 // `string & {}` keeps the built-in names as suggestions without closing the union.
-export type TensorFormat = 'tensor-train' | 'tensor-ring' | (string & {});
+export type TensorFormat = 'tensor-train' | 'tensor-ring' | 'block-term' | (string & {});
 
 /**
  * Ranks as users give them: a positive integer (every inner bond, and for a

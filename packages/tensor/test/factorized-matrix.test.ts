@@ -60,13 +60,13 @@ registerFactorizedFormat(WHOLE);
 describe('the format registry', () => {
   before(() => useBackend('cpu'));
   it('refuses an unknown format, naming it and the registered ones', () => {
-    assert.deepEqual(factorizedFormatNames().slice(0, 2), ['tensor-train', 'tensor-ring']);
+    assert.deepEqual(factorizedFormatNames().slice(0, 3), ['tensor-train', 'tensor-ring', 'block-term']);
     for (const fn of [
-      () => factorizedFormat('block-term'),
-      () => FactorizedMatrix.resolve({ format: 'block-term', rows: 6, cols: 4 }),
-      () => fromDense(tf.zeros([6, 4]) as tf.Tensor2D, { format: 'block-term' }),
+      () => factorizedFormat('hierarchical-tucker'),
+      () => FactorizedMatrix.resolve({ format: 'hierarchical-tucker', rows: 6, cols: 4 }),
+      () => fromDense(tf.zeros([6, 4]) as tf.Tensor2D, { format: 'hierarchical-tucker' }),
     ]) {
-      rejects(fn, 'format', ["'block-term'", "'tensor-train'", "'tensor-ring'", "'test-whole'"]);
+      rejects(fn, 'format', ["'hierarchical-tucker'", "'tensor-train'", "'tensor-ring'", "'block-term'", "'test-whole'"]);
     }
   });
 

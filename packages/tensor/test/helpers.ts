@@ -7,6 +7,16 @@ export function randomCores(shape: TensorizedShape, seed = 1, stddev = 1): tf.Te
   return coreShapes(shape).map((s, k) => tf.randomNormal(s as [number, number, number, number], 0, stddev, 'float32', seed * 31 + k));
 }
 
+/** The row-major multi-index of `index` in a tensor of shape `radix`. */
+export function digits(index: number, radix: readonly number[]): number[] {
+  const out = new Array<number>(radix.length);
+  for (let k = radix.length - 1; k >= 0; k--) {
+    out[k] = index % radix[k];
+    index = Math.floor(index / radix[k]);
+  }
+  return out;
+}
+
 /** W[i, j] = trace(prod_k G_k[:, i_k, j_k, :]) straight from the definition, in float64. */
 export function naiveMatrix(cores: tf.Tensor[], shape: TensorizedShape): number[][] {
   const { inShape: m, outShape: n, ranks: r } = shape;
@@ -14,14 +24,6 @@ export function naiveMatrix(cores: tf.Tensor[], shape: TensorizedShape): number[
   const values = cores.map((c) => c.arraySync() as number[][][][]);
   const rows = m.reduce((a, b) => a * b, 1);
   const cols = n.reduce((a, b) => a * b, 1);
-  const digits = (index: number, radix: readonly number[]) => {
-    const out = new Array<number>(radix.length);
-    for (let k = radix.length - 1; k >= 0; k--) {
-      out[k] = index % radix[k];
-      index = Math.floor(index / radix[k]);
-    }
-    return out;
-  };
   const result: number[][] = [];
   for (let i = 0; i < rows; i++) {
     const ii = digits(i, m);

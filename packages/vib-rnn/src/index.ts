@@ -10,14 +10,9 @@ export {
   type SerializedProjection,
 } from './projection.js';
 export { DenseProjection } from './dense-projection.js';
+export { VIB_RNN_DEFAULTS } from './defaults.js';
 export { ACTIVATION_NAMES, resolveActivation } from './activations.js';
 export {
-  RECURRENT_DEFAULT_ACTIVATION,
-  DEFAULT_BIAS_INITIALIZER,
-  DEFAULT_KERNEL_INITIALIZER,
-  DEFAULT_PROJECTION,
-  DEFAULT_RECURRENT_ACTIVATION,
-  DEFAULT_RECURRENT_INITIALIZER,
   VIBRecurrentCell,
   type StepContext,
   type VIBRecurrentCellArgs,

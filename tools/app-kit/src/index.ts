@@ -43,6 +43,7 @@ export {
   DEFAULT_TARGET_COMPRESSION,
   DEFAULT_VALIDATION_FRACTION,
   POLICY_NAMES,
+  SHARED_TRAIN_DEFAULTS,
   addCommonTrainFlags,
   backendFlag,
   exitOnError,

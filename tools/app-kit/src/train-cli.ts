@@ -14,6 +14,23 @@ export const DEFAULT_VALIDATION_FRACTION = 0.15;
 /** Control points (klFac updates, validation checks) per epoch of the apps' runs. */
 export const DEFAULT_CONTROLS_PER_EPOCH = 2;
 
+/**
+ * The training defaults both UCF11 apps share: the paper's learning rates
+ * (weights 1e-3, gates 5e-2) and KL settings, and the accuracy budget on a
+ * validation split. Each app spreads it into its own defaults.
+ */
+export const SHARED_TRAIN_DEFAULTS = {
+  lr: 1e-3,
+  ibLr: 5e-2,
+  policy: 'budget' as PolicyName,
+  maxAccuracyDrop: DEFAULT_MAX_ACCURACY_DROP,
+  validationFraction: DEFAULT_VALIDATION_FRACTION,
+  controlsPerEpoch: DEFAULT_CONTROLS_PER_EPOCH,
+  klFac: 1e-3,
+  klMult: 2,
+  weightDecay: 0,
+};
+
 /** The training options both UCF11 apps share (the CLI flags of `train`, `demo` and `sweep`). */
 export interface CommonTrainOptions {
   /** Dataset root. */
