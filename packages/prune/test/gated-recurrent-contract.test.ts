@@ -10,6 +10,7 @@ import {
   VIBGate,
   defaultLogDInitializer,
   defaultMuInitializer,
+  measureCompression,
   resolveGateSettings,
   type GatedRecurrentLayer,
   type RecurrentLayout,
@@ -224,6 +225,24 @@ for (const backend of TEST_BACKENDS) {
       useHardMasks(result.model); // this cell keeps its gate settings out of its config
       const x = inputBatch(4, T, F, 22);
       assertClose(result.model.predict(x) as tf.Tensor, model.predict(x) as tf.Tensor, 1e-5, 'shrunk vs masked');
+      [result.model, model].forEach((m) => m.dispose());
+    });
+
+    it("the engine's compression measure of a Bidirectional is what compact builds: one input for both directions, one units", async () => {
+      const template = new VIBLSTM({ units: 6, inputBottleneck: true, name: 'lstm' });
+      const bi = tfl.layers.bidirectional({ layer: template as never, mergeMode: 'concat', name: 'bi' });
+      const model = headed(bi);
+      randomizeWeights(model, 3);
+      const { forwardLayer, backwardLayer } = bi as unknown as { forwardLayer: VIBLSTM; backwardLayer: VIBLSTM };
+      setGate(forwardLayer.cell.inputGate!, [0, 1, 2]);
+      setGate(backwardLayer.cell.inputGate!, [3, 4]);
+      setGate(forwardLayer.cell.gates.o!, [0, 1, 2]);
+      setGate(backwardLayer.cell.gates.i!, [3]);
+      const measure = measureCompression(model);
+      const result = await compactMatches(model, 'Bidirectional, directions pruned apart');
+      const compactParams = result.model.getLayer('bi').countParams();
+      assert.equal(measure.paramsAfter, compactParams, `measured ${measure.paramsAfter}, compact ${compactParams}`);
+      assert.deepEqual(measure.layers.map((l) => [l.keptInputs, l.keptUnits]), [[6, 5], [6, 5]], 'either direction\'s inputs, the larger units');
       [result.model, model].forEach((m) => m.dispose());
     });
 

@@ -109,35 +109,72 @@ export function recurrentParams(gates: number, inputs: number, units: number, bi
   return gates * units * (inputs + units) + (bias ? gates * units : 0);
 }
 
+/** What the masks of one prunable recurrent layer keep, as counted. */
+function recurrentCounts(layer: PrunableLayer, threshold: number | undefined) {
+  const { inputs, units } = layer.prunableUnits(threshold);
+  const gates = isGatedRecurrentLayer(layer) ? layer.recurrentLayout.gates : (layer.cell?.gateNames?.length ?? 4);
+  return {
+    name: layer.name ?? 'layer',
+    gates,
+    bias: layer.cell?.useBias ?? true,
+    inputs: inputs.kept.length + inputs.removed.length,
+    units: units.kept.length + units.removed.length,
+    keptInputs: inputs.kept,
+    keptUnits: units.kept.length,
+  };
+}
+
+function recurrentCompression(c: ReturnType<typeof recurrentCounts>, keptInputs: number, keptUnits: number): LayerCompression {
+  // A layer with no units left still reads nothing: it keeps no inputs either.
+  const keptL = keptUnits === 0 ? 0 : keptInputs;
+  return {
+    name: c.name,
+    inputs: c.inputs,
+    keptInputs,
+    units: c.units,
+    keptUnits,
+    paramsBefore: recurrentParams(c.gates, c.inputs, c.units, c.bias),
+    paramsAfter: recurrentParams(c.gates, keptL, keptUnits, c.bias),
+  };
+}
+
+/** A Bidirectional's two directions when both are prunable recurrent layers (they share the input and one `units`). */
+function directionsOf(layer: object): [PrunableLayer, PrunableLayer] | null {
+  const { forwardLayer, backwardLayer } = layer as { forwardLayer?: HasVIBGates; backwardLayer?: HasVIBGates };
+  if (!hasVIBGates(forwardLayer) || !hasVIBGates(backwardLayer)) return null;
+  return isPrunableLayer(forwardLayer) && isPrunableLayer(backwardLayer) ? [forwardLayer, backwardLayer] : null;
+}
+
 /**
  * How much the current masks compress the model's gated recurrent layers,
  * computed from the masks alone (no compaction): an LSTM of H units on L
  * inputs counts 4H(L+H)+4H parameters and 4H'(L'+H')+4H' once pruned. Layers
- * that only gate features (VIBLayer) count their kept units. The exact
- * figure after `compact` (packages/prune) also shrinks the layer that reads
- * the pruned units; this measure is the recurrent part only.
+ * that only gate features (VIBLayer) count their kept units. The two
+ * directions of a Bidirectional read one input and share one `units`, so
+ * each counts the inputs either keeps and the larger of their kept units,
+ * as its compact layer has. The exact figure after `compact`
+ * (packages/prune) also shrinks the layer that reads the pruned units; this
+ * measure is the recurrent part only.
  */
 export function measureCompression(model: object, threshold?: number): CompressionMeasure {
+  // What each direction of a Bidirectional counts: the inputs either keeps, the larger kept units.
+  const shared = new Map<object, { inputs: number; units: number }>();
+  const visit = (layer: object) => {
+    const pair = directionsOf(layer);
+    if (pair) {
+      const counts = pair.map((direction) => recurrentCounts(direction, threshold));
+      const kept = { inputs: new Set(counts.flatMap((c) => c.keptInputs)).size, units: Math.max(...counts.map((c) => c.keptUnits)) };
+      pair.forEach((direction) => shared.set(direction, kept));
+    }
+    for (const child of (layer as { layers?: object[] }).layers ?? []) visit(child);
+  };
+  visit(model);
   const layers: LayerCompression[] = [];
   for (const layer of gatedLayers(model)) {
-    const name = (layer as { name?: string }).name ?? 'layer';
     if (isPrunableLayer(layer)) {
-      const { inputs, units } = layer.prunableUnits(threshold);
-      const gates = isGatedRecurrentLayer(layer) ? layer.recurrentLayout.gates : (layer.cell?.gateNames?.length ?? 4);
-      const bias = layer.cell?.useBias ?? true;
-      const L = inputs.kept.length + inputs.removed.length;
-      const H = units.kept.length + units.removed.length;
-      // A layer with no units left still reads nothing: it keeps no inputs either.
-      const keptL = units.kept.length === 0 ? 0 : inputs.kept.length;
-      layers.push({
-        name,
-        inputs: L,
-        keptInputs: inputs.kept.length,
-        units: H,
-        keptUnits: units.kept.length,
-        paramsBefore: recurrentParams(gates, L, H, bias),
-        paramsAfter: recurrentParams(gates, keptL, units.kept.length, bias),
-      });
+      const c = recurrentCounts(layer, threshold);
+      const kept = shared.get(layer) ?? { inputs: c.keptInputs.length, units: c.keptUnits };
+      layers.push(recurrentCompression(c, kept.inputs, kept.units));
     } else {
       let size = 0;
       let kept = 0;
@@ -145,6 +182,7 @@ export function measureCompression(model: object, threshold?: number): Compressi
         size += gate.size;
         kept += gate.keptUnits().length;
       }
+      const name = (layer as { name?: string }).name ?? 'layer';
       layers.push({ name, inputs: size, keptInputs: kept, units: size, keptUnits: kept, paramsBefore: size, paramsAfter: kept });
     }
   }
