@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError } from '@tfjs-compress/common';
 import type { RankSpec, TensorFormat } from './ranks.js';
 import { product, resolveShapes } from './shapes.js';
+import { truncatedSvd } from './truncated-svd.js';
 
 /** Options shared by `ttSvd` and `trSvd`. */
 export interface SvdOptions {
@@ -140,4 +141,34 @@ export function rankCaps(
 export function coreTensor(values: Float64Array, shape: number[]): tf.Tensor4D {
   if (values.length !== product(shape)) throw new Error(`internal: core of ${values.length} values for [${shape}]`);
   return tf.tensor4d(Float32Array.from(values), shape as [number, number, number, number]);
+}
+
+/**
+ * The sweep TT-SVD and TR-SVD share: for modes k in [from, to), the
+ * remainder `c` (rest entries) is unfolded as [ranks[k] * modes[k], rest /
+ * modes[k]] and truncated by SVD (rank cap caps[k + 1], discarded energy
+ * within delta^2); U becomes core k, S V^T the next remainder. Pushes each
+ * new rank onto `ranks`.
+ */
+export function svdSweep(
+  c: Float64Array,
+  rest: number,
+  modes: readonly number[],
+  ranks: number[],
+  range: { from: number; to: number },
+  caps: readonly number[],
+  delta: number,
+): { cores: Float64Array[]; remainder: Float64Array; discarded: number } {
+  const cores: Float64Array[] = [];
+  let discarded = 0;
+  for (let k = range.from; k < range.to; k++) {
+    const cols = rest / modes[k];
+    const svd = truncatedSvd(c, ranks[k] * modes[k], cols, { maxRank: caps[k + 1], delta });
+    cores.push(svd.u);
+    ranks.push(svd.rank);
+    discarded += svd.discarded;
+    c = svd.sv;
+    rest = cols;
+  }
+  return { cores, remainder: c, discarded };
 }

@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError } from '@tfjs-compress/common';
-import { coreTensor, prepareMatrix, rankCaps, type SvdOptions, type TensorDecomposition } from './decomposition.js';
+import { coreTensor, prepareMatrix, rankCaps, svdSweep, type SvdOptions, type TensorDecomposition } from './decomposition.js';
 import { trAlsSweeps } from './tr-als.js';
 import { singularValues, truncatedSvd } from './truncated-svd.js';
 import { coreParamCount } from './ranks.js';
@@ -140,21 +140,10 @@ function ringFit(
     // Attempt 0 splits the SVD basis as is; restarts rotate it at random, since ALS can stall in a swamp.
     const rotation = attempt === 0 ? null : randomOrthogonal(kept, random);
     const split = splitRing(first.u, first.sv, first.rank, kept, r0, r1, firstMode, firstCols, rotation);
-    let discarded = firstDiscarded;
     const ranks = [r0, r1];
-    const coreValues: Float64Array[] = [split.core0];
-    let c = split.remainder;
-    let rest = firstCols * r0;
-    for (let k = 1; k < d - 1; k++) {
-      const cols = rest / modes[k];
-      const svd = truncatedSvd(c, ranks[k] * modes[k], cols, { maxRank: caps[k + 1], delta: share });
-      coreValues.push(svd.u);
-      ranks.push(svd.rank);
-      discarded += svd.discarded;
-      c = svd.sv;
-      rest = cols;
-    }
-    coreValues.push(c);
+    const sweep = svdSweep(split.remainder, firstCols * r0, modes, ranks, { from: 1, to: d - 1 }, caps, share);
+    const coreValues: Float64Array[] = [split.core0, ...sweep.cores, sweep.remainder];
+    const discarded = firstDiscarded + sweep.discarded;
     ranks.push(r0);
     let error = norm > 0 ? Math.sqrt(discarded) / norm : 0;
     if (sweeps > 0 && error > 1e-7) {

@@ -1,7 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError } from '@tfjs-compress/common';
-import { coreTensor, prepareMatrix, rankCaps, type SvdOptions, type TensorDecomposition } from './decomposition.js';
-import { truncatedSvd } from './truncated-svd.js';
+import { coreTensor, prepareMatrix, rankCaps, svdSweep, type SvdOptions, type TensorDecomposition } from './decomposition.js';
 
 /** A train is open at both ends: r_0 = r_d = 1. */
 export function assertTrainBoundary(ranks: readonly number[], option: string): void {
@@ -26,22 +25,10 @@ export function ttSvd(matrix: tf.Tensor2D | number[][], options: SvdOptions = {}
   const caps = rankCaps(options.maxRank, d, assertTrainBoundary);
   const delta = d > 1 ? (tolerance * norm) / Math.sqrt(d - 1) : 0;
   const ranks = [1];
-  const coreValues: Float64Array[] = [];
-  let c = data;
-  let rest = data.length;
-  let discarded = 0;
-  for (let k = 0; k < d - 1; k++) {
-    const mode = inShape[k] * outShape[k];
-    const rows = ranks[k] * mode;
-    const cols = rest / mode;
-    const svd = truncatedSvd(c, rows, cols, { maxRank: caps[k + 1], delta });
-    coreValues.push(svd.u);
-    ranks.push(svd.rank);
-    discarded += svd.discarded;
-    c = svd.sv;
-    rest = cols;
-  }
-  coreValues.push(c);
+  const modes = inShape.map((m, k) => m * outShape[k]);
+  const sweep = svdSweep(data, data.length, modes, ranks, { from: 0, to: d - 1 }, caps, delta);
+  const coreValues = [...sweep.cores, sweep.remainder];
+  const discarded = sweep.discarded;
   ranks.push(1);
   const cores = coreValues.map((values, k) => coreTensor(values, [ranks[k], inShape[k], outShape[k], ranks[k + 1]]));
   return {
