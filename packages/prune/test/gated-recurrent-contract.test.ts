@@ -148,6 +148,15 @@ function headed(layer: tfl.layers.Layer): tfl.LayersModel {
 /** compact with hard masks: built-in layers only, the hard-mask model's predictions to 1e-5, again after save and load. */
 const compactMatches = (model: tfl.LayersModel, what: string): Promise<CompactResult> => assertCompactReproduces(model, inputBatch(4, T, F, 21), what, ['Test', 'VIB']);
 
+/** Bidirectional(template) between an input and a softmax head, weights randomized: the model and its two directions. */
+function headedBidirectional<L extends VIBLSTM>(template: L, seed: number) {
+  const bi = tfl.layers.bidirectional({ layer: template as never, mergeMode: 'concat', name: 'bi' });
+  const model = headed(bi);
+  randomizeWeights(model, seed);
+  const { forwardLayer, backwardLayer } = bi as unknown as { forwardLayer: L; backwardLayer: L };
+  return { model, forwardLayer, backwardLayer };
+}
+
 const shapes = (model: tfl.LayersModel, name: string) => model.getLayer(name).getWeights().map((w) => w.shape);
 
 for (const backend of TEST_BACKENDS) {
@@ -176,11 +185,7 @@ for (const backend of TEST_BACKENDS) {
     });
 
     it('inside a Bidirectional: each direction keeps its own units', async () => {
-      const template = new TestGatedLSTM({ units: 4, inputBottleneck: true, name: 'gated' });
-      const bi = tfl.layers.bidirectional({ layer: template as never, mergeMode: 'concat', name: 'bi' });
-      const model = headed(bi);
-      randomizeWeights(model, 9);
-      const { forwardLayer, backwardLayer } = bi as unknown as { forwardLayer: TestGatedLSTM; backwardLayer: TestGatedLSTM };
+      const { model, forwardLayer, backwardLayer } = headedBidirectional(new TestGatedLSTM({ units: 4, inputBottleneck: true, name: 'gated' }), 9);
       setGate(forwardLayer.cell.inputGate!, [0]);
       setGate(backwardLayer.cell.inputGate!, [0, 5]);
       setGate(forwardLayer.cell.gates.o!, [1, 2]);
@@ -229,11 +234,7 @@ for (const backend of TEST_BACKENDS) {
     });
 
     it("the engine's compression measure of a Bidirectional is what compact builds: one input for both directions, one units", async () => {
-      const template = new VIBLSTM({ units: 6, inputBottleneck: true, name: 'lstm' });
-      const bi = tfl.layers.bidirectional({ layer: template as never, mergeMode: 'concat', name: 'bi' });
-      const model = headed(bi);
-      randomizeWeights(model, 3);
-      const { forwardLayer, backwardLayer } = bi as unknown as { forwardLayer: VIBLSTM; backwardLayer: VIBLSTM };
+      const { model, forwardLayer, backwardLayer } = headedBidirectional(new VIBLSTM({ units: 6, inputBottleneck: true, name: 'lstm' }), 3);
       setGate(forwardLayer.cell.inputGate!, [0, 1, 2]);
       setGate(backwardLayer.cell.inputGate!, [3, 4]);
       setGate(forwardLayer.cell.gates.o!, [0, 1, 2]);
