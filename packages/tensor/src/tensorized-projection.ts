@@ -150,7 +150,7 @@ export abstract class TensorizedProjection implements InputProjection {
     this.columns = AxisView.from(columnMap, columns, outputDim, 'projection.columnMap');
     const initializers = this.initialCores
       ? this.initialCores.map(valuesInitializer)
-      : coreInitializers(matrix, this.coresInitializer, this.seed, inputDim, outputDim);
+      : coreInitializers(matrix, this.coresInitializer, this.seed, rows, columns);
     this.cores = matrix.coreShapes.map((coreShape, k) =>
       context.addWeight(`kernel_core_${k}`, coreShape, initializers[k], context.kernelRegularizer),
     );
