@@ -3,8 +3,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
-import { findRecurrentLayer, readMetrics, type EpochRecord } from '@tfjs-compress/app-kit';
-import { loadCompact } from '@tfjs-compress/prune/node';
+import { findRecurrentLayer, readMetrics, type EpochRecord, type TestPredictions } from '@tfjs-compress/app-kit';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { fileSystemHandler, loadCompact } from '@tfjs-compress/prune/node';
+import { assertClose } from '@tfjs-compress/testing';
 import { DEFAULT_TRAIN_OPTIONS, compress, evaluateRun, infer, readRun, report, runPaths, train, type TrainOptions } from '../src/index.js';
 import { temp, tinySet } from './helpers.js';
 
@@ -56,6 +58,21 @@ describe('train -> compress -> eval -> infer -> report on a tiny generated set',
     assert.equal(results.quantized!.dtype, 'uint8');
     assert.ok(results.quantized!.maxPredictionDifference < 0.05, `uint8 vs float32 compact: ${results.quantized!.maxPredictionDifference}`);
     assert.ok(existsSync(join(out, 'quantized', 'model.json')));
+    // test-predictions.json: every test clip's compact input, with what both saved models give it in Node.
+    const recorded = JSON.parse(readFileSync(paths.testPredictions, 'utf8')) as TestPredictions;
+    assert.equal(recorded.count, results.testClips);
+    assert.deepEqual(recorded.exampleShape, [4, results.keptInputs]);
+    const recordedInputs = new Float32Array(Buffer.from(recorded.inputsBase64, 'base64').buffer.slice(0));
+    assert.equal(recordedInputs.length, recorded.count * 4 * results.keptInputs);
+    const recordedAccuracy = recorded.labels.filter((label, n) => argMax(recorded.compact[n]) === label).length / recorded.count;
+    assert.equal(recordedAccuracy, results.after.accuracy);
+    const x = tf.tensor3d(recordedInputs, [recorded.count, 4, results.keptInputs]);
+    for (const [dir, probabilities] of [['compact', recorded.compact], ['quantized', recorded.quantized!.probabilities]] as const) {
+      const model = await tfl.loadLayersModel(fileSystemHandler(join(out, dir)));
+      assertClose(tf.tidy(() => model.predict(x) as tf.Tensor).dataSync() as Float32Array, probabilities.flat(), 1e-6, `${dir}: recorded probabilities`);
+      model.dispose();
+    }
+    x.dispose();
     assert.ok(results.keptInputs < results.totalInputs, 'ibLr 1 and klFac 0.1 prune inputs within 3 steps');
     assert.equal(results.totalUnits, 8);
     assert.ok(results.after.lstmParams < results.before.lstmParams);
@@ -178,3 +195,7 @@ describe('the pre-trained route', () => {
     await assert.rejects(train({ ...options, out: join(temp(), 'x'), projection: 'tt' }, () => undefined), /projection/);
   });
 });
+
+function argMax(row: number[]): number {
+  return row.reduce((best, v, i) => (v > row[best] ? i : best), 0);
+}

@@ -22,7 +22,7 @@ import type { CompressResult } from '../src/compress-panel.js';
 import type { LoadResult } from '../src/load-panel.js';
 import type { PageHandle } from '../src/main.js';
 import type { ShippedSequences } from '../src/shipped.js';
-import { serveStatic } from './static-server.js';
+import { serveStatic } from '../scripts/static-server.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const appDir = join(dirname(fileURLToPath(import.meta.url)), '..');

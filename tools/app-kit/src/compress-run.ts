@@ -7,6 +7,7 @@ import { WEIGHTS_FILE, fileSystemHandler, saveCompact, saveQuantized } from '@tf
 import { writeJsonAtomic } from './atomic-files.js';
 import { evaluate, measureLatency, type BatchSource, type Latency } from './evaluate.js';
 import { readFinishedRun, runPaths } from './run-files.js';
+import { recordTestPredictions } from './test-predictions.js';
 import { findRecurrentLayer, freezeMasks } from './vib-model.js';
 
 export interface ModelFigures {
@@ -110,14 +111,20 @@ export async function compressRun(options: CompressRunOptions): Promise<Compress
     let quantized: CompressResults['quantized'] = null;
     let quantizedBytes: number | null = null;
     if (options.quantize) {
-      const dir = join(options.out, 'quantized');
-      quantizedBytes = (await saveQuantized(compactModel, dir, { dtype: options.quantize })).bytesAfter;
+      quantizedBytes = (await saveQuantized(compactModel, paths.quantized, { dtype: options.quantize })).bytesAfter;
       // Read back the way a user's page would: plain tf.loadLayersModel, which dequantizes.
-      quantizedModel = await tfl.loadLayersModel(fileSystemHandler(dir));
+      quantizedModel = await tfl.loadLayersModel(fileSystemHandler(paths.quantized));
       const scored = await evaluate(quantizedModel, source, { classes, transform });
       quantized = { dtype: options.quantize, accuracy: scored.accuracy, maxPredictionDifference: NaN };
-      log(`quantized compact model (${options.quantize}) saved in ${dir}`);
+      log(`quantized compact model (${options.quantize}) saved in ${paths.quantized}`);
     }
+    const recorded = await recordTestPredictions(source, {
+      backend: options.backend,
+      transform,
+      compact: compactModel,
+      quantized: quantized && quantizedModel ? { dtype: quantized.dtype, model: quantizedModel } : null,
+    });
+    await writeJsonAtomic(paths.testPredictions, recorded);
     const clip = await firstExample(source);
     const runs = options.latencyRuns ?? 10;
     let latencyBefore: Latency = { medianMs: NaN, meanMs: NaN, minMs: NaN, runs: 0 };

@@ -68,6 +68,7 @@ export {
   type ModelFigures,
 } from './compress-run.js';
 export { evaluateRunModels, type EvalResults } from './evaluate-run.js';
+export { MAX_RECORDED_VALUES, TEST_PREDICTIONS_FILE, recordTestPredictions, type TestPredictions } from './test-predictions.js';
 export { runReportData } from './run-report.js';
 export {
   DEFAULT_WORKER_IMPORTS,

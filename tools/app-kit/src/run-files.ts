@@ -4,6 +4,7 @@ import { existingDir, writeJsonAtomic } from './atomic-files.js';
 import { STATE_FILE } from './checkpoint.js';
 import { CHECKPOINT_DIR } from './training-session.js';
 import type { CommonTrainOptions } from './train-cli.js';
+import { TEST_PREDICTIONS_FILE } from './test-predictions.js';
 
 /** Files of a run directory, the same in every app. */
 export function runPaths(out: string) {
@@ -14,6 +15,10 @@ export function runPaths(out: string) {
     metrics: join(dir, 'metrics.jsonl'),
     vibModel: join(dir, 'vib-model'),
     compact: join(dir, 'compact'),
+    /** The compact model with quantized weights (`compress --quantize`). */
+    quantized: join(dir, 'quantized'),
+    /** The compact model's test inputs and Node's probabilities, for a check in another runtime. */
+    testPredictions: join(dir, TEST_PREDICTIONS_FILE),
     results: join(dir, 'results.json'),
     evaluation: join(dir, 'eval.json'),
     report: join(dir, 'report.html'),

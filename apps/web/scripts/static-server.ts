@@ -1,7 +1,7 @@
 import { createReadStream, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { extname, join, normalize, sep } from 'node:path';
+import { extname, join, normalize, resolve, sep } from 'node:path';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -25,23 +25,37 @@ function byteRange(header: string | undefined, size: number): { start: number; e
   return start <= end ? { start, end } : null;
 }
 
+/** The file a URL path names under `mounts` (URL prefix -> folder, longest prefix first), or null outside them. */
+function resolveFile(path: string, mounts: Array<[string, string]>): string | null {
+  for (const [prefix, root] of mounts) {
+    if (!path.startsWith(prefix)) continue;
+    const rest = path.slice(prefix.length);
+    const file = normalize(join(root, rest === '' || rest.endsWith('/') ? `${rest}index.html` : rest));
+    return file === root || file.startsWith(root.endsWith(sep) ? root : root + sep) ? file : null;
+  }
+  return null;
+}
+
 /**
- * Serves `root` (the built page) on 127.0.0.1 at a free port; GET only,
- * nothing outside `root`. Answers byte ranges as any static host does: a
- * `<video>` can seek only in a file served with ranges.
+ * Serves `root` (the built page) on 127.0.0.1 at a free port, and each of
+ * `mounts` (e.g. `{'/run/': '/path/to/run'}`) under its prefix; GET only,
+ * nothing outside those folders. Answers byte ranges as any static host
+ * does: a `<video>` can seek only in a file served with ranges.
  */
-export async function serveStatic(root: string): Promise<{ url: string; server: Server }> {
+export async function serveStatic(root: string, mounts: Record<string, string> = {}): Promise<{ url: string; server: Server }> {
+  const folders = Object.entries({ ...mounts, '/': root })
+    .map(([prefix, dir]): [string, string] => [prefix, resolve(dir)])
+    .sort((a, b) => b[0].length - a[0].length);
   const server = createServer((request, response) => {
     const path = decodeURIComponent(new URL(request.url ?? '/', 'http://localhost').pathname);
-    const file = normalize(join(root, path.endsWith('/') ? `${path}index.html` : path));
-    const inside = file === root || file.startsWith(root.endsWith(sep) ? root : root + sep);
+    const file = resolveFile(path, folders);
     let size = -1;
     try {
-      size = inside && request.method === 'GET' ? statSync(file).size : -1;
+      size = file != null && request.method === 'GET' ? statSync(file).size : -1;
     } catch {
       size = -1;
     }
-    if (size < 0) {
+    if (size < 0 || file == null) {
       response.writeHead(404).end();
       return;
     }
