@@ -17,7 +17,7 @@ import { TEST_PREDICTIONS } from '../src/run-check.js';
 import { serveStatic } from './static-server.js';
 
 export const DEFAULT_CHROMIUM = '/usr/bin/chromium';
-const BACKENDS = ['auto', 'webgl', 'wasm', 'cpu'] as const;
+const BACKENDS = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'] as const;
 export type PageBackend = (typeof BACKENDS)[number];
 const distDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist');
 
@@ -36,7 +36,7 @@ export async function checkRunInChromium(runDir: string, o: CheckRunOptions = {}
   const executablePath = o.chromium ?? process.env.CHROMIUM_PATH ?? DEFAULT_CHROMIUM;
   if (!existsSync(executablePath)) throw new Error(`Chromium is not at ${executablePath}: install Debian's package (apt-get install -y chromium) or set CHROMIUM_PATH`);
   const { url, server } = await serveStatic(distDir, { '/run/': resolve(runDir) });
-  const browser = await chromium.launch({ executablePath, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
+  const browser = await chromium.launch({ executablePath, args: ['--no-sandbox', '--disable-dev-shm-usage', '--enable-unsafe-webgpu'] });
   try {
     const page = await browser.newPage();
     const errors: string[] = [];
@@ -58,17 +58,18 @@ export function formatRunCheck(r: RunCheck): string {
     `${m.sameClassAsNode}/${r.count} classes as Node, max |p - Node's| ${m.maxDifferenceFromNode.toExponential(2)}, ${m.latency.medianMs.toFixed(2)} ms`;
   const q = r.quantized;
   return [
-    `${r.count} of ${r.testClips} test examples [${r.exampleShape.join(', ')}], page backend ${r.backend}, Node ${r.nodeBackend}`,
+    `${r.count} of ${r.testClips} test examples [${r.exampleShape.join(', ')}], page backend ${r.backend} (${r.backendReason ?? 'n/a'}), Node ${r.nodeBackend}`,
     line('compact float32', r.compact),
     ...(q ? [line(`quantized ${q.dtype}`, q), `${q.dtype} vs float32 in the page: ${q.sameClassAsCompact}/${r.count} classes, max |p| difference ${q.maxDifferenceFromCompact.toExponential(2)}`] : []),
   ].join('\n');
 }
 
-const HELP = `check-run <run folder> [--backend auto|webgl|wasm|cpu] [--json FILE]
+const HELP = `check-run <run folder> [--backend auto|webgpu|webgl|wasm|cpu] [--json FILE]
 
 Loads the run's compact/ and quantized/ models in headless Chromium with plain
 tf.loadLayersModel, classifies the test inputs its 'compress' recorded and
-compares with Node's probabilities. Needs 'npm run build -w apps/web' and
+compares with Node's probabilities. Chromium runs with --enable-unsafe-webgpu,
+so --backend webgpu uses its WebGPU adapter. Needs 'npm run build -w apps/web' and
 Chromium (CHROMIUM_PATH, default ${DEFAULT_CHROMIUM}).`;
 
 async function main(): Promise<void> {

@@ -1,11 +1,13 @@
 /**
  * The backends this page ships, and the choice among them: `selectBackend`
  * from @tfjs-compress/runtime picks webgpu, else webgl, else wasm, else cpu
- * among the registered ones (webgpu is not shipped). `?backend=wasm` (or
- * webgl, cpu) forces one.
+ * among those that compute and read back right, synchronously too (a software
+ * WebGPU adapter's dataSync gives zeros; `model.fit` and `compact` read that
+ * way). `?backend=webgpu` (or webgl, wasm, cpu) forces one.
  */
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-webgl';
+import '@tensorflow/tfjs-backend-webgpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { BROWSER_BACKEND_CHOICES, selectBackend, type BackendChoice, type SelectedBackend } from '@tfjs-compress/runtime';
 // The bundler copies the three builds of the wasm backend into the page's assets and gives their URLs.

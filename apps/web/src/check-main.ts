@@ -50,7 +50,8 @@ async function start(): Promise<void> {
     const run = new URLSearchParams(location.search).get('run');
     if (run == null) throw new Error('no run to check: open this page as check.html?run=<URL of a run folder>');
     status.textContent = `Checking ${run}…`;
-    handle.result = await checkRun(new URL(run.endsWith('/') ? run : `${run}/`, document.baseURI).href);
+    const result = await checkRun(new URL(run.endsWith('/') ? run : `${run}/`, document.baseURI).href);
+    handle.result = { ...result, backendReason: backend.reason };
     status.textContent = '';
     render(handle.result);
     handle.state = 'done';

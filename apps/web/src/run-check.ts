@@ -31,6 +31,8 @@ export interface ModelCheck {
 export interface RunCheck {
   run: string;
   backend: string;
+  /** Why the page runs on that backend (`selectBackend`'s reason), when the page knows it. */
+  backendReason?: string;
   nodeBackend: string;
   count: number;
   testClips: number;

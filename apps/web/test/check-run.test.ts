@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import type { TestPredictions } from '@tfjs-compress/app-kit';
 import { DEFAULT_CHROMIUM, checkRunInChromium, formatRunCheck } from '../scripts/check-run.js';
+import type { RunCheck } from '../src/run-check.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? DEFAULT_CHROMIUM;
 const appDir = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -54,11 +55,8 @@ describe('check-run: a CNN-LSTM run checked in headless Chromium', { skip: missi
 
   after(() => rmSync(root, { recursive: true, force: true }));
 
-  it('the page loads the compact and uint8 models with plain tfjs and predicts what Node predicted', async () => {
-    const recorded = JSON.parse(readFileSync(join(out, 'test-predictions.json'), 'utf8')) as TestPredictions;
-    const check = await checkRunInChromium(out);
-    console.log(formatRunCheck(check));
-    assert.ok(['webgl', 'wasm'].includes(check.backend), `page backend ${check.backend}`);
+  /** Both models give every recorded clip Node's class and accuracy, within TOLERANCE of Node's probabilities, with the saved bytes. */
+  function assertAsNode(check: RunCheck, recorded: TestPredictions): void {
     assert.equal(check.count, recorded.count);
     assert.equal(check.count, check.testClips, 'every test clip recorded');
     for (const [name, model] of [['compact', check.compact], ['uint8', check.quantized!]] as const) {
@@ -72,6 +70,26 @@ describe('check-run: a CNN-LSTM run checked in headless Chromium', { skip: missi
     assert.equal(check.quantized!.weightBytes, readFileSync(join(out, 'quantized', 'weights.bin')).length);
     assert.ok(check.quantized!.weightBytes * 3 < check.compact.weightBytes, `uint8 ${check.quantized!.weightBytes} B vs float32 ${check.compact.weightBytes} B`);
     assert.equal(check.compact.params, check.quantized!.params);
+  }
+
+  const recorded = () => JSON.parse(readFileSync(join(out, 'test-predictions.json'), 'utf8')) as TestPredictions;
+
+  it('the page loads the compact and uint8 models with plain tfjs and predicts what Node predicted', async () => {
+    const check = await checkRunInChromium(out);
+    console.log(formatRunCheck(check));
+    assert.ok(['webgpu', 'webgl', 'wasm'].includes(check.backend), `page backend ${check.backend}`);
+    // Chromium runs with WebGPU enabled: when 'auto' passes it over, it says why.
+    if (check.backend !== 'webgpu') assert.match(check.backendReason ?? '', /webgpu (computes but its synchronous reads fail|failed to start|started but could not compute)/);
+    assertAsNode(check, recorded());
+  });
+
+  it('runs them on WebGPU too, when requested, with async reads only', async () => {
+    // Headless Chromium's WebGPU adapter (SwiftShader) computes and reads back with data(), while its dataSync()
+    // gives zeros: 'auto' skips it (the test above), a page that asks for it is told (syncReads false).
+    const check = await checkRunInChromium(out, { backend: 'webgpu' });
+    console.log(formatRunCheck(check));
+    assert.equal(check.backend, 'webgpu');
+    assertAsNode(check, recorded());
   });
 
   it('names the missing file when the run was not compressed', async () => {

@@ -18,6 +18,16 @@ export interface SelectedBackend {
   threads: number;
   /** Why this backend, e.g. "@tensorflow/tfjs-node is not installed". */
   reason: string;
+  /**
+   * Whether synchronous reads (`dataSync`, `arraySync`) give right values;
+   * null when not checked. `'auto'` checks them and never picks a backend
+   * whose sync reads are wrong, as a software WebGPU adapter's are (computes
+   * and reads back with `data()`, but `dataSync()` gives zeros; `model.fit`
+   * and `compact` read synchronously). A requested backend is not checked:
+   * on that adapter the failed sync read leaves the device unusable, while
+   * inference that reads with `data()` / `array()` runs right.
+   */
+  syncReads: boolean | null;
 }
 
 async function tryImport(specifier: string): Promise<boolean> {
@@ -90,7 +100,14 @@ export async function selectBackend(choice: BackendChoice = 'auto'): Promise<Sel
       return null;
     }
     const threads = name === 'tensorflow' ? await hostThreads() : 1;
-    return { name, threads, reason: notes.length ? notes.join('; ') : choice === 'auto' ? 'fastest available' : 'requested' };
+    if (choice !== 'auto') return { name, threads, reason: 'requested', syncReads: null };
+    const syncFailure = readsSynchronously();
+    if (syncFailure != null) {
+      notes.push(`${name} computes but its synchronous reads fail (${syncFailure})`);
+      tf.removeBackend(name);
+      return null;
+    }
+    return { name, threads, reason: notes.length ? notes.join('; ') : 'fastest available', syncReads: true };
   };
   const automatic: BackendName[] = browser ? ['webgpu', 'webgl', 'wasm', 'cpu'] : ['tensorflow', 'wasm', 'cpu'];
   const order: BackendName[] = choice === 'auto' ? automatic : [choice];
@@ -101,13 +118,43 @@ export async function selectBackend(choice: BackendChoice = 'auto'): Promise<Sel
   throw new InvalidArgumentError('backend', choice, `a backend that can start here (${notes.join('; ')})`);
 }
 
-/** null when the current backend adds two numbers and reads them back right, else why not. */
+/**
+ * What both read-back checks compute: the sum of a 64x64 all-ones matMul,
+ * 262,144 exactly. Large enough that a GPU backend runs it on the GPU (tfjs's
+ * webgpu backend hands small element-wise ops to the cpu, which would test
+ * nothing).
+ */
+const PROBE_SIDE = 64;
+const PROBE_SUM = PROBE_SIDE ** 3;
+
+function probe(): tf.Scalar {
+  return tf.tidy(() => {
+    const ones = tf.ones([PROBE_SIDE, PROBE_SIDE]);
+    return tf.sum(tf.matMul(ones, ones));
+  });
+}
+
+const probeFailure = (value: number, how: string) => (value === PROBE_SUM ? null : `${how} of a ${PROBE_SIDE}x${PROBE_SIDE} ones matMul's sum gave ${value}, not ${PROBE_SUM}`);
+
+/** null when the current backend computes the probe and reads it back right, else why not. */
 async function computes(): Promise<string | null> {
   try {
-    const sum = tf.tidy(() => tf.add(tf.tensor1d([1, 2]), tf.scalar(1)));
-    const values = await sum.data();
-    tf.dispose(sum);
-    return values[0] === 2 && values[1] === 3 ? null : `1 + [1, 2] gave [${Array.from(values).join(', ')}]`;
+    const sum = probe();
+    const value = (await sum.data())[0];
+    sum.dispose();
+    return probeFailure(value, 'data()');
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+}
+
+/** The same, read synchronously. */
+function readsSynchronously(): string | null {
+  try {
+    const sum = probe();
+    const value = sum.dataSync()[0];
+    sum.dispose();
+    return probeFailure(value, 'dataSync()');
   } catch (error) {
     return error instanceof Error ? error.message : String(error);
   }
