@@ -84,7 +84,9 @@ async function main(): Promise<void> {
   if (positionals.length !== 1) throw new Error(`expected one run folder, got ${positionals.length} (${positionals.join(' ')})\n\n${HELP}`);
   const backend = values.backend as PageBackend;
   if (!BACKENDS.includes(backend)) throw new Error(`--backend must be one of ${BACKENDS.join(', ')}, got '${values.backend}'`);
-  const result = await checkRunInChromium(positionals[0], { backend });
+  // `npm run -w apps/web` runs this in apps/web: a relative folder means the one the user typed it from.
+  const runDir = resolve(process.env.INIT_CWD ?? process.cwd(), positionals[0]);
+  const result = await checkRunInChromium(runDir, { backend });
   console.log(formatRunCheck(result));
   if (values.json) await writeJsonAtomic(values.json, result);
 }
