@@ -93,7 +93,7 @@ export async function selectBackend(choice: BackendChoice = 'auto'): Promise<Sel
     await tf.ready();
     // A backend can start and still fail at its first read-back (a browser whose WebGPU adapter loses its device):
     // one tiny computation decides, so the page falls back instead of failing later.
-    const failure = await computes();
+    const failure = await probeFails('data()');
     if (failure != null) {
       notes.push(`${name} started but could not compute (${failure})`);
       tf.removeBackend(name);
@@ -101,7 +101,7 @@ export async function selectBackend(choice: BackendChoice = 'auto'): Promise<Sel
     }
     const threads = name === 'tensorflow' ? await hostThreads() : 1;
     if (choice !== 'auto') return { name, threads, reason: 'requested', syncReads: null };
-    const syncFailure = readsSynchronously();
+    const syncFailure = await probeFails('dataSync()');
     if (syncFailure != null) {
       notes.push(`${name} computes but its synchronous reads fail (${syncFailure})`);
       tf.removeBackend(name);
@@ -136,25 +136,13 @@ function probe(): tf.Scalar {
 
 const probeFailure = (value: number, how: string) => (value === PROBE_SUM ? null : `${how} of a ${PROBE_SIDE}x${PROBE_SIDE} ones matMul's sum gave ${value}, not ${PROBE_SUM}`);
 
-/** null when the current backend computes the probe and reads it back right, else why not. */
-async function computes(): Promise<string | null> {
+/** null when the current backend computes the probe and reads it back right with `how`, else why not. */
+async function probeFails(how: 'data()' | 'dataSync()'): Promise<string | null> {
   try {
     const sum = probe();
-    const value = (await sum.data())[0];
+    const value = how === 'data()' ? (await sum.data())[0] : sum.dataSync()[0];
     sum.dispose();
-    return probeFailure(value, 'data()');
-  } catch (error) {
-    return error instanceof Error ? error.message : String(error);
-  }
-}
-
-/** The same, read synchronously. */
-function readsSynchronously(): string | null {
-  try {
-    const sum = probe();
-    const value = sum.dataSync()[0];
-    sum.dispose();
-    return probeFailure(value, 'dataSync()');
+    return probeFailure(value, how);
   } catch (error) {
     return error instanceof Error ? error.message : String(error);
   }
