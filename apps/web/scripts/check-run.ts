@@ -35,7 +35,7 @@ export async function checkRunInChromium(runDir: string, o: CheckRunOptions = {}
   if (!existsSync(join(distDir, 'check.html'))) throw new Error(`${distDir}/check.html is missing: run 'npm run build -w apps/web' first`);
   const executablePath = o.chromium ?? process.env.CHROMIUM_PATH ?? DEFAULT_CHROMIUM;
   if (!existsSync(executablePath)) throw new Error(`Chromium is not at ${executablePath}: install Debian's package (apt-get install -y chromium) or set CHROMIUM_PATH`);
-  const { url, server } = await serveStatic(distDir, { '/run/': resolve(runDir) });
+  const { url, server } = await serveStatic(distDir, { '/run/': runDir });
   const browser = await chromium.launch({ executablePath, args: ['--no-sandbox', '--disable-dev-shm-usage', '--enable-unsafe-webgpu'] });
   try {
     const page = await browser.newPage();

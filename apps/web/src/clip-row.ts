@@ -5,7 +5,7 @@
  */
 import type { ShippedClip } from './clip-manifest.js';
 import type { ClipClassification, ClipTimes } from './clip-classifier.js';
-import { argMaxRows } from './measure.js';
+import { argMaxRows, maxAbsDifference } from './measure.js';
 
 export interface ClipRow {
   file: string;
@@ -28,10 +28,6 @@ export interface ClipRow {
   /** Node on ffmpeg's own rgb24 frames (the app's decoder): its class and how far its probabilities are from the page's. */
   ffmpegRgb: { predicted: number; maxDifference: number };
   times: ClipTimes;
-}
-
-function maxAbsDifference(a: readonly number[], b: readonly number[]): number {
-  return a.reduce((max, v, i) => Math.max(max, Math.abs(v - b[i])), 0);
 }
 
 /** `numFrames`: the page's count of the clip's frames; `others`: the uint8 copy's and the VIB model's probabilities on the same frames. */

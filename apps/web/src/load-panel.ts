@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { SEQUENCES_FILE, SHIPPED_DIR, UINT8_DIR, type ShippedSequences } from './shipped.js';
-import { argMaxRows, formatBytes, medianLatency, percent, type Latency } from './measure.js';
+import { argMaxRows, formatBytes, maxRowDifference, medianLatency, percent, type Latency } from './measure.js';
 
 /** Rows shown in the per-sample table. */
 const SHOWN = 8;
@@ -57,15 +57,13 @@ export async function runLoadPanel(panel: HTMLElement): Promise<Loaded> {
   const predicted = argMaxRows(probabilities);
   const nodePredicted = argMaxRows(shipped.nodeProbabilities);
   const correct = predicted.filter((p, n) => p === shipped.labels[n]).length;
-  let maxDifferenceFromNode = 0;
-  probabilities.forEach((row, n) => row.forEach((p, c) => (maxDifferenceFromNode = Math.max(maxDifferenceFromNode, Math.abs(p - shipped.nodeProbabilities[n][c])))));
+  const maxDifferenceFromNode = maxRowDifference(probabilities, shipped.nodeProbabilities);
   const uint8Model = await tfl.loadLayersModel(url(`${UINT8_DIR}/model.json`));
   const uint8Bytes = (await (await fetch(url(`${UINT8_DIR}/weights.bin`))).arrayBuffer()).byteLength;
   const uint8Probabilities = tf.tidy(() => uint8Model.predict(input) as tf.Tensor2D).arraySync();
   uint8Model.dispose();
   const uint8Predicted = argMaxRows(uint8Probabilities);
-  let maxDifferenceFromFloat = 0;
-  uint8Probabilities.forEach((row, n) => row.forEach((p, c) => (maxDifferenceFromFloat = Math.max(maxDifferenceFromFloat, Math.abs(p - probabilities[n][c])))));
+  const maxDifferenceFromFloat = maxRowDifference(uint8Probabilities, probabilities);
   const uint8 = {
     accuracy: uint8Predicted.filter((p, n) => p === shipped.labels[n]).length / shipped.sequences.length,
     weightBytes: uint8Bytes,

@@ -45,6 +45,16 @@ export function median(values: readonly number[]): number {
   return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
+/** Largest |a[i] - b[i]|. */
+export function maxAbsDifference(a: readonly number[], b: readonly number[]): number {
+  return a.reduce((max, v, i) => Math.max(max, Math.abs(v - b[i])), 0);
+}
+
+/** Largest |a[n][c] - b[n][c]| over rows of the same shape. */
+export function maxRowDifference(a: readonly number[][], b: readonly number[][]): number {
+  return a.reduce((max, row, n) => Math.max(max, maxAbsDifference(row, b[n])), 0);
+}
+
 /** Argmax of each row. */
 export function argMaxRows(rows: number[][]): number[] {
   return rows.map((row) => row.reduce((best, v, i) => (v > row[best] ? i : best), 0));

@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { TestPredictions } from '@tfjs-compress/app-kit';
-import { argMaxRows, medianLatency, type Latency } from './measure.js';
+import { argMaxRows, maxRowDifference, medianLatency, type Latency } from './measure.js';
 
 export const TEST_PREDICTIONS = 'test-predictions.json';
 /** Examples per `predict` call: bounds the page's memory on a large test set. */
@@ -75,12 +75,6 @@ async function predictAll(model: tfl.LayersModel, x: tf.Tensor): Promise<number[
   return rows;
 }
 
-function maxDifference(a: number[][], b: number[][]): number {
-  let max = 0;
-  a.forEach((row, n) => row.forEach((v, c) => (max = Math.max(max, Math.abs(v - b[n][c])))));
-  return max;
-}
-
 const countWhere = (values: number[], other: number[]) => values.filter((v, n) => v === other[n]).length;
 
 async function checkModel(modelUrl: string, x: tf.Tensor, labels: number[], node: number[][], latencyRuns: number) {
@@ -97,7 +91,7 @@ async function checkModel(modelUrl: string, x: tf.Tensor, labels: number[], node
       correct: countWhere(predicted, labels),
       nodeCorrect: countWhere(argMaxRows(node), labels),
       sameClassAsNode: countWhere(predicted, argMaxRows(node)),
-      maxDifferenceFromNode: maxDifference(probabilities, node),
+      maxDifferenceFromNode: maxRowDifference(probabilities, node),
       latency,
     };
     return { check, probabilities };
@@ -119,7 +113,7 @@ export async function checkRun(runUrl: string, latencyRuns = 30): Promise<RunChe
       quantized = {
         ...q.check,
         dtype: recorded.quantized.dtype,
-        maxDifferenceFromCompact: maxDifference(q.probabilities, compact.probabilities),
+        maxDifferenceFromCompact: maxRowDifference(q.probabilities, compact.probabilities),
         sameClassAsCompact: countWhere(argMaxRows(q.probabilities), argMaxRows(compact.probabilities)),
       };
     }
